@@ -1,0 +1,73 @@
+"""CLI: `python -m integration_tests.crisp_sandbox --port 8700 --size tiny --seed 7 [fault flags]`.
+
+Prints one JSON line (base_url, website_id, plugin credentials) on stdout, then serves until SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+
+from .assumptions import DATE_FILTER_FIELD_DEFAULT
+from .dataset import SIZES
+from .faults import Faults
+from .sandbox import DATE_FILTER_FIELDS, CrispSandbox
+
+# (flag, Faults field, type, help)
+FAULT_FLAGS = (
+    ("--rate-limit", "rate_limit", int, "allow N requests per window, then answer --rate-status"),
+    ("--rate-window", "rate_window_s", float, "rate-limit window in seconds (default 60)"),
+    ("--rate-status", "rate_status", int, "429 (default) or 420"),
+    ("--retry-after", "retry_after_s", int, "add Retry-After: N seconds to rate-limit replies"),
+    ("--daily-quota", "daily_quota", int, "after N requests answer 423 quota_limit_exceeded"),
+    ("--error-ratio", "error_ratio", float, "share of requests answered with --error-status (0..1)"),
+    ("--error-status", "error_status", int, "5xx status for --error-ratio (default 503)"),
+    ("--drop-ratio", "drop_ratio", float, "share of requests whose connection is closed without reply"),
+    ("--latency-ms", "latency_ms", int, "milliseconds added to every request"),
+    ("--malformed-ratio", "malformed_ratio", float, "share of successful replies with a truncated JSON body"),
+    ("--drift", "drift_per_page", int, "touch K conversations after each conversations list page"),
+    ("--fault-seed", "seed", int, "seed of the fault dice (default 0)"),
+)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m integration_tests.crisp_sandbox",
+        description="Crisp REST API v1 emulator on 127.0.0.1.",
+        epilog="Every undocumented behaviour it picks: integration_tests/crisp_sandbox/assumptions.py.",
+    )
+    parser.add_argument("--port", type=int, default=8700, help="port on 127.0.0.1 (0 = any free port)")
+    parser.add_argument("--size", choices=list(SIZES), default="tiny")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--date-filter-field", choices=DATE_FILTER_FIELDS, default=DATE_FILTER_FIELD_DEFAULT)
+    faults = parser.add_argument_group("faults")
+    for flag, name, kind, text in FAULT_FLAGS:
+        faults.add_argument(flag, dest=name, type=kind, default=None, help=text)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    chosen = {name: getattr(args, name) for _, name, _, _ in FAULT_FLAGS if getattr(args, name) is not None}
+    started = time.perf_counter()
+    sandbox = CrispSandbox(args.size, args.seed, args.port, Faults(**chosen), args.date_filter_field).start()
+    ready_s = round(time.perf_counter() - started, 3)
+    line = {"base_url": sandbox.base_url, "website_id": sandbox.website_id,
+            "credentials": sandbox.credentials("plugin"), "size": args.size, "seed": args.seed,
+            "start_seconds": ready_s}
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+    sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Conversation facts held as compact arrays, the list query (filters + orders) and the two mutations.
+
+Only a few integers per conversation live in memory (about 50 bytes each, so 100k conversations cost ~5 MB);
+objects and messages are rebuilt from seeded randomness on every request. Lists are cached per query and
+dataset version, because a client pages through one query many times.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .ids import mix, parse_session_id, session_id
+
+_DAY_MS = 86_400_000
+RESOLVED, UNRESOLVED, PENDING = 2, 1, 0
+
+
+@dataclass(frozen=True)
+class ConversationQuery:
+    order: str = "updated_at"  # updated_at | created_at | waiting_since
+    include_empty: bool = False
+    resolved: bool = False
+    not_resolved: bool = False
+    unread: bool = False
+    date_field: str = "updated_at"
+    date_start: int | None = None
+    date_end: int | None = None
+
+
+class ConversationStore:
+    def __init__(
+        self,
+        seed: int,
+        count: int,
+        base_ms: int,
+        span_ms: int,
+        max_messages: int,
+        forced_counts: dict[int, int],
+    ) -> None:
+        self.seed, self.count = seed, count
+        self.lock = threading.RLock()
+        self.version = 0
+        gap = max(span_ms // count, 3)
+        self.created, self.updated, self.base_last = array("q"), array("q"), array("q")
+        self.waiting, self.state, self.unread, self.base_count = (
+            array("q"),
+            array("b"),
+            array("h"),
+            array("i"),
+        )
+        for i in range(count):
+            h = mix(seed, 21, i)
+            messages = forced_counts.get(i)
+            if messages is None:
+                messages = 0 if h % 30 == 1 else 46 + h % 60 if h % 50 == 0 else 1 + (h >> 8) % max_messages
+            # Index order == default order: updated_at strictly decreases with the index.
+            updated = base_ms - (i + 1) * gap + (h >> 16) % (gap // 3)
+            duration = 0 if not messages else max(messages * 60_000, (h >> 24) % (20 * _DAY_MS))
+            state = (
+                PENDING
+                if not messages
+                else (RESOLVED, RESOLVED, RESOLVED, UNRESOLVED, PENDING)[(h >> 40) % 5]
+            )
+            self.base_count.append(messages)
+            self.updated.append(updated)
+            self.base_last.append(updated)
+            self.created.append(updated - duration)
+            self.state.append(state)
+            self.unread.append(0 if state == RESOLVED else (h >> 44) % 4)
+            self.waiting.append(0 if state == RESOLVED or not messages else updated - (h >> 48) % 600_000)
+        self.extra_messages: dict[int, list[int]] = {}  # index -> timestamps of messages added by touch
+        self.deleted: set[int] = set()
+        self.clock = max(self.updated, default=base_ms) + 60_000  # every new message is later than all others
+        self.touch_rounds = 0
+        self._orders: dict[str, array] = {}
+        self._queries: OrderedDict[ConversationQuery, array] = OrderedDict()
+
+    def session_id(self, i: int) -> str:
+        return session_id(self.seed, i)
+
+    def index_of(self, text: str) -> int | None:
+        i = parse_session_id(self.seed, text, self.count)
+        return None if i is None or i in self.deleted else i
+
+    def message_count(self, i: int) -> int:
+        return self.base_count[i] + len(self.extra_messages.get(i, ()))
+
+    def message_timestamps(self, i: int) -> list[int]:
+        """Every message time of conversation i, ascending and distinct."""
+        m = self.base_count[i]
+        step = (self.base_last[i] - self.created[i]) // m if m else 0
+        last = self.base_last[i]
+        return [last - (m - 1 - j) * step for j in range(m)] + self.extra_messages.get(i, [])
+
+    def _order(self, field: str) -> array:
+        if field not in self._orders:
+            if field == "updated_at":
+                keys = self.updated
+            elif field == "created_at":
+                keys = self.created
+            else:  # waiting_since; assumption: those without one come last, by latest activity
+                keys = [(w, u) for w, u in zip(self.waiting, self.updated, strict=True)]
+            self._orders[field] = array("i", sorted(range(self.count), key=keys.__getitem__, reverse=True))
+        return self._orders[field]
+
+    def query(self, q: ConversationQuery) -> array:
+        """Indexes of the conversations the query lists, in list order."""
+        with self.lock:
+            cached = self._queries.get(q)
+            if cached is not None:
+                self._queries.move_to_end(q)
+                return cached
+            dates = self.updated if q.date_field == "updated_at" else self.created
+            lo = q.date_start if q.date_start is not None else -(1 << 62)
+            hi = q.date_end if q.date_end is not None else 1 << 62
+            result = array(
+                "i",
+                (
+                    i
+                    for i in self._order(q.order)
+                    if i not in self.deleted
+                    and (q.include_empty or self.base_count[i] or i in self.extra_messages)
+                    and (not q.resolved or self.state[i] == RESOLVED)
+                    and (not q.not_resolved or self.state[i] != RESOLVED)
+                    and (not q.unread or self.unread[i] > 0)
+                    and lo <= dates[i] <= hi
+                ),
+            )
+            self._queries[q] = result
+            while len(self._queries) > 8:
+                self._queries.popitem(last=False)
+            return result
+
+    def _changed(self) -> None:
+        self.version += 1
+        self._orders.clear()
+        self._queries.clear()
+
+    def touch(self, k: int, new_messages: int = 1) -> list[int]:
+        """Add messages to k conversations spread through the activity order (never the newest one)."""
+        with self.lock:
+            visible = self.query(ConversationQuery())
+            n = len(visible)
+            if n < 2 or k <= 0:
+                return []
+            k = min(k, n - 1)
+            offset = self.touch_rounds % max(n // (k + 1), 1)
+            self.touch_rounds += 1
+            picked = list(
+                dict.fromkeys(visible[min(j * n // (k + 1) + offset, n - 1)] for j in range(1, k + 1))
+            )
+            for i in picked:
+                stamps = self.extra_messages.setdefault(i, [])
+                for _ in range(new_messages):
+                    self.clock += 1_000
+                    stamps.append(self.clock)
+                self.updated[i] = self.clock
+                self.state[i] = UNRESOLVED
+                self.unread[i] += new_messages
+                if not self.waiting[i]:
+                    self.waiting[i] = stamps[-new_messages]
+            self._changed()
+            return picked
+
+    def delete(self, i: int) -> None:
+        with self.lock:
+            self.deleted.add(i)
+            self._changed()
+
+
+def batch_bounds(
+    stamps: list[int], before: int | None, after: int | None, around: int | None, size: int
+) -> tuple[int, int]:
+    """Slice [start, stop) of the ascending `stamps` that a message selector returns."""
+    if before is not None:
+        stop = bisect_left(stamps, before)
+        return max(stop - size, 0), stop
+    if after is not None:
+        start = bisect_right(stamps, after)
+        return start, min(start + size, len(stamps))
+    if around is not None:
+        middle = bisect_left(stamps, around)
+        return max(middle - size // 2, 0), min(middle + size // 2, len(stamps))
+    return max(len(stamps) - size, 0), len(stamps)

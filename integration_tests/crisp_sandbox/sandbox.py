@@ -1,0 +1,129 @@
+"""`CrispSandbox`: the Python face of the emulator (start/stop, ground truth, controls, counters)."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from . import assumptions
+from .dataset import Workspace
+from .faults import FaultInjector, Faults
+from .server import CrispHTTPServer, SandboxState
+from .tokens import TIERS, TOKENS_BY_NAME
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import TracebackType
+
+DATE_FILTER_FIELDS = ("updated_at", "created_at")
+
+
+class CrispSandbox:
+    def __init__(
+        self,
+        size: str = "tiny",
+        seed: int = 7,
+        port: int = 0,
+        faults: Faults | None = None,
+        date_filter_field: str = assumptions.DATE_FILTER_FIELD_DEFAULT,
+        route_tiers: dict[str, Iterable[str]] | None = None,
+    ) -> None:
+        if date_filter_field not in DATE_FILTER_FIELDS:
+            raise ValueError(
+                f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
+            )
+        self.workspace = Workspace(size, seed)
+        self._state = SandboxState(self.workspace, date_filter_field, FaultInjector(faults))
+        self.set_route_tiers(route_tiers or {})
+        self._port = port
+        self._server: CrispHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---
+    def start(self) -> CrispSandbox:
+        self._server = CrispHTTPServer(self._port, self._state)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="crisp-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> CrispSandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started; call start() or use it as a context manager")
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def website_id(self) -> str:
+        return self.workspace.website_id
+
+    # --- credentials and configs ---
+    def credentials(self, tier: str = "plugin") -> dict[str, str]:
+        """Credentials of the valid token of `tier` (plugin, website, user), or of a named special token
+        (plugin_not_installed, plugin_no_people)."""
+        if tier not in TOKENS_BY_NAME:
+            raise ValueError(f"tier must be one of {', '.join(TOKENS_BY_NAME)}, got {tier!r}")
+        return TOKENS_BY_NAME[tier].credentials()
+
+    def source_config(self, **overrides: Any) -> dict[str, Any]:
+        plugin = self.credentials("plugin")
+        config = {
+            "website_id": self.website_id,
+            "identifier": plugin["identifier"],
+            "key": plugin["key"],
+            "tier": "plugin",
+            "api_url": self.base_url,
+            "page_size": 50,
+        }
+        return config | overrides
+
+    # --- accounting ---
+    def request_counts(self) -> dict[str, int]:
+        return self._state.snapshot()
+
+    def total_requests(self) -> int:
+        return sum(self._state.snapshot().values())
+
+    def reset_counts(self) -> None:
+        self._state.reset_counts()
+
+    # --- controls ---
+    def set_faults(self, faults: Faults | None) -> None:
+        self._state.injector.configure(faults or Faults())
+
+    def set_route_tiers(self, route_tiers: dict[str, Iterable[str]]) -> None:
+        """Restrict routes to tiers, e.g. {"people_profiles": ["user"]}; unlisted routes allow every tier."""
+        for name, tiers in route_tiers.items():
+            unknown = set(tiers) - set(TIERS)
+            if unknown:
+                raise ValueError(
+                    f"route_tiers[{name!r}]: unknown tier(s) {sorted(unknown)}; accepted: {TIERS}"
+                )
+        self._state.route_tiers = {name: frozenset(tiers) for name, tiers in route_tiers.items()}
+
+    def touch_conversations(self, k: int, new_messages: int = 1) -> list[str]:
+        store = self.workspace.store
+        return [store.session_id(i) for i in store.touch(k, new_messages)]
+
+    def delete_conversation(self, session_id: str) -> None:
+        i = self.workspace.store.index_of(session_id)
+        if i is None:
+            raise KeyError(f"no conversation {session_id} (unknown or already deleted)")
+        self.workspace.store.delete(i)
