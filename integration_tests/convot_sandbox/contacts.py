@@ -1,0 +1,127 @@
+"""Contacts: organisation-wide people, with custom_data kept per app (the docs' AppContact).
+
+Documented: POST /contacts finds by external_id (within the organization), then by email, else creates;
+omitted fields stay unchanged; custom_data is merged and a null value clears its key.
+"""
+
+from __future__ import annotations
+
+from .accounts import Caller
+from .errors import bad_request, invalid, not_found
+from .fields import Field, now_iso, parse_body
+from .store import Store
+
+CONTACT_FIELDS = (
+    Field("email", "email"),
+    Field("external_id"),
+    Field("name"),
+    Field("phone"),
+    Field("company"),
+    Field("avatar_url"),
+    Field("custom_data", "scalars"),
+)
+# The contacts an app sees: those it has created or matched, with that app's custom_data.
+VISIBLE = (
+    "SELECT c.*, ac.custom_data FROM contacts c "
+    "JOIN app_contacts ac ON ac.contact_id = c.id AND ac.app_id = ?"
+)
+
+
+def get_contact(store: Store, app_id: int, contact_id: int) -> dict:
+    contact = store.one(f"{VISIBLE} WHERE c.id = ?", app_id, contact_id)
+    if contact is None:
+        raise not_found("Contact")
+    contact.pop("organization_id")
+    return contact
+
+
+def contact_visible(store: Store, app_id: int, contact_id: int) -> bool:
+    sql = "SELECT 1 FROM app_contacts WHERE app_id = ? AND contact_id = ?"
+    return store.scalar(sql, app_id, contact_id) is not None
+
+
+def list_contacts(
+    store: Store, app_id: int, filters: dict, page: int, per_page: int
+) -> tuple[list[dict], bool]:
+    conditions = "".join(f" AND c.{column} = ?" for column in filters)
+    if "email" in filters:
+        conditions = conditions.replace("c.email = ?", "c.email = ? COLLATE NOCASE")
+    rows = store.all(
+        f"{VISIBLE} WHERE 1{conditions} ORDER BY c.id LIMIT ? OFFSET ?",
+        app_id,
+        *filters.values(),
+        per_page + 1,
+        (page - 1) * per_page,
+    )
+    for row in rows:
+        row.pop("organization_id")
+    return rows[:per_page], len(rows) > per_page
+
+
+def _match(store: Store, organization_id: int, values: dict) -> dict | None:
+    base = "SELECT * FROM contacts WHERE organization_id = ?"
+    if values.get("external_id"):
+        found = store.one(f"{base} AND external_id = ?", organization_id, values["external_id"])
+        if found:
+            return found
+    if values.get("email"):
+        found = store.one(
+            f"{base} AND email = ? COLLATE NOCASE ORDER BY id", organization_id, values["email"]
+        )
+        if found and found["external_id"] and values.get("external_id"):
+            raise invalid([f"Email belongs to the contact with external id {found['external_id']}"])
+        return found
+    return None
+
+
+def _merge(old: dict, sent: dict) -> dict:
+    merged = {**old, **sent}
+    return {key: value for key, value in merged.items() if value is not None}
+
+
+def upsert_contact(store: Store, caller: Caller, body: dict) -> tuple[dict, bool]:
+    """Find-or-create; returns the contact as this app sees it and whether it was created."""
+    values = parse_body(body, CONTACT_FIELDS, partial=True)
+    if not values.get("email") and not values.get("external_id"):
+        raise bad_request("email or external_id is required to find or create a contact")
+    custom_data = values.pop("custom_data", None) or {}
+    stamp = now_iso()
+    with store.transaction():
+        found = _match(store, caller.organization_id, values)
+        if found is None:
+            row = {
+                "organization_id": caller.organization_id,
+                **values,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            contact_id = store.insert("contacts", row)
+            link_contact(store, caller.app_id, contact_id, custom_data)
+            return get_contact(store, caller.app_id, contact_id), True
+        changed = {key: value for key, value in values.items() if found[key] != value}
+        if link_contact(store, caller.app_id, found["id"], custom_data) or changed:
+            store.update("contacts", {"id": found["id"]}, {**changed, "updated_at": stamp})
+        return get_contact(store, caller.app_id, found["id"]), False
+
+
+def link_contact(store: Store, app_id: int, contact_id: int, custom_data: dict | None = None) -> bool:
+    """Make the contact known to the app, merging custom_data into what the app holds; True if it changed."""
+    key = {"app_id": app_id, "contact_id": contact_id}
+    with store.transaction():
+        current = store.one(
+            "SELECT custom_data FROM app_contacts WHERE app_id = ? AND contact_id = ?", *key.values()
+        )
+        if current is None:
+            store.insert("app_contacts", {**key, "custom_data": _merge({}, custom_data or {})})
+            return True
+        merged = _merge(current["custom_data"], custom_data or {})
+        if merged == current["custom_data"]:
+            return False
+        store.update("app_contacts", key, {"custom_data": merged})
+        return True
+
+
+def contact_for_email(store: Store, caller: Caller, email: str) -> int:
+    """The contact a conversation started by email belongs to; created when missing (documented)."""
+    contact, _ = upsert_contact(store, caller, {"email": email})
+    return contact["id"]

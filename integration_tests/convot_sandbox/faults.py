@@ -1,0 +1,126 @@
+"""Fault injection: rate limits, 5xx, dropped connections, latency and permanent failure rules.
+
+`ConvotFaults` is plain data (constructor, `set_faults`, CLI flags and `POST /_sandbox/faults` all build one);
+`FaultPlan` is its running state: the seeded random stream and the token buckets.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+
+from . import assumptions as A
+from .errors import ApiError
+from .ratelimit import BucketsPerApp
+
+DROP = "drop"  # the server closes the connection without answering
+
+
+@dataclass(frozen=True)
+class ConvotFaults:
+    rate_per_second: float | None = None  # token bucket per app; None = no rate limit
+    burst: int = 10
+    retry_after_integer: bool = False  # Retry-After as whole seconds (rounded up) instead of "0.25"
+    error_ratio: float = 0.0  # share of API requests answered 503
+    drop_ratio: float = 0.0  # share of API requests whose connection is closed without a response
+    latency_ms: float = 0.0  # added before every API request is handled
+    fail_path_regex: str | None = None  # re.search over "METHOD /v1/path" (no query): always fail_status
+    fail_status: int = 500
+    reject_content_regex: str | None = None  # POST/PATCH whose content or title matches -> 422
+    seed: int = 0  # the random stream behind the ratios, so a run is repeatable
+
+    def __post_init__(self) -> None:
+        for name in ("error_ratio", "drop_ratio"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)!r}")
+        if self.error_ratio + self.drop_ratio > 1:
+            raise ValueError("error_ratio + drop_ratio must not exceed 1")
+        if self.rate_per_second is not None and self.rate_per_second <= 0:
+            raise ValueError(f"rate_per_second must be > 0 or null, got {self.rate_per_second!r}")
+        if self.burst < 1 or self.latency_ms < 0:
+            raise ValueError("burst must be >= 1 and latency_ms >= 0")
+        if not 400 <= self.fail_status <= 599:
+            raise ValueError(f"fail_status must be an HTTP error status 400-599, got {self.fail_status!r}")
+        for name in ("fail_path_regex", "reject_content_regex"):
+            try:
+                re.compile(getattr(self, name) or "")
+            except re.error as error:
+                raise ValueError(f"{name} is not a valid regular expression: {error}") from None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ConvotFaults:
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown fault option(s) {unknown}; accepted: {sorted(known)}")
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def format_retry_after(seconds: float, whole_seconds: bool) -> str:
+    if whole_seconds:
+        return str(max(1, math.ceil(seconds)))
+    return f"{max(seconds, 0.001):.3f}".rstrip("0").rstrip(".")
+
+
+class FaultPlan:
+    def __init__(self, faults: ConvotFaults, clock: Callable[[], float] = time.monotonic) -> None:
+        self.faults = faults
+        self._random = random.Random(faults.seed)
+        self._lock = threading.Lock()
+        self._buckets = (
+            BucketsPerApp(faults.rate_per_second, faults.burst, clock) if faults.rate_per_second else None
+        )
+
+    def delay(self) -> None:
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000)
+
+    def before_auth(self, method: str, path: str) -> str | ApiError | None:
+        """Faults of the transport and the server, decided before the request is understood."""
+        faults = self.faults
+        if faults.drop_ratio or faults.error_ratio:
+            with self._lock:
+                draw = self._random.random()
+            if draw < faults.drop_ratio:
+                return DROP
+            if draw < faults.drop_ratio + faults.error_ratio:
+                return ApiError(
+                    A.INJECTED_ERROR_STATUS, "Service temporarily unavailable (injected); retry later"
+                )
+        if faults.fail_path_regex and re.search(faults.fail_path_regex, f"{method} {path}"):
+            return ApiError(
+                faults.fail_status,
+                f"Request failed permanently (sandbox rule {faults.fail_path_regex})",
+                ["Rejected by the sandbox fail rule"] if faults.fail_status == 422 else [],
+            )
+        return None
+
+    def rate_limit(self, app_id: int) -> ApiError | None:
+        wait = self._buckets.take(app_id) if self._buckets else 0.0
+        if not wait:
+            return None
+        retry_after = format_retry_after(wait, self.faults.retry_after_integer)
+        return ApiError(
+            429,
+            f"Rate limit exceeded; retry after {retry_after} seconds",
+            headers={"Retry-After": retry_after},
+        )
+
+    def reject_content(self, method: str, body: dict) -> ApiError | None:
+        pattern = self.faults.reject_content_regex
+        if not pattern or method not in ("POST", "PATCH"):
+            return None
+        details = [
+            f"{name.capitalize()} is rejected by the sandbox rule {pattern}"
+            for name in ("content", "title")
+            if isinstance(body.get(name), str) and re.search(pattern, body[name])
+        ]
+        return ApiError(422, "Validation failed", details) if details else None

@@ -1,0 +1,16 @@
+"""Pytest fixtures for the Convot sandbox; `integration_tests/conftest.py` imports them in one line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .sandbox import ConvotSandbox
+
+
+@pytest.fixture
+def convot_sandbox(tmp_path) -> Iterator[ConvotSandbox]:
+    """A fresh Convot sandbox per test, its database under the test's tmp_path."""
+    with ConvotSandbox(db_path=tmp_path / "convot.sqlite3") as sandbox:
+        yield sandbox
