@@ -16,11 +16,11 @@ RUN case "${CONNECTOR}" in \
 
 WORKDIR /airbyte/integration_code
 
-# Dependencies first, in their own layer, so a code change does not re-download airbyte-cdk and its tree:
-# install the distribution from its metadata alone (empty packages), then drop the project itself.
-COPY pyproject.toml README.md /tmp/deps/
+# Dependencies first, in their own layer, so a code or README change does not re-download airbyte-cdk and its
+# tree: install the distribution from pyproject alone (empty packages, empty readme), then drop the project.
+COPY pyproject.toml /tmp/deps/
 RUN cd /tmp/deps \
- && mkdir source_crisp destination_convot \
+ && mkdir source_crisp destination_convot && touch README.md \
  && python -m pip install --no-cache-dir --disable-pip-version-check . \
  && python -m pip uninstall -y --disable-pip-version-check airbyte-crisp-convot \
  && rm -rf /tmp/deps
