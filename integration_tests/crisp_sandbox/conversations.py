@@ -40,6 +40,7 @@ class ConversationStore:
         span_ms: int,
         max_messages: int,
         forced_counts: dict[int, int],
+        empty_one_in: int,
     ) -> None:
         self.seed, self.count = seed, count
         self.lock = threading.RLock()
@@ -55,8 +56,9 @@ class ConversationStore:
         for i in range(count):
             h = mix(seed, 21, i)
             messages = forced_counts.get(i)
-            if messages is None:
-                messages = 0 if h % 30 == 1 else 46 + h % 60 if h % 50 == 0 else 1 + (h >> 8) % max_messages
+            if messages is None:  # a few empty, one in 50 long (46..105 messages), the rest 1..max
+                long_thread = 46 + h % 60 if h % 50 == 0 else 1 + (h >> 8) % max_messages
+                messages = 0 if h % empty_one_in == 1 else long_thread
             # Index order == default order: updated_at strictly decreases with the index.
             updated = base_ms - (i + 1) * gap + (h >> 16) % (gap // 3)
             duration = 0 if not messages else max(messages * 60_000, (h >> 24) % (20 * _DAY_MS))

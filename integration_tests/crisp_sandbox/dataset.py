@@ -32,12 +32,13 @@ class SizeSpec:
     operators: int
     max_messages: int  # per ordinary conversation (a few long ones go beyond)
     forced_counts: tuple[tuple[int, int], ...] = ()  # (conversation index, message count)
+    empty_one_in: int = 30  # about one conversation in N has no message
     lazy: bool = False
 
 
 SIZES = {
     # tiny guarantees the shapes tests rely on: long threads (95, 47 messages) and a few empty conversations.
-    "tiny": SizeSpec(80, 40, 24, 4, 12, ((3, 95), (10, 47), (5, 0), (40, 0), (71, 0), (20, 9))),
+    "tiny": SizeSpec(80, 40, 24, 4, 12, ((3, 95), (10, 47), (5, 0), (40, 0), (71, 0), (20, 9)), 1_000),
     "small": SizeSpec(1_000, 400, 30, 5, 16),
     "medium": SizeSpec(10_000, 4_000, 40, 5, 18),
     "large": SizeSpec(100_000, 40_000, 45, 5, 21, lazy=True),
@@ -52,7 +53,13 @@ class Workspace:
         spec = self.spec
         self.website_id = make_uuid(seed, "website", 0)
         self.store = ConversationStore(
-            seed, spec.conversations, BASE_MS, SPAN_MS, spec.max_messages, dict(spec.forced_counts)
+            seed,
+            spec.conversations,
+            BASE_MS,
+            SPAN_MS,
+            spec.max_messages,
+            dict(spec.forced_counts),
+            spec.empty_one_in,
         )
         self.people = PeopleStore(seed, spec.people, BASE_MS - 30 * 86_400_000, SPAN_MS)
         self.helpdesk = build_helpdesk(seed, BASE_MS)

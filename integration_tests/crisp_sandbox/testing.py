@@ -1,0 +1,48 @@
+"""A thin `requests` client for tests and benchmarks: authenticated GETs against a running sandbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from .tokens import TOKENS_BY_NAME
+
+if TYPE_CHECKING:
+    from .sandbox import CrispSandbox
+
+
+class SandboxClient:
+    def __init__(self, sandbox: CrispSandbox, token: str = "plugin", tier: str | None = None) -> None:
+        self.sandbox = sandbox
+        self.session = requests.Session()
+        chosen = TOKENS_BY_NAME[token]
+        self.session.auth = (chosen.identifier, chosen.key)
+        self.session.headers["X-Crisp-Tier"] = tier or chosen.tier
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        """GET {base_url}/website/{website_id}/{path}; a path starting with / is taken from /v1 as is."""
+        website = f"/website/{self.sandbox.website_id}/"
+        url = self.sandbox.base_url + (path if path.startswith("/") else website + path)
+        return self.session.get(url, params=params, timeout=10)
+
+    def data(self, path: str, **params: Any) -> Any:
+        response = self.get(path, **params)
+        assert response.status_code in (200, 206), (response.status_code, response.text[:300])
+        return response.json()["data"]
+
+    def pages(self, path: str, **params: Any) -> list[list[Any]]:
+        """Every page of a list route until the empty one; asserts 206 per page and 200 [] at the end."""
+        pages, number = [], 1
+        while True:
+            response = self.get(f"{path}/{number}", **params)
+            body = response.json()
+            if not body["data"]:
+                assert (response.status_code, body["reason"]) == (200, "listed")
+                return pages
+            assert (response.status_code, body["reason"]) == (206, "listed")
+            pages.append(body["data"])
+            number += 1
+
+    def all(self, path: str, **params: Any) -> list[Any]:
+        return [item for page in self.pages(path, **params) for item in page]
