@@ -1,0 +1,206 @@
+"""Transport only: one requests.Session, Basic auth + X-Crisp-Tier, timeouts, envelope unwrap, retries.
+
+Only this module sleeps. Waiting is injected through `Backoff` (tests pass a zero backoff and record
+the waits).
+The token key is only ever handed to requests' auth; it is never formatted into a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_crisp import errors
+from source_crisp.config import CrispConfig
+
+LOGGER = logging.getLogger("airbyte")
+TIMEOUT_SECONDS = (10, 60)  # (connect, read)
+USER_AGENT = "airbyte-source-crisp/0.1"
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with equal jitter; Retry-After (seconds or HTTP date) wins when present."""
+
+    base_seconds: float = 1.0
+    cap_seconds: float = 60.0
+    max_retry_after_seconds: float = 600.0
+    max_retries: int = 5  # server errors, network errors, malformed bodies
+    max_rate_limit_retries: int = 10
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+
+    @classmethod
+    def immediate(cls, sleep: Callable[[float], None] = lambda _seconds: None) -> Backoff:
+        """No waiting at all: for tests."""
+        return cls(base_seconds=0.0, cap_seconds=0.0, max_retry_after_seconds=0.0, sleep=sleep)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after_seconds)
+        exponential = min(self.cap_seconds, self.base_seconds * 2**attempt)
+        return exponential / 2 + self.jitter() * exponential / 2
+
+
+@dataclass
+class RateLimitWatermark:
+    """How often Crisp limited us and how long we paused, for the log and for tests."""
+
+    hits: int = 0
+    paused_seconds: float = 0.0
+
+    def record(self, pause: float, status: int, now: datetime) -> str:
+        self.hits += 1
+        self.paused_seconds += pause
+        resume = (now + timedelta(seconds=pause)).strftime("%H:%M:%S UTC")
+        return (
+            f"Crisp rate limit ({status}): limit #{self.hits} this sync, "
+            f"{self.paused_seconds:.1f} s paused in total; pausing {pause:.1f} s, resuming at {resume}."
+        )
+
+
+@dataclass
+class RequestBudget:
+    """Proactive client-side limit: at most `per_minute` requests in any sliding 60 s window."""
+
+    per_minute: int | None
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _sent: deque[float] = field(default_factory=deque)
+
+    def acquire(self) -> None:
+        if not self.per_minute:
+            return
+        now = self.clock()
+        while self._sent and now - self._sent[0] >= 60.0:
+            self._sent.popleft()
+        if len(self._sent) >= self.per_minute:
+            wait = 60.0 - (now - self._sent[0])
+            self.sleep(wait)
+            now += wait
+            self._sent.popleft()
+        self._sent.append(now)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    data: Any
+
+
+class CrispClient:
+    def __init__(
+        self,
+        config: CrispConfig,
+        *,
+        backoff: Backoff | None = None,
+        session: requests.Session | None = None,
+        logger: logging.Logger = LOGGER,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._base = config.api_url.rstrip("/") + "/"
+        self._backoff = backoff or Backoff()
+        self._budget = RequestBudget(config.max_requests_per_minute, sleep=self._backoff.sleep)
+        self._logger = logger
+        self._now = now
+        self._session = session or requests.Session()
+        self._session.auth = (config.identifier, config.key)
+        self._session.headers.update(
+            {"X-Crisp-Tier": config.tier, "Accept": "application/json", "User-Agent": USER_AGENT}
+        )
+        self.watermark = RateLimitWatermark()
+        self.requests_sent = 0
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *, child: bool = False) -> Reply | None:
+        """GET `path` (relative to api_url). None when the policy says to skip it (deleted child)."""
+        failures = limits = 0
+        while True:
+            resolution, reply, facts = self._attempt(path, params, child)
+            if reply is not None:
+                return reply
+            action = resolution.response_action
+            if action == ResponseAction.IGNORE:
+                self._logger.warning(errors.describe(resolution, **facts))
+                return None
+            if action == ResponseAction.RATE_LIMITED and limits < self._backoff.max_rate_limit_retries:
+                pause = self._backoff.delay(limits, facts.pop("retry_after", None))
+                limits += 1
+                self._logger.warning(self.watermark.record(pause, facts["status"], self._now()))
+                self._backoff.sleep(pause)
+                continue
+            if action == ResponseAction.RETRY and failures < self._backoff.max_retries:
+                pause = self._backoff.delay(failures)
+                failures += 1
+                self._logger.info(
+                    f"{errors.describe(resolution, **facts)} Retry {failures} in {pause:.1f} s."
+                )
+                self._backoff.sleep(pause)
+                continue
+            raise self._give_up(resolution, facts, limits + failures)
+
+    def _attempt(
+        self, path: str, params: Mapping[str, Any] | None, child: bool
+    ) -> tuple[ErrorResolution, Reply | None, dict[str, Any]]:
+        facts: dict[str, Any] = {"route": "/" + path.split("?")[0]}
+        self._budget.acquire()
+        self.requests_sent += 1
+        try:
+            response = self._session.get(self._base + path, params=params, timeout=TIMEOUT_SECONDS)
+        except requests.RequestException as error:
+            return errors.TRANSPORT_ERROR, None, facts | {"detail": type(error).__name__}
+        facts["status"] = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            facts["reason"] = body.get("reason")
+            facts["detail"] = (
+                (body.get("data") or {}).get("message", "") if isinstance(body.get("data"), dict) else ""
+            )
+        if response.status_code in (200, 206):
+            if not isinstance(body, dict) or "data" not in body:
+                return errors.TRANSPORT_ERROR, None, facts | {"detail": "malformed JSON body"}
+            return (
+                errors.ErrorResolution(ResponseAction.SUCCESS),
+                Reply(response.status_code, body["data"]),
+                facts,
+            )
+        retry_after = _retry_after_seconds(response.headers.get("Retry-After"), self._now())
+        if retry_after is not None:
+            facts["retry_after"] = retry_after
+        return errors.resolve(response.status_code, facts.get("reason"), child=child), None, facts
+
+    def _give_up(
+        self, resolution: ErrorResolution, facts: dict[str, Any], retries: int
+    ) -> AirbyteTracedException:
+        message = errors.describe(resolution, **facts)
+        if resolution.response_action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED):
+            message += f" Gave up after {retries} retries; the next sync resumes from the last saved state."
+        return AirbyteTracedException(
+            message=message, internal_message=message, failure_type=resolution.failure_type
+        )
+
+
+def _retry_after_seconds(header: str | None, now: datetime) -> float | None:
+    if not header:
+        return None
+    try:
+        return float(header)
+    except ValueError:
+        pass
+    try:
+        return max((parsedate_to_datetime(header) - now).total_seconds(), 0.0)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,142 @@
+"""The Airbyte config, parsed once into a frozen dataclass. Errors name the field and what is accepted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_crisp.dates import DateValueError, resolve_variable, to_epoch_ms
+
+DEFAULT_API_URL = "https://api.crisp.chat/v1"
+TIERS = ("plugin", "website", "user")
+PAGE_SIZE_MIN, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT = 20, 50, 50
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class Comparison(Enum):
+    NEWER_THAN = "newer_than"
+    OLDER_THAN = "older_than"
+
+
+class ReferenceKind(Enum):
+    LAST_SUCCESSFUL_RUN = "last_successful_run"
+    FIXED_DATE = "fixed_date"
+    VARIABLE = "variable"
+
+
+@dataclass(frozen=True)
+class IncrementalSettings:
+    comparison: Comparison = Comparison.NEWER_THAN
+    reference: ReferenceKind = ReferenceKind.LAST_SUCCESSFUL_RUN
+    # Epoch ms of a fixed date or variable; None for last_successful_run.
+    reference_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class CrispConfig:
+    website_id: str
+    identifier: str
+    key: str = field(repr=False)
+    tier: str = "plugin"
+    api_url: str = DEFAULT_API_URL
+    page_size: int = PAGE_SIZE_DEFAULT
+    max_requests_per_minute: int | None = None
+    incremental: IncrementalSettings = IncrementalSettings()
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> CrispConfig:
+        return cls(
+            website_id=_website_id(raw.get("website_id")),
+            identifier=_required_text(raw, "identifier", "the token identifier shown with your Crisp token"),
+            key=_required_text(raw, "key", "the token key shown with your Crisp token"),
+            tier=_tier(raw.get("tier", "plugin")),
+            api_url=_api_url(raw.get("api_url") or DEFAULT_API_URL),
+            page_size=_page_size(raw.get("page_size", PAGE_SIZE_DEFAULT)),
+            max_requests_per_minute=_positive_or_none(raw.get("max_requests_per_minute")),
+            incremental=_incremental(raw.get("incremental") or {}, environ),
+        )
+
+
+def config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.config_error
+    )
+
+
+def _required_text(raw: Mapping[str, Any], name: str, what: str) -> str:
+    value = raw.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise config_error(f"Config field '{name}' is required: {what}.")
+    return value.strip()
+
+
+def _website_id(value: Any) -> str:
+    if not isinstance(value, str) or not _UUID.match(value.strip()):
+        raise config_error(
+            "Config field 'website_id' must be the UUID of your Crisp workspace "
+            "(Settings > Workspace settings > Setup instructions), e.g. 1e0a7f3c-6b2d-4b8e-a1d4-2c9f8e7b6a51."
+        )
+    return value.strip().lower()
+
+
+def _tier(value: Any) -> str:
+    if value not in TIERS:
+        raise config_error(f"Config field 'tier' must be one of {', '.join(TIERS)}; got {value!r}.")
+    return str(value)
+
+
+def _api_url(value: Any) -> str:
+    text = str(value).strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise config_error(f"Config field 'api_url' must be an http(s) URL such as {DEFAULT_API_URL}.")
+    return text
+
+
+def _page_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not PAGE_SIZE_MIN <= value <= PAGE_SIZE_MAX:
+        raise config_error(
+            f"Config field 'page_size' must be an integer from {PAGE_SIZE_MIN} to {PAGE_SIZE_MAX} "
+            f"(Crisp's per_page bounds); got {value!r}."
+        )
+    return value
+
+
+def _positive_or_none(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise config_error(
+            f"Config field 'max_requests_per_minute' must be a positive integer; got {value!r}."
+        )
+    return value
+
+
+def _incremental(raw: Mapping[str, Any], environ: Mapping[str, str] | None) -> IncrementalSettings:
+    comparisons = [c.value for c in Comparison]
+    comparison = raw.get("comparison", Comparison.NEWER_THAN.value)
+    if comparison not in comparisons:
+        raise config_error(
+            f"Config field 'incremental.comparison' must be one of {comparisons}; got {comparison!r}."
+        )
+    reference = raw.get("reference") or {"type": ReferenceKind.LAST_SUCCESSFUL_RUN.value}
+    kinds = [k.value for k in ReferenceKind]
+    kind = reference.get("type") if isinstance(reference, Mapping) else None
+    if kind not in kinds:
+        raise config_error(f"Config field 'incremental.reference.type' must be one of {kinds}; got {kind!r}.")
+    try:
+        if kind == ReferenceKind.FIXED_DATE.value:
+            reference_ms = to_epoch_ms(reference.get("date"), "incremental.reference.date")
+        elif kind == ReferenceKind.VARIABLE.value:
+            name = "incremental.reference.value"
+            reference_ms = to_epoch_ms(resolve_variable(reference.get("value", ""), name, environ), name)
+        else:
+            reference_ms = None
+    except DateValueError as error:
+        raise config_error(f"Config field {error}") from None
+    return IncrementalSettings(Comparison(comparison), ReferenceKind(kind), reference_ms)

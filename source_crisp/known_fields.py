@@ -1,0 +1,254 @@
+"""Documented Crisp fields per stream (reference §4), as dotted path -> column type.
+
+Discovery starts from these, so a column exists even when the live sample lacks it; sampled fields are added
+on top. Arrays are strings (their JSON text). Shared sub-objects are defined once and nested with `under`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from source_crisp.types import ColumnType
+
+S, L, B, D = ColumnType.STRING, ColumnType.LONG, ColumnType.BOOLEAN, ColumnType.DOUBLE
+Fields = Mapping[str, ColumnType]
+
+
+def under(prefix: str, fields: Fields) -> dict[str, ColumnType]:
+    return {f"{prefix}.{path}": column_type for path, column_type in fields.items()}
+
+
+GEOLOCATION: Fields = {
+    "country": S,
+    "region": S,
+    "city": S,
+    "coordinates.latitude": D,
+    "coordinates.longitude": D,
+}
+USER_REF: Fields = {"user_id": S, "nickname": S, "avatar": S}
+NAME_VERSION: Fields = {"name": S, "version": S}
+ACTIVE: Fields = {"now": B, "last": L}
+COMPOSE: Fields = {"type": S, "excerpt": S, "timestamp": L, "automated": B, **under("user", USER_REF)}
+DEVICE: Fields = {
+    "capabilities": S,
+    **under("geolocation", GEOLOCATION),
+    **under("system.os", NAME_VERSION),
+    **under("system.engine", NAME_VERSION),
+    **under("system.browser", {**NAME_VERSION, "major": S}),
+    "system.useragent": S,
+    "timezone": L,
+    "locales": S,
+}
+WEBSITE: Fields = {"website_id": S}
+
+CONVERSATION: Fields = {
+    **WEBSITE,
+    "session_id": S,
+    "inbox_id": S,
+    "people_id": S,
+    "state": S,
+    "status": L,
+    "is_verified": B,
+    "is_blocked": B,
+    "availability": S,
+    **under("active", ACTIVE),
+    "last_message": S,
+    "topic": S,
+    "verifications": S,
+    "participants": S,
+    "mentions": S,
+    **under("preview_message", {"type": S, "from": S, "excerpt": S, "fingerprint": L}),
+    **under("compose.operator", COMPOSE),
+    **under("compose.visitor", COMPOSE),
+    "unread.operator": L,
+    "unread.visitor": L,
+    "assigned.user_id": S,
+    **under(
+        "meta",
+        {
+            "nickname": S,
+            "email": S,
+            "phone": S,
+            "address": S,
+            "subject": S,
+            "ip": S,
+            "origin": S,
+            "avatar": S,
+            "connection.isp": S,
+            "connection.asn": S,
+            "segments": S,
+            **under("device", DEVICE),
+        },
+    ),
+    "created_at": L,
+    "updated_at": L,
+    "waiting_since": L,
+}
+
+MESSAGE: Fields = {
+    **WEBSITE,
+    "session_id": S,
+    "type": S,
+    "from": S,
+    "origin": S,
+    "content": S,
+    # Object contents, by message type: file, animation, audio, picker, field, carousel, event.
+    **under(
+        "content",
+        {
+            "name": S,
+            "url": S,
+            "type": S,
+            "duration": L,
+            "id": S,
+            "text": S,
+            "choices": S,
+            "required": B,
+            "explain": S,
+            "value": S,
+            "targets": S,
+            "namespace": S,
+        },
+    ),
+    "preview": S,
+    "mentions": S,
+    "read": S,
+    "delivered": S,
+    "edited": B,
+    "translated": B,
+    "automated": B,
+    "stamped": B,
+    "fingerprint": L,
+    "timestamp": L,
+    **under("user", {**USER_REF, "type": S}),
+    "references": S,
+    "original.original_id": S,
+}
+
+PEOPLE_PROFILE: Fields = {
+    **WEBSITE,
+    "people_id": S,
+    "email": S,
+    "segments": S,
+    "notepad": S,
+    "score": L,
+    **under("active", ACTIVE),
+    "created_at": L,
+    "updated_at": L,
+    **under(
+        "person",
+        {
+            "nickname": S,
+            "avatar": S,
+            "gender": S,
+            "phone": S,
+            "address": S,
+            "description": S,
+            "website": S,
+            "timezone": L,
+            "profiles": S,
+            "locales": S,
+            **under("geolocation", GEOLOCATION),
+            **under("employment", {"name": S, "domain": S, "title": S, "role": S, "seniority": S}),
+        },
+    ),
+    **under(
+        "company",
+        {
+            "name": S,
+            "legal_name": S,
+            "domain": S,
+            "url": S,
+            "description": S,
+            "timezone": L,
+            "phones": S,
+            "emails": S,
+            "tags": S,
+            **under("geolocation", GEOLOCATION),
+            "metrics.employees": L,
+            "metrics.market_cap": D,
+            "metrics.raised": D,
+            "metrics.arr": D,
+        },
+    ),
+}
+
+PEOPLE_DATA: Fields = {**WEBSITE, "people_id": S}  # `data.<key>` columns come from the sample
+
+VISITOR: Fields = {
+    **WEBSITE,
+    "session_id": S,
+    "inbox_id": S,
+    "nickname": S,
+    "email": S,
+    "avatar": S,
+    "useragent": S,
+    "initiated": B,
+    "active": B,
+    "last_page.page_title": S,
+    "last_page.page_url": S,
+    **under("geolocation", GEOLOCATION),
+    "timezone": L,
+    "capabilities": S,
+    "locales": S,
+}
+
+OPERATOR: Fields = {  # after `details` is hoisted; identifier/key are never emitted
+    **WEBSITE,
+    "type": S,
+    "user_id": S,
+    "email": S,
+    "avatar": S,
+    "first_name": S,
+    "last_name": S,
+    "role": S,
+    "title": S,
+    "availability": S,
+    "has_token": B,
+}
+
+HELPDESK_LOCALE: Fields = {**WEBSITE, "locale_id": S, "locale": S, "url": S, "articles": L, "categories": L}
+
+TIMESTAMPS: Fields = {"created_at": L, "updated_at": L}
+
+HELPDESK_CATEGORY: Fields = {
+    **WEBSITE,
+    "category_id": S,
+    "locale": S,
+    "name": S,
+    "description": S,
+    "color": S,
+    "image": S,
+    "url": S,
+    "order": L,
+    **TIMESTAMPS,
+}
+
+HELPDESK_SECTION: Fields = {
+    **WEBSITE,
+    "section_id": S,
+    "category_id": S,
+    "locale": S,
+    "name": S,
+    "order": L,
+    **TIMESTAMPS,
+}
+
+HELPDESK_ARTICLE: Fields = {
+    **WEBSITE,
+    "article_id": S,
+    "locale": S,
+    "title": S,
+    "description": S,
+    "content": S,
+    "status": S,
+    "visibility": S,
+    "featured": B,
+    "visits": L,
+    "order": L,
+    "url": S,
+    "category_id": S,
+    "section_id": S,
+    **TIMESTAMPS,
+    "published_at": L,
+}

@@ -1,0 +1,180 @@
+"""The Crisp objects source-crisp reads, as data. One row per stream, in discover order (source_output.md).
+
+Paths are relative to api_url and use `{website_id}`, `{page}` and the fields the row takes from its parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+
+from source_crisp import known_fields as known
+from source_crisp.assumptions import CONVERSATION_DATE_FILTER_FIELD, CONVERSATION_SORT_PARAMS
+from source_crisp.types import ColumnType
+
+_W = "website/{website_id}"
+
+
+class Pagination(Enum):
+    PER_PAGE = "per_page"  # page number in the path, `per_page` query (page_size), ends on a short/empty page
+    FIXED_PAGE = "fixed_page"  # page number in the path, server-chosen size, ends on an empty page
+    NOT_PAGINATED = "not_paginated"  # one request returns the whole list
+    MESSAGE_WALK = "message_walk"  # newest batch first, then `timestamp_before` the oldest one held
+    SINGLE = "single"  # one object per parent
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """An extra request per item whose answer is merged into it (`keep` = the fields taken, None = all)."""
+
+    path: str
+    keep: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class CrispObject:
+    name: str
+    description: str
+    path: str
+    pagination: Pagination
+    primary_key: tuple[str, ...]
+    known_fields: Mapping[str, ColumnType]
+    parent: str | None = None
+    parent_fields: tuple[str, ...] = ()  # copied from the parent into the path and into each record
+    cursor_candidates: tuple[str, ...] = ()
+    default_cursor: str | None = None
+    list_params: Mapping[str, str] = field(default_factory=dict)
+    sort_params: Mapping[str, str] = field(default_factory=dict)  # cursor -> server sort (newest first)
+    date_filter_field: str | None = None  # the cursor Crisp's filter_date_start/end apply to
+    hoist: str | None = None  # a sub-object merged into the top level (operators' `details`)
+    never_emit: tuple[str, ...] = ()
+    enrichments: tuple[Enrichment, ...] = ()
+    sample_parents: int = 1  # discovery: parents whose children are sampled
+
+    @property
+    def incremental(self) -> bool:
+        return bool(self.cursor_candidates)
+
+
+_ARTICLE = _W + "/helpdesk/locale/{locale}/article/{article_id}"
+
+OBJECTS: tuple[CrispObject, ...] = (
+    CrispObject(
+        name="operators",
+        description="Operators of the workspace (token fields identifier/key are never emitted).",
+        path=_W + "/operators/list",
+        pagination=Pagination.NOT_PAGINATED,
+        primary_key=("user_id",),
+        known_fields=known.OPERATOR,
+        hoist="details",
+        never_emit=("identifier", "key"),
+    ),
+    CrispObject(
+        name="people_profiles",
+        description="Contact profiles (people).",
+        path=_W + "/people/profiles/{page}",
+        pagination=Pagination.PER_PAGE,
+        primary_key=("people_id",),
+        known_fields=known.PEOPLE_PROFILE,
+        cursor_candidates=("updated_at", "created_at"),
+        default_cursor="updated_at",
+    ),
+    CrispObject(
+        name="people_data",
+        description="Custom attributes of each profile, as data_<key> columns.",
+        path=_W + "/people/data/{people_id}",
+        pagination=Pagination.SINGLE,
+        primary_key=("people_id",),
+        known_fields=known.PEOPLE_DATA,
+        parent="people_profiles",
+        parent_fields=("people_id",),
+        sample_parents=5,
+    ),
+    CrispObject(
+        name="visitors",
+        description="Visitors on the website right now (a live snapshot, not a history).",
+        path=_W + "/visitors/list/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("session_id",),
+        known_fields=known.VISITOR,
+    ),
+    CrispObject(
+        name="conversations",
+        description="Conversations, including empty ones.",
+        path=_W + "/conversations/{page}",
+        pagination=Pagination.PER_PAGE,
+        primary_key=("session_id",),
+        known_fields=known.CONVERSATION,
+        cursor_candidates=("updated_at", "created_at", "waiting_since"),
+        default_cursor="updated_at",
+        list_params=MappingProxyType({"include_empty": "1"}),
+        sort_params=MappingProxyType(CONVERSATION_SORT_PARAMS),
+        date_filter_field=CONVERSATION_DATE_FILTER_FIELD,
+    ),
+    CrispObject(
+        name="conversation_messages",
+        description="Messages of each conversation, oldest first within a conversation.",
+        path=_W + "/conversation/{session_id}/messages",
+        pagination=Pagination.MESSAGE_WALK,
+        primary_key=("session_id", "fingerprint"),
+        known_fields=known.MESSAGE,
+        parent="conversations",
+        parent_fields=("session_id",),
+        cursor_candidates=("timestamp",),
+        default_cursor="timestamp",
+        sample_parents=3,
+    ),
+    CrispObject(
+        name="helpdesk_locales",
+        description="Languages of the help center.",
+        path=_W + "/helpdesk/locales/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("locale",),
+        known_fields=known.HELPDESK_LOCALE,
+    ),
+    CrispObject(
+        name="helpdesk_categories",
+        description="Help center categories, per locale.",
+        path=_W + "/helpdesk/locale/{locale}/categories/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("locale", "category_id"),
+        known_fields=known.HELPDESK_CATEGORY,
+        parent="helpdesk_locales",
+        parent_fields=("locale",),
+        cursor_candidates=("updated_at", "created_at"),
+        default_cursor="updated_at",
+    ),
+    CrispObject(
+        name="helpdesk_sections",
+        description="Sections of each help center category.",
+        path=_W + "/helpdesk/locale/{locale}/category/{category_id}/sections/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("locale", "section_id"),
+        known_fields=known.HELPDESK_SECTION,
+        parent="helpdesk_categories",
+        parent_fields=("locale", "category_id"),
+        cursor_candidates=("updated_at", "created_at"),
+        default_cursor="updated_at",
+        sample_parents=2,
+    ),
+    CrispObject(
+        name="helpdesk_articles",
+        description="Help center articles with their Markdown body and their category/section.",
+        path=_W + "/helpdesk/locale/{locale}/articles/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("locale", "article_id"),
+        known_fields=known.HELPDESK_ARTICLE,
+        parent="helpdesk_locales",
+        parent_fields=("locale",),
+        cursor_candidates=("updated_at", "created_at", "published_at"),
+        default_cursor="updated_at",
+        enrichments=(
+            Enrichment(_ARTICLE),
+            Enrichment(_ARTICLE + "/category", keep=("category_id", "section_id")),
+        ),
+    ),
+)
+
+BY_NAME: Mapping[str, CrispObject] = MappingProxyType({obj.name: obj for obj in OBJECTS})

@@ -1,0 +1,136 @@
+"""Walking Crisp lists: page-in-path paging with stop rules, parents -> children, enrichment, message walks.
+
+Pure iteration over the client; no Airbyte types. Each paging style is a few lines with its stop rule:
+- PER_PAGE: stop on an empty page or a page shorter than per_page;
+- FIXED_PAGE: stop on an empty page only (the real page size is an assumption);
+- every paged list raises if the server serves the same page twice (a loop guard);
+- MESSAGE_WALK: newest batch, then `timestamp_before`; stop on an empty batch, an HTTP 200 (no older
+  messages) or once the batch reaches the reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_crisp.client import CrispClient
+from source_crisp.objects import BY_NAME, CrispObject, Pagination
+
+Item = dict[str, Any]
+Context = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    items: list[Item]
+
+
+class CrispReader:
+    def __init__(self, client: CrispClient, website_id: str, page_size: int) -> None:
+        self.client = client
+        self.website_id = website_id
+        self.page_size = page_size
+
+    def path(self, template: str, values: Mapping[str, Any], page: int | None = None) -> str:
+        quoted = {name: quote(str(value), safe="") for name, value in values.items()}
+        return template.format(**quoted, website_id=self.website_id, page=page)
+
+    def pages(
+        self, obj: CrispObject, context: Context, params: Mapping[str, Any] | None = None, start_page: int = 1
+    ) -> Iterator[Page]:
+        child = obj.parent is not None
+        if obj.pagination in (Pagination.SINGLE, Pagination.NOT_PAGINATED):
+            reply = self.client.get(self.path(obj.path, context), params, child=child)
+            if reply is not None and reply.data:
+                yield Page(1, [reply.data] if obj.pagination == Pagination.SINGLE else list(reply.data))
+            return
+        query = dict(obj.list_params) | dict(params or {})
+        if obj.pagination == Pagination.PER_PAGE:
+            query["per_page"] = self.page_size
+        previous: tuple[Any, ...] | None = None
+        number = start_page
+        while True:
+            reply = self.client.get(self.path(obj.path, context, number), query, child=child)
+            items = list(reply.data or []) if reply is not None else []
+            if not items:
+                return
+            signature = (len(items), _key(obj, items[0]), _key(obj, items[-1]))
+            if signature == previous:
+                raise AirbyteTracedException(
+                    message=f"Crisp served the same {obj.name} page twice (page {number}); stopping to "
+                    "avoid a loop. Contact Crisp support if it persists.",
+                    failure_type=FailureType.system_error,
+                )
+            previous = signature
+            yield Page(number, items)
+            if obj.pagination == Pagination.PER_PAGE and len(items) < self.page_size:
+                return
+            number += 1
+
+    def items(
+        self, obj: CrispObject, params: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[Item, Context]]:
+        """Every item of `obj`, with the parent fields it takes (walking its parents first)."""
+        for context in self.contexts(obj):
+            for page in self.pages(obj, context, params):
+                for item in page.items:
+                    yield item, context
+
+    def contexts(self, obj: CrispObject) -> Iterator[Context]:
+        if obj.parent is None:
+            yield {}
+            return
+        for parent_item, parent_context in self.items(BY_NAME[obj.parent]):
+            yield {name: parent_item.get(name, parent_context.get(name)) for name in obj.parent_fields}
+
+    def enrich(self, obj: CrispObject, item: Item, context: Context) -> Item | None:
+        """Merge the answers of the object's per-item routes; None when the item vanished meanwhile."""
+        for enrichment in obj.enrichments:
+            reply = self.client.get(self.path(enrichment.path, {**item, **context}), child=True)
+            if reply is None:
+                return None
+            extra = reply.data if isinstance(reply.data, dict) else {}
+            if enrichment.keep is not None:
+                extra = {name: extra.get(name) for name in enrichment.keep}
+            item = {**item, **extra}
+        return item
+
+    def messages(self, obj: CrispObject, context: Context, stop_at: int | None = None) -> list[Item] | None:
+        """Messages of one conversation, oldest first; the walk stops once a batch reaches `stop_at`.
+
+        None when the conversation was deleted (the client already logged a warning).
+        """
+        path = self.path(obj.path, context)
+        held: dict[Any, Item] = {}
+        before: int | None = None
+        while True:
+            reply = self.client.get(
+                path, {"timestamp_before": before} if before is not None else None, child=True
+            )
+            if reply is None:
+                return None
+            batch = [message for message in reply.data or [] if isinstance(message, dict)]
+            fresh = [message for message in batch if message.get("fingerprint") not in held]
+            held.update((message.get("fingerprint"), message) for message in fresh)
+            if not batch or reply.status == 200:
+                break
+            oldest = min(int(message.get("timestamp") or 0) for message in batch)
+            if stop_at is not None and oldest <= stop_at:
+                break
+            # Overlap by one millisecond so messages sharing the boundary timestamp are not skipped; when a
+            # whole batch shares one millisecond, step strictly past it instead of looping.
+            step = oldest + 1 if fresh else oldest
+            if step == before:
+                break
+            before = step
+        return sorted(held.values(), key=lambda m: (m.get("timestamp") or 0, m.get("fingerprint") or 0))
+
+
+def _key(obj: CrispObject, item: Item) -> tuple[Any, ...]:
+    return tuple(item.get(name) for name in obj.primary_key)

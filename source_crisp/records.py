@@ -1,0 +1,79 @@
+"""From a raw Crisp item to an emitted record: unwrap, drop secrets, add context, flatten, coerce."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from source_crisp.flatten import flatten
+from source_crisp.objects import CrispObject
+from source_crisp.schema_inference import Column
+from source_crisp.types import COERCERS, MISFIT, to_json_text
+
+
+def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any], website_id: str) -> dict:
+    """The item as users see it: hoisted, secrets dropped, parent fields and website_id added."""
+    record = dict(item)
+    if obj.hoist:
+        nested = record.pop(obj.hoist, None) or {}
+        record.update(nested)
+    for secret in obj.never_emit:
+        record.pop(secret, None)
+    for name, value in context.items():
+        record.setdefault(name, value)
+    record.setdefault("website_id", website_id)
+    return record
+
+
+class RecordShaper:
+    """Flattens and coerces records to a fixed set of columns in one walk (no intermediate flat dict).
+
+    Columns come from the configured catalog; a path outside them is not emitted. A value that does not
+    fit its column becomes null and is counted in `misfits` (reported once per stream).
+    """
+
+    def __init__(self, columns: list[Column]) -> None:
+        self._plan: dict[str, Any] = {}
+        self._pathless = {column.name: COERCERS[column.type] for column in columns if column.path is None}
+        self.misfits: Counter[str] = Counter()
+        for column in columns:
+            if column.path is not None:
+                self._add(column)
+
+    def _add(self, column: Column) -> None:
+        assert column.path is not None
+        node = self._plan
+        for key in column.path[:-1]:
+            node = node.setdefault(key, [None, {}])[1]
+        node.setdefault(column.path[-1], [None, {}])[0] = (column.name, COERCERS[column.type])
+
+    def shape(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        self._walk(record, self._plan, out)
+        if self._pathless:
+            for name, value in flatten(record).items():
+                if name in self._pathless and value is not None:
+                    self._put(out, name, self._pathless[name], value)
+        return out
+
+    def _walk(self, obj: Mapping[str, Any], plan: dict[str, Any], out: dict[str, Any]) -> None:
+        for key, (leaf, children) in plan.items():
+            value = obj.get(key)
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                if children:
+                    self._walk(value, children, out)
+                continue
+            if leaf is not None:
+                if isinstance(value, list):
+                    value = to_json_text(value)
+                self._put(out, leaf[0], leaf[1], value)
+
+    def _put(self, out: dict[str, Any], name: str, coerce: Any, value: Any) -> None:
+        coerced = coerce(value)
+        if coerced is MISFIT:
+            self.misfits[name] += 1
+        else:
+            out[name] = coerced

@@ -1,0 +1,49 @@
+"""SourceCrisp: spec, check, discover and read over the objects table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.streams import Stream
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_crisp.client import Backoff, CrispClient
+from source_crisp.config import CrispConfig
+from source_crisp.discovery import Discovery
+from source_crisp.objects import OBJECTS
+from source_crisp.reader import CrispReader
+from source_crisp.streams import STREAM_CLASSES, CrispStream
+
+
+class SourceCrisp(AbstractSource):
+    def __init__(self, backoff: Backoff | None = None) -> None:
+        super().__init__()
+        self._backoff = backoff  # tests inject an immediate backoff; None = real waiting
+
+    def _reader(self, config: Mapping[str, Any]) -> CrispReader:
+        parsed = CrispConfig.from_mapping(config)
+        client = CrispClient(parsed, backoff=self._backoff)
+        return CrispReader(client, parsed.website_id, parsed.page_size)
+
+    def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Any]:
+        """One cheap call (the website itself) proves the credentials, the tier and access to the website."""
+        try:
+            reader = self._reader(config)
+            reader.client.get(reader.path("website/{website_id}", {}))
+        except AirbyteTracedException as error:
+            if error.failure_type == FailureType.config_error:
+                return False, error.message
+            raise
+        return True, None
+
+    def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        reader = self._reader(config)
+        discovery = Discovery(reader)
+        settings = CrispConfig.from_mapping(config).incremental
+        return [
+            STREAM_CLASSES.get(obj.name, CrispStream)(obj, reader, settings, discovery) for obj in OBJECTS
+        ]

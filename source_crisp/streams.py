@@ -1,0 +1,287 @@
+"""Generic Airbyte streams over the objects table.
+
+`CrispStream` reads any object: full refresh, or incremental as an unsorted scan filtered client-side
+(checkpointing the page reached). `ConversationsStream` and `MessagesStream` differ for real: Crisp sorts
+conversations by date, so they scan newest first, stop early, and checkpoint covered ranges (incremental.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from airbyte_cdk.models import ConfiguredAirbyteStream, SyncMode
+from airbyte_cdk.sources.streams import Stream
+
+from source_crisp.assumptions import FULL_REFRESH_SORT_PARAM
+from source_crisp.config import Comparison, IncrementalSettings, config_error
+from source_crisp.dates import iso_utc
+from source_crisp.discovery import Discovery
+from source_crisp.incremental import Coverage, DescendingScan, Verdict, Window, highest, window_for
+from source_crisp.objects import BY_NAME, CrispObject, Pagination
+from source_crisp.reader import Context, CrispReader, Item
+from source_crisp.records import RecordShaper, prepare
+from source_crisp.schema_inference import columns_from_schema
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    state: dict[str, Any]
+
+
+Output = Iterator[Mapping[str, Any] | Checkpoint]
+
+
+class CrispStream(Stream):
+    def __init__(
+        self, obj: CrispObject, reader: CrispReader, settings: IncrementalSettings, discovery: Discovery
+    ) -> None:
+        self.obj = obj
+        self._reader = reader
+        self._settings = settings
+        self._discovery = discovery
+        self._schema: Mapping[str, Any] | None = None
+        self._state: dict[str, Any] = {}
+        self._shaper = RecordShaper([])
+
+    # --- what discover shows -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.obj.name
+
+    @property
+    def primary_key(self) -> str | list[str]:
+        keys = list(self.obj.primary_key)
+        return keys[0] if len(keys) == 1 else keys
+
+    @property
+    def cursor_field(self) -> str | list[str]:
+        return self.obj.default_cursor or []
+
+    @property
+    def source_defined_cursor(self) -> bool:
+        return False  # users pick any *_at cursor
+
+    @property
+    def supports_incremental(self) -> bool:
+        return self.obj.incremental
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        # Called once per record by the CDK: keep it a lookup.
+        if self._schema is None:
+            self._schema = self._discovery.schema(self.obj)
+        return self._schema
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self._state
+
+    @state.setter
+    def state(self, value: Mapping[str, Any]) -> None:
+        self._state = dict(value or {})
+
+    # --- read ----------------------------------------------------------------------------------------
+    def read(  # type: ignore[override]
+        self,
+        configured_stream: ConfiguredAirbyteStream,
+        logger: logging.Logger,
+        slice_logger: Any,
+        stream_state: Mapping[str, Any],
+        state_manager: Any,
+        internal_config: Any,
+    ) -> Iterable[Any]:
+        self._schema = configured_stream.stream.json_schema
+        self._shaper = RecordShaper(columns_from_schema(self._schema))
+        if configured_stream.sync_mode == SyncMode.incremental:
+            output = self._incremental(self._configured_cursor(configured_stream))
+        else:
+            output = self._full_refresh()
+        count = 0
+        for item in output:
+            if isinstance(item, Checkpoint):
+                self._state = item.state
+                if state_manager:
+                    yield self._checkpoint_state(item.state, state_manager)
+                continue
+            yield item
+            count += 1
+            if internal_config.is_limit_reached(count):
+                break
+        if self._shaper.misfits:
+            logger.warning(
+                f"{self.name}: values that did not fit their column type were emitted as null: "
+                + ", ".join(f"{column} x{n}" for column, n in sorted(self._shaper.misfits.items()))
+            )
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()))
+        yield from (item for item in self._full_refresh() if not isinstance(item, Checkpoint))
+
+    def _configured_cursor(self, configured_stream: ConfiguredAirbyteStream) -> str:
+        chosen = (configured_stream.cursor_field or [self.obj.default_cursor])[0]
+        if chosen not in self.obj.cursor_candidates:
+            raise config_error(
+                f"Stream '{self.name}': cursor field '{chosen}' is not supported; choose one of "
+                f"{', '.join(self.obj.cursor_candidates)}."
+            )
+        return chosen
+
+    def _state_for(self, cursor: str) -> dict[str, Any]:
+        """The saved state if it belongs to this cursor; another cursor's state starts afresh."""
+        return self._state if cursor in self._state else {}
+
+    def _record(self, item: Item, context: Context) -> Mapping[str, Any] | None:
+        if self.obj.enrichments:
+            enriched = self._reader.enrich(self.obj, item, context)
+            if enriched is None:
+                return None
+            item = enriched
+        return self._shaper.shape(prepare(self.obj, item, context, self._reader.website_id))
+
+    def _full_refresh(self) -> Output:
+        for item, context in self._reader.items(self.obj):
+            record = self._record(item, context)
+            if record is not None:
+                yield record
+
+    def _incremental(self, cursor: str) -> Output:
+        """Unsorted scan filtered client-side; top-level paged lists checkpoint the page reached."""
+        state = self._state_for(cursor)
+        high_water = state.get(cursor)
+        window = window_for(self._settings, high_water)
+        resumable = self.obj.parent is None and self.obj.pagination in (
+            Pagination.PER_PAGE,
+            Pagination.FIXED_PAGE,
+        )
+        start = state.get("resume_page", 1) if resumable else 1
+        scan_high = state.get("scan_high")
+        safe_high = state.get("safe_high", scan_high if start > 1 else None)
+        for context in self._reader.contexts(self.obj):
+            for page in self._reader.pages(self.obj, context, start_page=start):
+                for item in page.items:
+                    value = item.get(cursor)
+                    scan_high = highest(scan_high, value)
+                    if window.matches(value) and (record := self._record(item, context)) is not None:
+                        yield record
+                if resumable:
+                    progress = {
+                        "resume_page": page.number + 1,
+                        "scan_high": scan_high,
+                        "safe_high": safe_high,
+                    }
+                    yield Checkpoint(
+                        {cursor: high_water} | {k: v for k, v in progress.items() if v is not None}
+                    )
+        yield Checkpoint({cursor: highest(high_water, safe_high if safe_high is not None else scan_high)})
+
+
+class _NewestFirst(CrispStream):
+    """Shared by conversations and their messages: a newest-first scan of the conversation list."""
+
+    conversations = BY_NAME["conversations"]
+
+    def _scan_conversations(
+        self, scan: DescendingScan, axis: str, params: Mapping[str, Any], state_key: str | None
+    ) -> Iterator[Item | Checkpoint]:
+        """Conversations the scan admits, with a checkpoint after each page when state_key is given."""
+        for page in self._reader.pages(self.conversations, {}, params):
+            stopped = False
+            for conversation in page.items:
+                verdict = scan.admit(conversation.get(axis), conversation.get("session_id"))
+                if verdict == Verdict.STOP:
+                    stopped = True
+                    break
+                if verdict == Verdict.EMIT:
+                    yield conversation
+            if state_key is not None:
+                yield Checkpoint(scan.checkpoint(state_key))
+            if stopped:
+                return
+
+    def _plan(self, cursor: str) -> tuple[Window, DescendingScan, int | None]:
+        state = self._state_for(cursor)
+        high_water = state.get(cursor)
+        window = window_for(self._settings, high_water)
+        coverage = Coverage.from_state(cursor, state) if self._newer(window) else Coverage()
+        return window, DescendingScan(window if self._newer(window) else Window(), coverage), high_water
+
+    @staticmethod
+    def _newer(window: Window) -> bool:
+        return window.comparison == Comparison.NEWER_THAN
+
+    def _finish(
+        self, cursor: str, window: Window, scan: DescendingScan, high_water: int | None
+    ) -> Checkpoint:
+        return Checkpoint(
+            scan.complete(cursor) if self._newer(window) else {cursor: highest(high_water, scan.top)}
+        )
+
+
+class ConversationsStream(_NewestFirst):
+    def _full_refresh(self) -> Output:
+        # Creation order: updates do not move a conversation, so paging is stable; new ones are
+        # skipped as drift.
+        scan = DescendingScan(Window(), Coverage())
+        for conversation in self._scan_conversations(
+            scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None
+        ):
+            yield self._shaper.shape(prepare(self.obj, conversation, {}, self._reader.website_id))
+
+    def _incremental(self, cursor: str) -> Output:
+        window, scan, high_water = self._plan(cursor)
+        params = {self.obj.sort_params[cursor]: "1"} | self._date_filter(cursor, window)
+        for item in self._scan_conversations(scan, cursor, params, cursor if self._newer(window) else None):
+            if isinstance(item, Checkpoint):
+                yield item
+            else:
+                yield self._shaper.shape(prepare(self.obj, item, {}, self._reader.website_id))
+        yield self._finish(cursor, window, scan, high_water)
+
+    def _date_filter(self, cursor: str, window: Window) -> dict[str, str]:
+        """`older_than` on the field Crisp filters on: ask for older ones only (1 s wider, re-checked)."""
+        if cursor != self.obj.date_filter_field or window.reference is None or self._newer(window):
+            return {}
+        return {"filter_date_end": iso_utc(window.reference + 1000)}
+
+
+class MessagesStream(_NewestFirst):
+    def _full_refresh(self) -> Output:
+        scan = DescendingScan(Window(), Coverage())
+        for conversation in self._scan_conversations(
+            scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None
+        ):
+            yield from self._messages_of(conversation, Window())
+
+    def _incremental(self, cursor: str) -> Output:
+        # Coverage lives on the parent's updated_at axis: messages are never newer than their conversation.
+        window, scan, high_water = self._plan(cursor)
+        params = {self.conversations.sort_params["updated_at"]: "1"}
+        for item in self._scan_conversations(
+            scan, "updated_at", params, cursor if self._newer(window) else None
+        ):
+            if isinstance(item, Checkpoint):
+                yield item
+            else:
+                yield from self._messages_of(item, window)
+        yield self._finish(cursor, window, scan, high_water)
+
+    def _messages_of(self, conversation: Item, window: Window) -> Iterator[Mapping[str, Any]]:
+        context = {"session_id": conversation.get("session_id")}
+        stop_at = window.reference if self._newer(window) else None
+        for message in self._reader.messages(self.obj, context, stop_at) or []:
+            if window.matches(message.get("timestamp")):
+                yield self._shaper.shape(prepare(self.obj, message, context, self._reader.website_id))
+
+
+STREAM_CLASSES: dict[str, type[CrispStream]] = {
+    "conversations": ConversationsStream,
+    "conversation_messages": MessagesStream,
+}
