@@ -10,8 +10,12 @@ import random
 import threading
 import time
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from . import assumptions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ class Verdict:
 
 
 class FaultInjector:
-    def __init__(self, faults: Faults | None = None) -> None:
+    def __init__(self, faults: Faults | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock  # injectable, so tests move the rate-limit window without sleeping
         self._lock = threading.Lock()
         self.configure(faults or Faults())
 
@@ -67,7 +72,7 @@ class FaultInjector:
         with self._lock:
             self.faults = faults
             self._rng = random.Random(faults.seed)
-            self._window_start = time.monotonic()
+            self._window_start = self._clock()
             self._window_count = 0
             self._quota_used = 0
 
@@ -79,7 +84,7 @@ class FaultInjector:
             self._quota_used += 1
             roll_drop, roll_error, roll_malformed = self._rng.random(), self._rng.random(), self._rng.random()
             if f.rate_limit is not None:
-                now = time.monotonic()
+                now = self._clock()
                 if now - self._window_start >= f.rate_window_s:
                     self._window_start, self._window_count = now, 0
                 self._window_count += 1

@@ -42,7 +42,9 @@ class CrispSandbox:
     # --- lifecycle ---
     def start(self) -> CrispSandbox:
         self._server = CrispHTTPServer(self._port, self._state)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="crisp-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="crisp-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -135,9 +135,11 @@ class CrispHandler(BaseHTTPRequestHandler):
         body = reply.body()
         if verdict.malformed:
             body = body[: max(len(body) // 2, 1)]
-        self._send(reply.status, body)
         if route.name == "conversations" and state.injector.faults.drift_per_page:
+            # The page is already rendered; changing the data before sending it means the client's next
+            # request always sees the change (no race with this thread on a fresh connection).
             state.workspace.store.touch(state.injector.faults.drift_per_page)
+        self._send(reply.status, body)
 
     def _authorize(self, route_name: str, scope: str | None, params: dict[str, str]) -> None:
         state = self.server.state
