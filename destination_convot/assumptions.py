@@ -1,0 +1,63 @@
+"""Everything destination-convot sends that the public Convot docs do not show.
+
+One module so that each guess is one place to change when Convot confirms or corrects it. Each entry names the
+gap number of `shared/reference/convot-api.md` §8 it answers.
+"""
+
+from __future__ import annotations
+
+# Gap 2: the docs show both `/v1` and `/api/v1`; `/v1` is what every quickstart example calls.
+DEFAULT_API_URL = "https://app.convot.io/v1"
+
+# Gap 3: page-number pagination with these parameter names; 100 is the largest page the sandbox accepts.
+PAGE_PARAM = "page"
+PER_PAGE_PARAM = "per_page"
+PER_PAGE = 100
+
+# Gap 4: single objects come wrapped by their singular name (`{"contact": {...}}`); `api.unwrap` accepts a
+# bare object too.
+
+# Gap 5: messages carry a `type`, so customer turns can be created as `incoming`. Gap 6: `created_at`
+# (ISO-8601) is sent on conversations and messages and is expected to be honoured.
+MESSAGE_TYPE_FIELD = "type"
+CREATED_AT_FIELD = "created_at"
+
+# Gap 8/9: conversations accept `contact_id` and `external_id`; articles and categories accept `external_id`;
+# all three lists can be filtered by `external_id`. The ledger is the source of truth; the external id is how
+# a crash between Convot's confirmation and the ledger commit is reconciled.
+EXTERNAL_ID_FIELD = "external_id"
+CONTACT_EXTERNAL_ID = "crisp:{people_id}"
+CONVERSATION_EXTERNAL_ID = "crisp:{session_id}"
+CATEGORY_EXTERNAL_ID = "crisp:category:{locale}:{category_id}"
+ARTICLE_EXTERNAL_ID = "crisp:article:{locale}:{article_id}"
+
+# Gap 10: status paths.
+RESOLVE_PATH = "/conversations/{uuid}/resolve"
+REOPEN_PATH = "/conversations/{uuid}/reopen"
+
+# Gap 11/12: helpdesk paths; languages are created explicitly; categories and articles carry a `locale`.
+LANGUAGES_PATH = "/helpdesk/languages"
+CATEGORIES_PATH = "/helpdesk/categories"
+ARTICLES_PATH = "/helpdesk/articles"
+
+# Gap 14: public article URL pattern, relative to the help center's public URL.
+ARTICLE_URL = "/{locale}/article/{slug}"
+
+# Gap 16: contact fields named as in the widget's `identify` call.
+CONTACT_FIELDS = ("email", "external_id", "name", "phone", "company", "avatar_url", "custom_data")
+
+# Gap 18: no tags API; Crisp segments are kept as one comma-joined custom attribute.
+SEGMENTS_ATTRIBUTE = "crisp_segments"
+
+# Gap 1: no documented numbers. When a 429 has no Retry-After, wait exponentially from 1 s up to 60 s.
+RATE_LIMIT_FALLBACK_BASE_SECONDS = 1.0
+RATE_LIMIT_CAP_SECONDS = 60.0
+
+# Contract assumption: the scope check happens before body validation, so an empty-body POST answers 403 when
+# the scope is missing and 400/422 otherwise. `check` proves write scopes this way without writing anything.
+# An unknown conversation id answers 404 (not 403) when the messages scopes are present.
+PROBE_CONVERSATION_UUID = "00000000-0000-0000-0000-000000000000"
+
+# Not a gap but a choice: a POST that loses its connection may or may not have been applied. Non-idempotent
+# creates are therefore never blindly retried: the writer first looks the object up (external id, or the
+# message list).

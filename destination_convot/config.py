@@ -1,0 +1,130 @@
+"""The destination config, typed once at the edge.
+
+`ConvotConfig.parse` never mutates the incoming mapping; every error names the field and what it accepts, and
+never quotes the token.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from destination_convot.assumptions import DEFAULT_API_URL
+
+TOKEN_PATTERN = re.compile(r"^(ck_[^:\s]+):\S+$")
+DOCKER_LEDGER_DIR = Path("/local")
+DEFAULT_MAX_CONCURRENCY = 4
+MAX_CONCURRENCY_LIMIT = 32
+
+
+class ConfigError(AirbyteTracedException):
+    """A config value the user must fix; reported as a config error (check: FAILED, write: failed sync)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+
+def default_ledger_path(docker_dir: Path = DOCKER_LEDGER_DIR) -> Path:
+    """`/local/destination-convot/ledger.sqlite` in Docker (its persistent volume), else a user state dir."""
+    if docker_dir.is_dir() and os.access(docker_dir, os.W_OK):
+        return docker_dir / "destination-convot" / "ledger.sqlite"
+    state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state_home) / "destination-convot" / "ledger.sqlite"
+
+
+@dataclass(frozen=True)
+class ConvotConfig:
+    api_token: str = field(repr=False)
+    api_url: str = DEFAULT_API_URL
+    operator_emails: Mapping[str, int] = field(default_factory=dict)
+    help_center_url: str | None = None
+    ledger_path: Path = field(default_factory=default_ledger_path)
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    preview: bool = False
+
+    @property
+    def app_key(self) -> str:
+        """The non-secret `ck_<id>` part of the token: it identifies the Convot app in the ledger."""
+        match = TOKEN_PATTERN.match(self.api_token)
+        assert match is not None  # guaranteed by parse
+        return match.group(1)
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> ConvotConfig:
+        return cls(
+            api_token=_token(raw.get("api_token")),
+            api_url=_url(raw.get("api_url", DEFAULT_API_URL), "api_url"),
+            operator_emails=_operator_emails(raw.get("operator_emails") or {}),
+            help_center_url=_optional_url(raw.get("help_center_url"), "help_center_url"),
+            ledger_path=_ledger_path(raw.get("ledger_path")),
+            max_concurrency=_concurrency(raw.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+            preview=_boolean(raw.get("preview", False), "preview"),
+        )
+
+
+def _token(value: Any) -> str:
+    if not isinstance(value, str) or not TOKEN_PATTERN.match(value.strip()):
+        raise ConfigError(
+            "api_token: expected a Convot API key of the form ck_<id>:<secret> "
+            "(App Settings → API Keys → New key); the value given does not have that form."
+        )
+    return value.strip()
+
+
+def _url(value: Any, name: str) -> str:
+    parsed = urlparse(value) if isinstance(value, str) else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name}: expected an http(s) URL such as {DEFAULT_API_URL}, got {value!r}.")
+    return value.rstrip("/")
+
+
+def _optional_url(value: Any, name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    return _url(value, name)
+
+
+def _operator_emails(value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise ConfigError("operator_emails: expected an object mapping operator email to Convot user id.")
+    mapping: dict[str, int] = {}
+    for email, user_id in value.items():
+        if not isinstance(email, str) or "@" not in email:
+            raise ConfigError(f"operator_emails: key {email!r} is not an email address.")
+        if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
+            raise ConfigError(
+                f"operator_emails: the Convot user id for {email} must be a positive integer, "
+                f"got {user_id!r}."
+            )
+        mapping[email.strip().lower()] = user_id
+    return mapping
+
+
+def _ledger_path(value: Any) -> Path:
+    if value in (None, ""):
+        return default_ledger_path()
+    if not isinstance(value, str):
+        raise ConfigError(f"ledger_path: expected a file path, got {value!r}.")
+    return Path(value).expanduser()
+
+
+def _concurrency(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY_LIMIT:
+        raise ConfigError(
+            f"max_concurrency: expected an integer from 1 to {MAX_CONCURRENCY_LIMIT}, got {value!r}."
+        )
+    return value
+
+
+def _boolean(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name}: expected true or false, got {value!r}.")
+    return value

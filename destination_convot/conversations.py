@@ -1,0 +1,231 @@
+"""Contacts, conversations and messages: from ledger-pending records to Convot.
+
+A conversation is one lane: created when its first message is known (Convot needs it as `content`), then its
+other messages oldest first, then its status (after the thread, since an incoming message reopens). Every
+create is preceded by a durable intent and followed by the ledger commit (see `reconcile.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from destination_convot import mapping as M
+from destination_convot.counters import API_IDENTITY, CREATED, UNCHANGED, UPDATED
+from destination_convot.errors import ConvotRejected
+from destination_convot.ledger import Entry, Intent, Pending
+from destination_convot.work import Lane, WorkContext, convot_id, mapped, run_lanes
+
+logger = logging.getLogger("airbyte")
+
+
+class ConversationImporter:
+    def __init__(self, context: WorkContext) -> None:
+        self.c = context
+        # Conversations Convot refused in this run are not offered again at each checkpoint (a re-run is).
+        self.given_up: set[tuple[str, str]] = set()
+
+    # -- contacts ----------------------------------------------------------------------------------
+    def import_contacts(self, final: bool) -> None:
+        run_lanes(self.c, [self._contact_lane(row) for row in self.c.ledger.pending("contact")])
+        data_rows = [
+            row
+            for row in self.c.ledger.pending("contact_data")
+            if final or self.c.ledger.get("contact", row.website_id, row.crisp_id)
+        ]
+        run_lanes(self.c, [self._contact_data_lane(row) for row in data_rows])
+
+    def _contact_lane(self, row: Pending) -> Lane:
+        return lambda: self._upsert_contact(row, "contact", M.contact_payload(row.record))
+
+    def _contact_data_lane(self, row: Pending) -> Lane:
+        def lane() -> None:
+            payload = mapped(self.c, row, "contacts", M.contact_data_payload)
+            if payload is not None:
+                self._upsert_contact(row, "contact_data", payload)
+
+        return lane
+
+    def _upsert_contact(self, row: Pending, kind: str, payload: dict[str, Any]) -> None:
+        known = self.c.ledger.get(kind, row.website_id, row.crisp_id)
+        digest = M.content_hash(payload)
+        if known and known.content_hash == digest:
+            self.c.counters.add("contacts", UNCHANGED)
+            self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)
+            return
+        try:
+            contact = self.c.api.upsert_contact(payload)
+        except ConvotRejected as error:
+            self.c.rejected("contacts", f"contact {payload.get('external_id')}", error)
+            self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)
+            return
+        entries = [(kind, row.crisp_id, Entry(contact.get("id"), digest, {}))]
+        if kind == "contact_data" and not self.c.ledger.get("contact", row.website_id, row.crisp_id):
+            entries.append(("contact", row.crisp_id, Entry(contact.get("id"), None, {})))
+        self.c.ledger.confirm(row.website_id, entries, done=[(kind, row.crisp_id)])
+        self.c.counters.add("contacts", UPDATED if known or kind == "contact_data" else CREATED)
+
+    def _contact_for(self, website_id: str, conversation: dict[str, Any]) -> Any:
+        """The conversation's Convot contact: from the ledger, else found-or-created from its meta."""
+        people_id = conversation.get("people_id")
+        known = self.c.ledger.get("contact", website_id, str(people_id)) if people_id else None
+        if known and known.convot_id:
+            return convot_id(known.convot_id)
+        contact = self.c.api.upsert_contact(M.contact_from_conversation(conversation))
+        if people_id:
+            # No content hash: the profile, when it comes, is still sent in full.
+            self.c.ledger.confirm(
+                website_id, [("contact", str(people_id), Entry(contact.get("id"), None, {}))]
+            )
+        self.c.counters.add("contacts", CREATED)
+        return contact.get("id")
+
+    # -- conversations -----------------------------------------------------------------------------
+    def import_conversations(self) -> None:
+        keys = set(self.c.ledger.pending_parents("message"))
+        keys.update((row.website_id, row.crisp_id) for row in self.c.ledger.pending("conversation"))
+        run_lanes(
+            self.c,
+            [self._conversation_lane(website_id, session_id) for website_id, session_id in sorted(keys)],
+        )
+
+    def _conversation_lane(self, website_id: str, session_id: str) -> Lane:
+        return lambda: self._write_conversation(website_id, session_id)
+
+    def _write_conversation(self, website_id: str, session_id: str) -> None:
+        if (website_id, session_id) in self.given_up:
+            return
+        ledger = self.c.ledger
+        known = ledger.get("conversation", website_id, session_id)
+        pending = ledger.pending_one("conversation", website_id, session_id)
+        thread = self._messages_to_send(website_id, session_id)
+        if known is None:
+            if pending is None or not thread:
+                return  # waits: messages of a conversation not seen yet, or a conversation without messages
+            created = self._create(website_id, pending, thread.pop(0))
+            if created is None:
+                return
+            known = created
+        state = dict(known.extra)
+        for row, payload in thread:
+            if self.c.should_stop():
+                return
+            if not self._post_message(website_id, known.convot_id, row, payload):
+                continue
+            if payload[M.A.MESSAGE_TYPE_FIELD] == "incoming":
+                state["status"] = "open"  # Convot reopens a conversation on an incoming message
+        self._apply_status(website_id, session_id, known, state, pending)
+
+    def _messages_to_send(self, website_id: str, session_id: str) -> list[tuple[Pending, dict[str, Any]]]:
+        thread = []
+        for row in self.c.ledger.pending("message", website_id, parent_id=session_id):
+            try:
+                payload = M.message_payload(row.record, self._operator_id(website_id, row.record))
+            except M.Skipped as skip:
+                self.c.counters.skip("messages", skip.reason)
+                self.c.ledger.drop_pending("message", website_id, row.crisp_id)
+                continue
+            known = self.c.ledger.get("message", website_id, row.crisp_id)
+            if known is not None:
+                if known.content_hash != M.content_hash(payload):
+                    self.c.counters.skip(
+                        "messages", "edited in Crisp after import (Convot cannot edit messages)"
+                    )
+                else:
+                    self.c.counters.add("messages", UNCHANGED)
+                self.c.ledger.drop_pending("message", website_id, row.crisp_id)
+                continue
+            thread.append((row, payload))
+        return thread
+
+    def _operator_id(self, website_id: str, message: dict[str, Any]) -> int | None:
+        if message.get("from") != "operator":
+            return None
+        operator = self.c.ledger.fact("operator", website_id, str(message.get("user_user_id")))
+        email = (operator or {}).get("email") or ""
+        user_id = self.c.config.operator_emails.get(email.lower())
+        if user_id is None:
+            self.c.counters.add("messages", API_IDENTITY)
+        return user_id
+
+    def _create(
+        self, website_id: str, pending: Pending, first: tuple[Pending, dict[str, Any]]
+    ) -> Entry | None:
+        seed_row, seed_payload = first
+        session_id = pending.crisp_id
+        try:
+            contact_id = self._contact_for(website_id, pending.record)
+            payload = M.conversation_payload(pending.record, contact_id, seed_payload)
+        except M.Skipped as skip:
+            self.c.counters.skip("conversations", skip.reason)
+            self.c.ledger.drop_pending("conversation", website_id, session_id)
+            return None
+        except ConvotRejected as error:
+            self.given_up.add((website_id, session_id))
+            self.c.rejected("contacts", f"the contact of conversation {session_id}", error)
+            return None
+        digest = M.content_hash(seed_payload)
+        self.c.ledger.record_intent(
+            Intent(
+                website_id,
+                "conversation",
+                session_id,
+                None,
+                {"request": payload, "seed": seed_row.crisp_id, "seed_hash": digest},
+            )
+        )
+        try:
+            conversation = self.c.api.create_conversation(payload)
+        except ConvotRejected as error:
+            self.given_up.add((website_id, session_id))
+            self.c.ledger.clear_intent("conversation", website_id, session_id)
+            self.c.rejected("conversations", f"conversation {session_id}", error)
+            return None
+        entry = Entry(conversation.get("id"), None, {"status": "open"})
+        self.c.ledger.confirm(
+            website_id,
+            [("conversation", session_id, entry), ("message", seed_row.crisp_id, Entry(None, digest, {}))],
+            done=[("message", seed_row.crisp_id)],
+        )
+        self.c.counters.add("conversations", CREATED)
+        self.c.counters.add("messages", CREATED)
+        return entry
+
+    def _post_message(
+        self, website_id: str, conversation_id: Any, row: Pending, payload: dict[str, Any]
+    ) -> bool:
+        self.c.ledger.record_intent(Intent(website_id, "message", row.crisp_id, conversation_id, payload))
+        try:
+            message = self.c.api.post_message(conversation_id, payload)
+        except ConvotRejected as error:
+            self.c.ledger.clear_intent("message", website_id, row.crisp_id)
+            self.c.ledger.drop_pending("message", website_id, row.crisp_id)
+            self.c.rejected("messages", f"message {row.crisp_id}", error)
+            return False
+        entry = Entry(message.get("id"), M.content_hash(payload), {})
+        self.c.ledger.confirm(
+            website_id, [("message", row.crisp_id, entry)], done=[("message", row.crisp_id)]
+        )
+        self.c.counters.add("messages", CREATED)
+        return True
+
+    def _apply_status(
+        self, website_id: str, session_id: str, known: Entry, state: dict[str, Any], pending: Pending | None
+    ) -> None:
+        desired = (
+            M.conversation_status(pending.record) if pending else state.get("desired", state.get("status"))
+        )
+        changed = desired != state.get("status")
+        if changed:
+            try:
+                self.c.api.set_status(known.convot_id, desired)
+            except ConvotRejected as error:
+                self.c.rejected("conversations", f"status {desired} of conversation {session_id}", error)
+                return
+        if pending is not None and known.extra.get("desired") is not None:
+            self.c.counters.add("conversations", UPDATED if desired != known.extra["desired"] else UNCHANGED)
+        state.update(status=desired, desired=desired)
+        done = [("conversation", session_id)] if pending else []
+        self.c.ledger.confirm(
+            website_id, [("conversation", session_id, Entry(known.convot_id, None, state))], done
+        )

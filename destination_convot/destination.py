@@ -1,0 +1,70 @@
+"""DestinationConvot: thin wiring of config, client, ledger and writer for `check` and `write`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from airbyte_cdk.destinations import Destination
+from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, Status
+
+from destination_convot.api import ConvotApi
+from destination_convot.checker import check_convot
+from destination_convot.client import ConvotClient, Pacing
+from destination_convot.config import ConfigError, ConvotConfig
+from destination_convot.counters import CounterReporter, Counters
+from destination_convot.errors import ConvotAuthError, ConvotUnavailable
+from destination_convot.ledger import Ledger
+from destination_convot.work import WorkContext
+from destination_convot.writer import ConvotWriter
+
+logger = logging.getLogger("airbyte")
+CHECK_PACING = Pacing(max_retries=2, max_rate_limit_waits=5)
+
+
+class DestinationConvot(Destination):
+    """`pacing` and `report_interval` are injectable so tests never really wait."""
+
+    def __init__(self, pacing: Pacing | None = None, report_interval: float = 5.0) -> None:
+        self._pacing = pacing
+        self._report_interval = report_interval
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        try:
+            parsed = ConvotConfig.parse(config)
+        except ConfigError as error:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
+        api = ConvotApi(ConvotClient(parsed.api_url, parsed.api_token, pacing=self._pacing or CHECK_PACING))
+        problem = check_convot(parsed, api)
+        if problem:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=problem)
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+
+    def write(
+        self,
+        config: Mapping[str, Any],
+        configured_catalog: ConfiguredAirbyteCatalog,
+        input_messages: Iterable[AirbyteMessage],
+    ) -> Iterable[AirbyteMessage]:
+        parsed = ConvotConfig.parse(config)
+        client = ConvotClient(parsed.api_url, parsed.api_token, pacing=self._pacing)
+        counters = Counters(lambda: client.watermark.paused_seconds)
+        ledger_file = parsed.ledger_path if not parsed.preview or parsed.ledger_path.exists() else None
+        ledger = Ledger(ledger_file, parsed.app_key)
+        context = WorkContext(parsed, ConvotApi(client), ledger, counters)
+        mode = "PREVIEW (nothing is written)" if parsed.preview else f"ledger {parsed.ledger_path}"
+        logger.info(
+            f"Writing to Convot at {parsed.api_url}, {mode}, up to {parsed.max_concurrency} requests at once."
+        )
+        try:
+            with CounterReporter(counters, self._report_interval):
+                yield from ConvotWriter(context).write(input_messages)
+        except ConvotAuthError as error:
+            raise error.as_config_error() from None
+        except ConvotUnavailable as error:
+            raise error.as_traced() from None
+        finally:
+            ledger.close()
+            label = "Convot preview" if parsed.preview else "Convot import"
+            logger.info(f"{label} summary: {counters.line()}")

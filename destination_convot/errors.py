@@ -1,0 +1,92 @@
+"""Convot API failures as exceptions that say what the user should do.
+
+`error_for` turns a non-2xx response (with Convot's `{"error": {code, message, details}}` envelope) into one
+of these. Auth problems are config errors (fix the key); rejections (400/404/422) concern one record and the
+sync goes on; `ConvotUnavailable` means Convot kept failing after bounded retries and the sync must stop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+REQUIRED_SCOPES = (
+    "contacts:read",
+    "contacts:write",
+    "conversations:read",
+    "conversations:write",
+    "messages:read",
+    "messages:write",
+    "helpdesk:read",
+    "helpdesk:write",
+)
+
+NEW_KEY_ADVICE = (
+    "Scopes of a Convot key cannot be edited: create a new key (App Settings → API Keys → New key) "
+    "with the scopes " + ", ".join(REQUIRED_SCOPES) + " and put it in api_token."
+)
+
+ADVICE = {
+    401: "Convot rejected the API token (401 unauthorized): check api_token; the key may be mistyped or "
+    "revoked. Create a key in App Settings → API Keys.",
+    403: "The Convot API key lacks a scope this destination needs. " + NEW_KEY_ADVICE,
+}
+
+
+class ConvotApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: list[str], request: str) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.request = request
+        super().__init__(f"{request} -> {status} {code}: {self.reason}")
+
+    @property
+    def reason(self) -> str:
+        return "; ".join([self.message, *self.details]) if self.details else self.message
+
+
+class ConvotAuthError(ConvotApiError):
+    """401 or 403: the key is wrong or lacks a scope. Stops the sync as a config error."""
+
+    def as_config_error(self) -> AirbyteTracedException:
+        advice = ADVICE[self.status]
+        message = f"{advice} (Convot said: {self.message} on {self.request})"
+        return AirbyteTracedException(
+            message=message, internal_message=message, failure_type=FailureType.config_error
+        )
+
+
+class ConvotRejected(ConvotApiError):
+    """400/404/422: Convot refused this one object. Counted and logged with the reason; the sync goes on."""
+
+
+class ConvotUnavailable(Exception):
+    """Convot kept failing (5xx, dropped connections, endless rate limiting) after bounded retries."""
+
+    def __init__(self, request: str, last_problem: str, attempts: int) -> None:
+        self.request = request
+        message = (
+            f"Convot kept failing on {request} ({last_problem}) after {attempts} attempts. Nothing after the "
+            "last emitted state is assumed written; re-run the sync to resume (already imported objects are "
+            "not duplicated)."
+        )
+        super().__init__(message)
+
+    def as_traced(self) -> AirbyteTracedException:
+        return AirbyteTracedException(
+            message=str(self), internal_message=str(self), failure_type=FailureType.transient_error
+        )
+
+
+def error_for(status: int, body: Any, request: str) -> ConvotApiError:
+    envelope = body.get("error") if isinstance(body, dict) else None
+    envelope = envelope if isinstance(envelope, dict) else {}
+    code = str(envelope.get("code") or f"http_{status}")
+    message = str(envelope.get("message") or "no error message")
+    details = [str(detail) for detail in envelope.get("details") or []]
+    kind = ConvotAuthError if status in (401, 403) else ConvotRejected
+    return kind(status, code, message, details, request)

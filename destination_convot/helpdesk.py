@@ -1,0 +1,170 @@
+"""Helpdesk: locales -> languages, categories (sections folded in) -> categories, articles -> articles,
+then the link pass. Runs once all records of the sync are in (they wait durably in the ledger until then),
+in that order, because articles need their category and links need every article's Convot URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from destination_convot import mapping as M
+from destination_convot.counters import CREATED, UNCHANGED, UPDATED
+from destination_convot.errors import ConvotRejected
+from destination_convot.ledger import Entry, Intent, Pending
+from destination_convot.work import Lane, WorkContext, convot_id, mapped, run_lanes
+
+logger = logging.getLogger("airbyte")
+LINKS_REWRITTEN = "links rewritten"
+
+
+class HelpdeskImporter:
+    def __init__(self, context: WorkContext) -> None:
+        self.c = context
+
+    def run(self) -> None:
+        self.import_languages()
+        run_lanes(
+            self.c, [self._lane(row, self._write_category) for row in self.c.ledger.pending("category")]
+        )
+        run_lanes(self.c, [self._lane(row, self._write_article) for row in self.c.ledger.pending("article")])
+        self.rewrite_links()
+
+    def _lane(self, row: Pending, write: Callable[[Pending], None]) -> Lane:
+        return lambda: write(row)
+
+    # -- languages ---------------------------------------------------------------------------------
+    def import_languages(self) -> None:
+        rows = self.c.ledger.pending("language")
+        if not rows:
+            return
+        existing = {language.get("locale"): language for language in self.c.api.list_languages()}
+        for row in rows:
+            payload = M.language_payload(row.record)
+            language = existing.get(payload["locale"])
+            outcome = UNCHANGED
+            if language is None:
+                try:
+                    language = self.c.api.create_language(payload)
+                except ConvotRejected as error:
+                    self.c.rejected("languages", f"language {payload['locale']}", error)
+                    self.c.ledger.drop_pending("language", row.website_id, row.crisp_id)
+                    continue
+                outcome = CREATED
+            self.c.ledger.confirm(
+                row.website_id,
+                [("language", row.crisp_id, Entry(language.get("id"), M.content_hash(payload), {}))],
+                done=[("language", row.crisp_id)],
+            )
+            self.c.counters.add("languages", outcome)
+
+    # -- categories and articles -------------------------------------------------------------------
+    def _write_category(self, row: Pending) -> None:
+        payload = mapped(self.c, row, "categories", M.category_payload)
+        if payload is not None:
+            self._upsert(row, "categories", payload)
+
+    def _write_article(self, row: Pending) -> None:
+        record = row.record
+        section = self._section(row.website_id, record)
+        category_key = record.get("category_id") or (section or {}).get("category_id")
+        category = self.c.ledger.get("category", row.website_id, f"{record['locale']}:{category_key}")
+        if category_key and category is None:
+            self.c.counters.skip("articles", "category unknown: imported uncategorized")
+        payload = M.article_payload(
+            record, convot_id(category.convot_id) if category else None, (section or {}).get("order")
+        )
+        self.c.ledger.set_facts(
+            "article_source",
+            [(row.website_id, row.crisp_id, {"url": record.get("url"), "content": payload["content"]})],
+        )
+        self._upsert(row, "articles", payload)
+
+    def _section(self, website_id: str, article: dict[str, Any]) -> dict[str, Any] | None:
+        if article.get("section_id") is None:
+            return None
+        return self.c.ledger.fact("section", website_id, f"{article['locale']}:{article['section_id']}")
+
+    def _upsert(self, row: Pending, counter: str, payload: dict[str, Any]) -> None:
+        """Create once (intent first), PATCH when the content changed, nothing when unchanged."""
+        kind = row.kind
+        known = self.c.ledger.get(kind, row.website_id, row.crisp_id)
+        digest = M.content_hash(payload)
+        if known and known.content_hash == digest:
+            self.c.counters.add(counter, UNCHANGED)
+            self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)
+            return
+        if known is None:
+            self.c.ledger.record_intent(
+                Intent(row.website_id, kind, row.crisp_id, None, {"request": payload, "hash": digest})
+            )
+        try:
+            if known is None:
+                held = self.c.api.create_helpdesk(kind, payload)
+            else:
+                held = self.c.api.update_helpdesk(kind, known.convot_id, payload)
+        except ConvotRejected as error:
+            self.c.ledger.clear_intent(kind, row.website_id, row.crisp_id)
+            self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)
+            self.c.rejected(counter, f"{kind} {row.crisp_id}", error)
+            return
+        entry = Entry(held.get("id"), digest, held_extra(held, payload))
+        self.c.ledger.confirm(row.website_id, [(kind, row.crisp_id, entry)], done=[(kind, row.crisp_id)])
+        self.c.counters.add(counter, CREATED if known is None else UPDATED)
+
+    # -- links -------------------------------------------------------------------------------------
+    def rewrite_links(self) -> None:
+        """Second pass: links to other Crisp articles -> Convot URLs; PATCH only bodies that change."""
+        sources = {(website, key): value for website, key, value in self.c.ledger.facts("article_source")}
+        articles = [
+            (website, key, entry)
+            for website, key, entry in self.c.ledger.entries("article")
+            if (website, key) in sources and entry.extra.get("slug")
+        ]
+        url_map: dict[str, dict[str, str]] = {}
+        for website, key, entry in articles:
+            crisp_url = sources[(website, key)].get("url")
+            if crisp_url:
+                url = M.convot_article_url(
+                    self.c.config.help_center_url, entry.extra["locale"], entry.extra["slug"]
+                )
+                url_map.setdefault(website, {})[crisp_url] = url
+        lanes = [
+            self._link_lane(
+                website, key, entry, M.rewrite_links(sources[(website, key)]["content"], url_map[website])
+            )
+            for website, key, entry in articles
+            if website in url_map
+        ]
+        run_lanes(self.c, [lane for lane in lanes if lane is not None])
+
+    def _link_lane(self, website: str, key: str, entry: Entry, body: str) -> Lane | None:
+        body_hash = M.content_hash(body)
+        if entry.extra.get("body_hash") == body_hash:
+            return None
+
+        def lane() -> None:
+            try:
+                self.c.api.update_helpdesk("article", entry.convot_id, {"content": body})
+            except ConvotRejected as error:
+                self.c.rejected("articles", f"links of article {key}", error)
+                return
+            extra = {**entry.extra, "body_hash": body_hash}
+            self.c.ledger.confirm(
+                website, [("article", key, Entry(entry.convot_id, entry.content_hash, extra))]
+            )
+            self.c.counters.add("articles", LINKS_REWRITTEN)
+
+        return lane
+
+
+def held_extra(held: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """What the link pass needs to know about an article Convot holds."""
+    if "title" not in payload:
+        return {}
+    return {
+        "slug": held.get("slug"),
+        "locale": held.get("locale") or payload.get("locale"),
+        "body_hash": M.content_hash(held.get("content", payload.get("content"))),
+    }

@@ -1,0 +1,267 @@
+"""The idempotency ledger: a SQLite file remembering what this destination already wrote.
+
+Tables (all scoped by Crisp website and Convot app, the non-secret `ck_<id>` of the key):
+- `mapping`: (kind, Crisp id) -> Convot id + a content hash, written only after Convot confirmed the write;
+- `pending`: records received but not written yet (a message whose conversation does not exist yet, helpdesk
+  records waiting for the end of the sync): durable, so a STATE may be echoed while they wait;
+- `intents`: a create about to be sent; if the process dies before the confirmation is committed, the next run
+  looks the object up in Convot instead of creating it again;
+- `facts`: Crisp-side facts later records need (operator emails, sections, article sources).
+
+One connection shared by the worker threads behind a lock; WAL so a SIGKILL never loses a committed row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS mapping (
+    website_id TEXT NOT NULL, app TEXT NOT NULL, kind TEXT NOT NULL, crisp_id TEXT NOT NULL,
+    convot_id TEXT, content_hash TEXT, extra TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (website_id, app, kind, crisp_id));
+CREATE TABLE IF NOT EXISTS pending (
+    website_id TEXT NOT NULL, app TEXT NOT NULL, kind TEXT NOT NULL, crisp_id TEXT NOT NULL,
+    parent_id TEXT, sort_key REAL NOT NULL DEFAULT 0, record TEXT NOT NULL,
+    PRIMARY KEY (website_id, app, kind, crisp_id));
+CREATE INDEX IF NOT EXISTS pending_by_parent ON pending (app, kind, website_id, parent_id, sort_key);
+CREATE TABLE IF NOT EXISTS intents (
+    website_id TEXT NOT NULL, app TEXT NOT NULL, kind TEXT NOT NULL, crisp_id TEXT NOT NULL,
+    parent_id TEXT, payload TEXT NOT NULL,
+    PRIMARY KEY (website_id, app, kind, crisp_id));
+CREATE TABLE IF NOT EXISTS facts (
+    website_id TEXT NOT NULL, kind TEXT NOT NULL, crisp_id TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (website_id, kind, crisp_id));
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    convot_id: str | None
+    content_hash: str | None
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Pending:
+    website_id: str
+    kind: str
+    crisp_id: str
+    parent_id: str | None
+    sort_key: float
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Intent:
+    website_id: str
+    kind: str
+    crisp_id: str
+    parent_id: str | None
+    payload: dict[str, Any]
+
+
+PENDING_SELECT = "SELECT website_id, kind, crisp_id, parent_id, sort_key, record FROM pending"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class Ledger:
+    """`path=None` keeps the ledger in memory (a preview without a ledger file writes nothing to disk)."""
+
+    def __init__(self, path: Path | None, app: str) -> None:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.app = app
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            str(path) if path else ":memory:", check_same_thread=False, isolation_level=None
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # durable against process death, which is what re-runs need
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    # -- mapping -----------------------------------------------------------------------------------
+    def get(self, kind: str, website_id: str, crisp_id: str) -> Entry | None:
+        rows = self._rows(
+            "SELECT convot_id, content_hash, extra FROM mapping "
+            "WHERE website_id=? AND app=? AND kind=? AND crisp_id=?",
+            (website_id, self.app, kind, crisp_id),
+        )
+        return Entry(rows[0][0], rows[0][1], json.loads(rows[0][2])) if rows else None
+
+    def entries(self, kind: str) -> list[tuple[str, str, Entry]]:
+        rows = self._rows(
+            "SELECT website_id, crisp_id, convot_id, content_hash, extra FROM mapping WHERE app=? AND kind=?",
+            (self.app, kind),
+        )
+        return [(row[0], row[1], Entry(row[2], row[3], json.loads(row[4]))) for row in rows]
+
+    def confirm(
+        self,
+        website_id: str,
+        entries: Iterable[tuple[str, str, Entry]],
+        done: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Record what Convot confirmed, drop its intents and the pending rows it consumed, atomically."""
+        with self.transaction() as db:
+            for kind, crisp_id, entry in entries:
+                db.execute(
+                    "INSERT INTO mapping VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
+                    "convot_id=excluded.convot_id, content_hash=excluded.content_hash, extra=excluded.extra",
+                    (
+                        website_id,
+                        self.app,
+                        kind,
+                        crisp_id,
+                        _text(entry.convot_id),
+                        entry.content_hash,
+                        json.dumps(entry.extra),
+                    ),
+                )
+                db.execute(
+                    "DELETE FROM intents WHERE website_id=? AND app=? AND kind=? AND crisp_id=?",
+                    (website_id, self.app, kind, crisp_id),
+                )
+            for done_kind, done_id in done:
+                self._delete_pending(db, done_kind, website_id, done_id)
+
+    # -- pending -----------------------------------------------------------------------------------
+    def add_pending(self, rows: Iterable[Pending]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO pending VALUES (?,?,?,?,?,?,?)",
+                [
+                    (
+                        r.website_id,
+                        self.app,
+                        r.kind,
+                        r.crisp_id,
+                        r.parent_id,
+                        r.sort_key,
+                        json.dumps(r.record),
+                    )
+                    for r in rows
+                ],
+            )
+
+    def pending(
+        self,
+        kind: str,
+        website_id: str | None = None,
+        parent_id: str | None = None,
+        crisp_id: str | None = None,
+    ) -> list[Pending]:
+        """Pending rows of one kind, optionally narrowed; siblings in sort order (messages: oldest first)."""
+        sql = PENDING_SELECT + " WHERE app=? AND kind=?"
+        params: list[Any] = [self.app, kind]
+        for column, value in (("website_id", website_id), ("parent_id", parent_id), ("crisp_id", crisp_id)):
+            if value is not None:
+                sql += f" AND {column}=?"
+                params.append(value)
+        rows = self._rows(sql + " ORDER BY website_id, parent_id, sort_key, crisp_id", params)
+        return [Pending(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def pending_parents(self, kind: str) -> list[tuple[str, str]]:
+        rows = self._rows(
+            "SELECT DISTINCT website_id, parent_id FROM pending WHERE app=? AND kind=? ORDER BY 1, 2",
+            (self.app, kind),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def pending_one(self, kind: str, website_id: str, crisp_id: str) -> Pending | None:
+        rows = self.pending(kind, website_id, crisp_id=crisp_id)
+        return rows[0] if rows else None
+
+    def drop_pending(self, kind: str, website_id: str, crisp_id: str) -> None:
+        with self.transaction() as db:
+            self._delete_pending(db, kind, website_id, crisp_id)
+
+    def _delete_pending(self, db: sqlite3.Connection, kind: str, website_id: str, crisp_id: str) -> None:
+        db.execute(
+            "DELETE FROM pending WHERE website_id=? AND app=? AND kind=? AND crisp_id=?",
+            (website_id, self.app, kind, crisp_id),
+        )
+
+    def count_pending(self) -> dict[str, int]:
+        rows = self._rows("SELECT kind, COUNT(*) FROM pending WHERE app=? GROUP BY kind", (self.app,))
+        return {row[0]: row[1] for row in rows}
+
+    # -- intents -----------------------------------------------------------------------------------
+    def record_intent(self, intent: Intent) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO intents VALUES (?,?,?,?,?,?)",
+                (
+                    intent.website_id,
+                    self.app,
+                    intent.kind,
+                    intent.crisp_id,
+                    intent.parent_id,
+                    json.dumps(intent.payload),
+                ),
+            )
+
+    def intents(self) -> list[Intent]:
+        rows = self._rows(
+            "SELECT website_id, kind, crisp_id, parent_id, payload FROM intents WHERE app=? ORDER BY rowid",
+            (self.app,),
+        )
+        return [Intent(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def clear_intent(self, kind: str, website_id: str, crisp_id: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM intents WHERE website_id=? AND app=? AND kind=? AND crisp_id=?",
+                (website_id, self.app, kind, crisp_id),
+            )
+
+    # -- facts -------------------------------------------------------------------------------------
+    def set_facts(self, kind: str, rows: Iterable[tuple[str, str, Any]]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO facts VALUES (?,?,?,?)",
+                [(website_id, kind, crisp_id, json.dumps(value)) for website_id, crisp_id, value in rows],
+            )
+
+    def fact(self, kind: str, website_id: str, crisp_id: str) -> Any:
+        rows = self._rows(
+            "SELECT value FROM facts WHERE website_id=? AND kind=? AND crisp_id=?",
+            (website_id, kind, crisp_id),
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    def facts(self, kind: str) -> list[tuple[str, str, Any]]:
+        rows = self._rows("SELECT website_id, crisp_id, value FROM facts WHERE kind=?", (kind,))
+        return [(row[0], row[1], json.loads(row[2])) for row in rows]

@@ -1,0 +1,324 @@
+"""Crisp records (as source-crisp emits them: flat columns, epoch-ms times) -> Convot payloads.
+
+Pure functions, no I/O and no ledger: the writer decides what to send, these decide what it looks like. A
+record that cannot be mapped raises `Skipped` with a reason the counters report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from destination_convot import assumptions as A
+
+Record = Mapping[str, Any]
+
+DATA_PREFIX = "data_"
+LOCALE_NAMES = {
+    "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano",
+    "pt": "Português", "nl": "Nederlands", "pl": "Polski", "sv": "Svenska", "da": "Dansk", "fi": "Suomi",
+    "nb": "Norsk", "ja": "日本語", "zh": "中文", "ko": "한국어", "ru": "Русский", "tr": "Türkçe",
+    "ar": "العربية",
+}  # fmt: skip
+# Positions of folded sections: articles directly in a category first, then each section's articles, sections
+# in their Crisp order. position = (section order + 1) * SECTION_STRIDE + article order, with no section
+# counting as 0 * SECTION_STRIDE.
+SECTION_STRIDE = 1000
+
+
+class Skipped(Exception):
+    """This record is deliberately not written; `reason` is what the counters and the log show."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# -- small helpers ---------------------------------------------------------------------------------
+def iso_from_ms(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        moment = datetime.fromtimestamp(float(value) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def json_list(value: Any) -> list[Any]:
+    """Arrays arrive as JSON text (source-crisp flattening)."""
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return []
+    return parsed if isinstance(parsed, list) else []
+
+
+def content_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _scalar(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) else json.dumps(value)
+
+
+def _without_none(payload: Mapping[str, Any]) -> dict[str, Any]:
+    # Omitted fields are left unchanged by Convot; sending null would clear them.
+    return {key: value for key, value in payload.items() if value is not None}
+
+
+# -- contacts --------------------------------------------------------------------------------------
+def contact_external_id(people_id: Any) -> str:
+    return A.CONTACT_EXTERNAL_ID.format(people_id=people_id)
+
+
+def contact_payload(profile: Record) -> dict[str, Any]:
+    segments = [str(segment) for segment in json_list(profile.get("segments"))]
+    custom = {A.SEGMENTS_ATTRIBUTE: ",".join(segments)} if segments else None
+    return _without_none(
+        {
+            "external_id": contact_external_id(profile["people_id"]),
+            "email": _text(profile.get("email")),
+            "name": _text(profile.get("person_nickname")),
+            "phone": _text(profile.get("person_phone")),
+            "avatar_url": _text(profile.get("person_avatar")),
+            "company": _text(profile.get("company_name")),
+            "custom_data": custom,
+        }
+    )
+
+
+def contact_data_payload(people_data: Record) -> dict[str, Any]:
+    """`data_<key>` columns -> custom_data scalars. Null columns are absent keys, not orders to clear."""
+    custom = {
+        column[len(DATA_PREFIX) :]: _scalar(value)
+        for column, value in people_data.items()
+        if column.startswith(DATA_PREFIX) and value is not None
+    }
+    if not custom:
+        raise Skipped("people data without attributes")
+    return {"external_id": contact_external_id(people_data["people_id"]), "custom_data": custom}
+
+
+def contact_from_conversation(conversation: Record) -> dict[str, Any]:
+    people_id = _text(conversation.get("people_id"))
+    email = _text(conversation.get("meta_email"))
+    if people_id is None and email is None:
+        raise Skipped("conversation without people id or email")
+    return _without_none(
+        {
+            "external_id": contact_external_id(people_id) if people_id else None,
+            "email": email,
+            "name": _text(conversation.get("meta_nickname")),
+            "phone": _text(conversation.get("meta_phone")),
+            "avatar_url": _text(conversation.get("meta_avatar")),
+        }
+    )
+
+
+# -- conversations and messages --------------------------------------------------------------------
+def conversation_external_id(session_id: Any) -> str:
+    return A.CONVERSATION_EXTERNAL_ID.format(session_id=session_id)
+
+
+def conversation_status(conversation: Record) -> str:
+    return "resolved" if conversation.get("state") == "resolved" else "open"
+
+
+def conversation_payload(
+    conversation: Record, contact_id: Any, first_message: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The seed is the first message; the conversation starts open, its status is set after the thread."""
+    created_at = min(
+        filter(None, [iso_from_ms(conversation.get("created_at")), first_message.get(A.CREATED_AT_FIELD)]),
+        key=lambda value: parse_iso(value) or datetime.max.replace(tzinfo=UTC),
+        default=None,
+    )
+    return _without_none(
+        {
+            "contact_id": contact_id,
+            "content": first_message["content"],
+            A.MESSAGE_TYPE_FIELD: first_message[A.MESSAGE_TYPE_FIELD],
+            "operator_id": first_message.get("operator_id"),
+            A.CREATED_AT_FIELD: created_at,
+            A.EXTERNAL_ID_FIELD: conversation_external_id(conversation["session_id"]),
+            "status": "open",
+        }
+    )
+
+
+def message_type(message: Record) -> str:
+    if message.get("type") == "note":
+        return "note"
+    return "incoming" if message.get("from") == "user" else "outgoing"
+
+
+def _link(label: str, url: Any) -> str:
+    return f"[{label}]({url})" if url else label
+
+
+def _choices(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in json_list(value) if isinstance(item, Mapping)]
+
+
+def _picker(message: Record) -> str:
+    lines = [_text(message.get("content_text")) or "Choose an option:"]
+    for choice in _choices(message.get("content_choices")):
+        mark = " ✓" if choice.get("selected") else ""
+        lines.append(f"- {choice.get('label') or choice.get('value')}{mark}")
+    return "\n".join(lines)
+
+
+def _field(message: Record) -> str:
+    lines = [_text(message.get("content_text")) or "Form field"]
+    if _text(message.get("content_explain")):
+        lines.append(f"_{message['content_explain']}_")
+    value = _text(message.get("content_value"))
+    lines.append(f"Answer: {value}" if value else "Answer: (none)")
+    return "\n".join(lines)
+
+
+def _carousel(message: Record) -> str:
+    lines = [_text(message.get("content_text")) or "Carousel"]
+    for target in _choices(message.get("content_targets")):
+        title = target.get("title") or "Item"
+        description = f": {target['description']}" if target.get("description") else ""
+        links = [
+            _link(action.get("label") or "Open", action.get("url"))
+            for action in _choices(target.get("actions"))
+        ]
+        lines.append(f"- **{title}**{description}" + (f" ({', '.join(links)})" if links else ""))
+    return "\n".join(lines)
+
+
+def _audio(message: Record) -> str:
+    duration = message.get("content_duration")
+    label = f"Audio message ({duration}s)" if duration else "Audio message"
+    return _link(label, message.get("content_url"))
+
+
+RENDERERS = {
+    "file": lambda m: _link(_text(m.get("content_name")) or "File", m.get("content_url")),
+    "animation": lambda m: _link("Animation", m.get("content_url")),
+    "audio": _audio,
+    "picker": _picker,
+    "field": _field,
+    "carousel": _carousel,
+}
+
+
+def message_content(message: Record) -> str:
+    kind = message.get("type")
+    if kind == "event":
+        raise Skipped("event message (Convot has no creatable activity)")
+    renderer = RENDERERS.get(kind)
+    content = renderer(message) if renderer else _text(message.get("content"))
+    if not content:
+        raise Skipped(f"{kind or 'untyped'} message without content")
+    return content
+
+
+def message_payload(message: Record, operator_id: int | None) -> dict[str, Any]:
+    kind = message_type(message)
+    return _without_none(
+        {
+            "content": message_content(message),
+            A.MESSAGE_TYPE_FIELD: kind,
+            A.CREATED_AT_FIELD: iso_from_ms(message.get("timestamp")),
+            "operator_id": operator_id if kind != "incoming" else None,
+        }
+    )
+
+
+# -- helpdesk --------------------------------------------------------------------------------------
+def language_payload(locale: Record) -> dict[str, Any]:
+    code = str(locale["locale"])
+    return {"locale": code, "name": LOCALE_NAMES.get(code.split("-")[0].lower(), code)}
+
+
+def category_payload(category: Record) -> dict[str, Any]:
+    name = _text(category.get("name"))
+    if name is None:
+        raise Skipped("category without name")
+    return _without_none(
+        {
+            "name": name,
+            "description": _text(category.get("description")),
+            "color": _text(category.get("color")),
+            "position": category.get("order"),
+            "locale": category["locale"],
+            A.EXTERNAL_ID_FIELD: A.CATEGORY_EXTERNAL_ID.format(**category),
+        }
+    )
+
+
+def article_status(article: Record) -> str:
+    if article.get("status") != "published":
+        return "draft"
+    return "hidden" if article.get("visibility") == "hidden" else "visible"
+
+
+def article_position(article: Record, section_order: int | None) -> int:
+    section_rank = 0 if section_order is None else (int(section_order) + 1) * SECTION_STRIDE
+    return section_rank + int(article.get("order") or 0)
+
+
+def article_payload(article: Record, category_id: Any, section_order: int | None) -> dict[str, Any]:
+    return _without_none(
+        {
+            "title": _text(article.get("title")) or "",
+            "content": article.get("content") or "",
+            "summary": _text(article.get("description")),
+            "status": article_status(article),
+            "category_id": category_id,
+            "position": article_position(article, section_order),
+            "locale": article["locale"],
+            A.EXTERNAL_ID_FIELD: A.ARTICLE_EXTERNAL_ID.format(**article),
+        }
+    )
+
+
+def convot_article_url(help_center_url: str | None, locale: str, slug: str) -> str:
+    return (help_center_url or "") + A.ARTICLE_URL.format(locale=locale, slug=slug)
+
+
+def rewrite_links(body: str, url_map: Mapping[str, str]) -> str:
+    """Replace links to Crisp articles (their public `url`, with or without trailing slash) by Convot URLs.
+
+    The longest URL wins, and a match must end at a URL boundary: `/article/a-1` never rewrites
+    `/article/a-12`.
+    """
+    variants: dict[str, str] = {}
+    for crisp_url, convot_url in url_map.items():
+        variants[crisp_url] = convot_url
+        variants.setdefault(crisp_url.rstrip("/"), convot_url)
+    if not variants or not body:
+        return body
+    alternatives = "|".join(re.escape(url) for url in sorted(variants, key=len, reverse=True))
+    pattern = re.compile(f"(?:{alternatives})(?![\\w\\-/])")
+    return pattern.sub(lambda match: variants[match.group(0)], body)
