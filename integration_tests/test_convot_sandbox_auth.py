@@ -7,11 +7,6 @@ import pytest
 from integration_tests.convot_sandbox.testing import ApiClient
 
 
-@pytest.fixture
-def api(convot_sandbox) -> ApiClient:
-    return ApiClient(convot_sandbox.base_url, convot_sandbox.token)
-
-
 def error_of(response) -> dict:
     return response.json()["error"]
 
@@ -28,14 +23,14 @@ def test_missing_or_malformed_key_is_401_unauthorized(convot_sandbox, authorizat
     assert "ck_<id>:<secret>" in error_of(response)["message"]
 
 
-def test_revoked_key_is_401_and_other_keys_keep_working(convot_sandbox, api):
+def test_revoked_key_is_401_and_other_keys_keep_working(convot_sandbox, convot_api):
     token = convot_sandbox.create_token(1, ["contacts:read"])
     assert ApiClient(convot_sandbox.base_url, token).get("/contacts").status_code == 200
     convot_sandbox.revoke_token(token)
     response = ApiClient(convot_sandbox.base_url, token).get("/contacts")
     assert response.status_code == 401
     assert token.split(":")[1] not in response.text
-    assert api.get("/contacts").status_code == 200
+    assert convot_api.get("/contacts").status_code == 200
 
 
 def test_key_without_the_scope_is_403_naming_the_scope(convot_sandbox):
@@ -50,26 +45,26 @@ def test_key_without_the_scope_is_403_naming_the_scope(convot_sandbox):
     assert convot_sandbox.dump()["contacts"] == []
 
 
-def test_scope_is_checked_before_the_body_so_an_empty_post_proves_a_scope(convot_sandbox, api):
+def test_scope_is_checked_before_the_body_so_an_empty_post_proves_a_scope(convot_sandbox, convot_api):
     reader = ApiClient(convot_sandbox.base_url, convot_sandbox.create_token(1, ["conversations:read"]))
     assert reader.post("/conversations", {}).status_code == 403
-    assert api.post("/conversations", {}).status_code in (400, 422)
-    assert api.post("/contacts", {}).status_code == 400
+    assert convot_api.post("/conversations", {}).status_code in (400, 422)
+    assert convot_api.post("/contacts", {}).status_code == 400
     assert convot_sandbox.dump()["conversations"] == []
 
 
-def test_malformed_json_is_400_bad_request(api):
-    response = api.request(
+def test_malformed_json_is_400_bad_request(convot_api):
+    response = convot_api.request(
         "POST", "/contacts", data="{not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
     assert error_of(response)["code"] == "bad_request"
 
 
-def test_another_apps_objects_are_404_never_403(convot_sandbox, api):
-    contact = api.create("/contacts", {"email": "jane@example.com"})
-    conversation = api.create("/conversations", {"email": "jane@example.com", "content": "Hi"})
-    article = api.create("/helpdesk/articles", {"title": "Billing"})
+def test_another_apps_objects_are_404_never_403(convot_sandbox, convot_api):
+    contact = convot_api.create("/contacts", {"email": "jane@example.com"})
+    conversation = convot_api.create("/conversations", {"email": "jane@example.com", "content": "Hi"})
+    article = convot_api.create("/helpdesk/articles", {"title": "Billing"})
     other = ApiClient(convot_sandbox.base_url, convot_sandbox.create_token(convot_sandbox.create_app()))
 
     for path in (
@@ -88,8 +83,8 @@ def test_another_apps_objects_are_404_never_403(convot_sandbox, api):
     assert len(convot_sandbox.dump()["conversations"][0]["messages"]) == 1
 
 
-def test_second_app_finds_or_creates_its_own_contact(convot_sandbox, api):
-    first = api.create("/contacts", {"email": "jane@example.com", "custom_data": {"plan": "pro"}})
+def test_second_app_finds_or_creates_its_own_contact(convot_sandbox, convot_api):
+    first = convot_api.create("/contacts", {"email": "jane@example.com", "custom_data": {"plan": "pro"}})
     other = ApiClient(convot_sandbox.base_url, convot_sandbox.create_token(convot_sandbox.create_app()))
     response = other.post("/contacts", {"email": "jane@example.com"})
     assert response.status_code == 201
@@ -97,22 +92,22 @@ def test_second_app_finds_or_creates_its_own_contact(convot_sandbox, api):
     assert response.json()["contact"]["custom_data"] == {}
 
 
-def test_both_api_prefixes_are_served_and_unknown_routes_are_404(convot_sandbox, api):
+def test_both_api_prefixes_are_served_and_unknown_routes_are_404(convot_sandbox, convot_api):
     root = convot_sandbox.base_url.removesuffix("/v1")
     legacy = ApiClient(f"{root}/api/v1", convot_sandbox.token)
     assert legacy.get("/contacts").status_code == 200
-    response = api.get("/nothing-here")
+    response = convot_api.get("/nothing-here")
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
 
 
-def test_list_pages_carry_meta_and_has_more(api):
+def test_list_pages_carry_meta_and_has_more(convot_api):
     for number in range(5):
-        api.create("/contacts", {"email": f"person{number}@example.com"})
+        convot_api.create("/contacts", {"email": f"person{number}@example.com"})
 
-    first = api.get("/contacts", per_page=2).json()
-    last = api.get("/contacts", per_page=2, page=3).json()
-    default = api.get("/contacts").json()
+    first = convot_api.get("/contacts", per_page=2).json()
+    last = convot_api.get("/contacts", per_page=2, page=3).json()
+    default = convot_api.get("/contacts").json()
 
     assert [c["email"] for c in first["contacts"]] == ["person0@example.com", "person1@example.com"]
     assert first["meta"] == {"page": 1, "per_page": 2, "has_more": True}
@@ -132,16 +127,16 @@ def test_list_pages_carry_meta_and_has_more(api):
         ({"per_page": "ten"}, 422),
     ],
 )
-def test_bad_paging_parameters_are_rejected(api, params, status):
-    response = api.get("/conversations", **params)
+def test_bad_paging_parameters_are_rejected(convot_api, params, status):
+    response = convot_api.get("/conversations", **params)
     assert response.status_code == status
     assert error_of(response)["code"] == {400: "bad_request", 422: "unprocessable_entity"}[status]
 
 
-def test_request_counts_are_per_route_template(convot_sandbox, api):
-    conversation = api.create("/conversations", {"email": "a@example.com", "content": "Hi"})
-    api.post(f"/conversations/{conversation['id']}/messages", {"content": "one"})
-    api.post(f"/conversations/{conversation['id']}/messages", {"content": "two"})
+def test_request_counts_are_per_route_template(convot_sandbox, convot_api):
+    conversation = convot_api.create("/conversations", {"email": "a@example.com", "content": "Hi"})
+    convot_api.post(f"/conversations/{conversation['id']}/messages", {"content": "one"})
+    convot_api.post(f"/conversations/{conversation['id']}/messages", {"content": "two"})
     assert convot_sandbox.request_counts() == {
         "POST /v1/conversations": 1,
         "POST /v1/conversations/{uuid}/messages": 2,

@@ -74,6 +74,13 @@ def _match(store: Store, organization_id: int, values: dict) -> dict | None:
     return None
 
 
+def _same(column: str, stored: object, sent: object) -> bool:
+    """Emails match case-insensitively, so a case-only difference is not a change."""
+    if column == "email" and stored and sent:
+        return str(stored).casefold() == str(sent).casefold()
+    return stored == sent
+
+
 def _merge(old: dict, sent: dict) -> dict:
     merged = {**old, **sent}
     return {key: value for key, value in merged.items() if value is not None}
@@ -98,7 +105,7 @@ def upsert_contact(store: Store, caller: Caller, body: dict) -> tuple[dict, bool
             contact_id = store.insert("contacts", row)
             link_contact(store, caller.app_id, contact_id, custom_data)
             return get_contact(store, caller.app_id, contact_id), True
-        changed = {key: value for key, value in values.items() if found[key] != value}
+        changed = {key: value for key, value in values.items() if not _same(key, found[key], value)}
         if link_contact(store, caller.app_id, found["id"], custom_data) or changed:
             store.update("contacts", {"id": found["id"]}, {**changed, "updated_at": stamp})
         return get_contact(store, caller.app_id, found["id"]), False

@@ -83,6 +83,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body leave in two writes; without this, Nagle + delayed ACK add ~40 ms per request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, open_=True)
 
     def finish(self) -> None:

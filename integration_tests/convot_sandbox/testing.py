@@ -30,3 +30,9 @@ class ApiClient:
         assert response.status_code in (200, 201), response.text
         (payload,) = response.json().values()
         return payload
+
+
+def validation_details(response: requests.Response) -> list[str]:
+    """The `details` of a 422 answer (asserting it is one)."""
+    assert response.status_code == 422, response.text
+    return response.json()["error"]["details"]
