@@ -37,12 +37,18 @@ class Window:
 
     comparison: Comparison = Comparison.NEWER_THAN
     reference: int | None = None
+    # Full refresh emits records without a cursor value; incremental reads cannot place them, so never do.
+    include_missing: bool = False
+
+    @classmethod
+    def everything(cls) -> Window:
+        return cls(include_missing=True)
 
     def matches(self, value: Any) -> bool:
+        if value is None:
+            return self.include_missing
         if self.reference is None:
             return True
-        if value is None:
-            return False
         if self.comparison == Comparison.NEWER_THAN:
             return value > self.reference
         return value < self.reference
@@ -123,7 +129,7 @@ class DescendingScan:
 
     def admit(self, value: Any, key: Hashable) -> Verdict:
         if value is None:
-            return Verdict.SKIP
+            return Verdict.EMIT if self._window.include_missing else Verdict.SKIP
         if self.top is None:
             self.top = value
         if self._last is not None and (value > self._last or (value == self._last and key in self._ties)):

@@ -229,7 +229,7 @@ class ConversationsStream(_NewestFirst):
     def _full_refresh(self) -> Output:
         # Creation order: updates do not move a conversation, so paging is stable; new ones are
         # skipped as drift.
-        scan = DescendingScan(Window(), Coverage())
+        scan = DescendingScan(Window.everything(), Coverage())
         for conversation in self._scan_conversations(
             scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None
         ):
@@ -254,11 +254,11 @@ class ConversationsStream(_NewestFirst):
 
 class MessagesStream(_NewestFirst):
     def _full_refresh(self) -> Output:
-        scan = DescendingScan(Window(), Coverage())
+        scan = DescendingScan(Window.everything(), Coverage())
         for conversation in self._scan_conversations(
             scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None
         ):
-            yield from self._messages_of(conversation, Window())
+            yield from self._messages_of(conversation, Window.everything())
 
     def _incremental(self, cursor: str) -> Output:
         # Coverage lives on the parent's updated_at axis: messages are never newer than their conversation.

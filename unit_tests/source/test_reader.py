@@ -1,0 +1,103 @@
+"""Paging stop rules, the loop guard, parents -> children, enrichment and the message walk (requests-mock)."""
+
+from __future__ import annotations
+
+import pytest
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_crisp.objects import BY_NAME
+from source_crisp.reader import CrispReader
+from unit_tests.source.builders import WEBSITE_ID, client, envelope, url
+
+
+def reader(page_size: int = 20) -> CrispReader:
+    return CrispReader(client(), WEBSITE_ID, page_size)
+
+
+def conversations(start: int, count: int) -> list[dict]:
+    return [{"session_id": f"s{i}"} for i in range(start, start + count)]
+
+
+def test_per_page_list_stops_on_a_short_page_without_asking_further(requests_mock):
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(0, 20)))
+    requests_mock.get(url("conversations/2"), status_code=206, json=envelope(conversations(20, 5)))
+    items = [item["session_id"] for item, _ in reader().items(BY_NAME["conversations"])]
+    assert len(items) == 25
+    assert requests_mock.call_count == 2
+    assert requests_mock.request_history[0].qs == {"per_page": ["20"], "include_empty": ["1"]}
+
+
+def test_per_page_list_of_exact_multiple_ends_on_the_empty_page(requests_mock):
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(0, 20)))
+    requests_mock.get(url("conversations/2"), status_code=200, json=envelope([]))
+    assert len(list(reader().items(BY_NAME["conversations"]))) == 20
+    assert requests_mock.call_count == 2
+
+
+def test_fixed_page_list_does_not_trust_short_pages(requests_mock):
+    visitors = [{"session_id": f"v{i}"} for i in range(30)]
+    requests_mock.get(url("visitors/list/1"), status_code=206, json=envelope(visitors[:12]))
+    requests_mock.get(url("visitors/list/2"), status_code=206, json=envelope(visitors[12:]))
+    requests_mock.get(url("visitors/list/3"), status_code=200, json=envelope([]))
+    assert len(list(reader().items(BY_NAME["visitors"]))) == 30
+    assert "per_page" not in requests_mock.request_history[0].qs
+
+
+def test_a_server_serving_the_same_page_forever_is_stopped(requests_mock):
+    requests_mock.get(url("visitors/list/1"), status_code=206, json=envelope([{"session_id": "v"}]))
+    requests_mock.get(url("visitors/list/2"), status_code=206, json=envelope([{"session_id": "v"}]))
+    with pytest.raises(AirbyteTracedException, match="same visitors page twice"):
+        list(reader().items(BY_NAME["visitors"]))
+
+
+def test_children_take_their_parent_fields_and_enrichments_merge(requests_mock):
+    requests_mock.get(url("helpdesk/locales/1"), status_code=206, json=envelope([{"locale": "fr"}]))
+    requests_mock.get(url("helpdesk/locales/2"), status_code=200, json=envelope([]))
+    requests_mock.get(
+        url("helpdesk/locale/fr/articles/1"), status_code=206, json=envelope([{"article_id": "a1"}])
+    )
+    requests_mock.get(url("helpdesk/locale/fr/articles/2"), status_code=200, json=envelope([]))
+    requests_mock.get(
+        url("helpdesk/locale/fr/article/a1"), json=envelope({"article_id": "a1", "content": "# Hi"})
+    )
+    requests_mock.get(
+        url("helpdesk/locale/fr/article/a1/category"),
+        json=envelope({"category_id": "c1", "section_id": None}),
+    )
+    crisp = reader()
+    obj = BY_NAME["helpdesk_articles"]
+    [(item, context)] = list(crisp.items(obj))
+    assert context == {"locale": "fr"}
+    assert crisp.enrich(obj, item, context) == {
+        "article_id": "a1", "content": "# Hi", "category_id": "c1", "section_id": None,
+    }  # fmt: skip
+
+
+def message(ts: int) -> dict:
+    return {"fingerprint": ts * 10, "timestamp": ts, "session_id": "s1"}
+
+
+def test_message_walk_goes_back_until_crisp_says_200_and_returns_oldest_first(requests_mock):
+    path = url("conversation/s1/messages")
+    requests_mock.get(path, [
+        {"status_code": 206, "json": envelope([message(t) for t in (50, 60, 70)])},
+        {"status_code": 206, "json": envelope([message(t) for t in (30, 40, 50)])},  # 1 ms overlap: deduped
+        {"status_code": 200, "json": envelope([message(t) for t in (10, 20, 30)])},
+    ])  # fmt: skip
+    walked = reader().messages(BY_NAME["conversation_messages"], {"session_id": "s1"})
+    assert [m["timestamp"] for m in walked] == [10, 20, 30, 40, 50, 60, 70]
+    befores = [r.qs.get("timestamp_before") for r in requests_mock.request_history]
+    assert befores == [None, ["51"], ["31"]]
+
+
+def test_message_walk_stops_once_a_batch_reaches_the_reference(requests_mock):
+    path = url("conversation/s1/messages")
+    requests_mock.get(path, status_code=206, json=envelope([message(t) for t in (50, 60, 70)]))
+    walked = reader().messages(BY_NAME["conversation_messages"], {"session_id": "s1"}, stop_at=55)
+    assert requests_mock.call_count == 1
+    assert [m["timestamp"] for m in walked] == [50, 60, 70]  # the caller filters; the walk only stops
+
+
+def test_message_walk_of_a_deleted_conversation_is_none(requests_mock):
+    requests_mock.get(url("conversation/s1/messages"), status_code=404, json=envelope({}, "not_found", True))
+    assert reader().messages(BY_NAME["conversation_messages"], {"session_id": "s1"}) is None
