@@ -24,37 +24,27 @@ from integration_tests import demo_display as show
 from integration_tests.demo_connector import (
     ConnectorFailed,
     ConnectorProcess,
+    StreamTracker,
     configured_catalog,
+    counter_summary,
     run,
     write_json,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Crisp sandbox route -> the stream whose read sends it, for the per-stream request count.
-ROUTE_STREAMS = {
-    "operators": "operators",
-    "people_profiles": "people_profiles", "people_profile": "people_profiles",
-    "people_data": "people_data",
-    "visitors": "visitors",
-    "conversations": "conversations", "conversation": "conversations",
-    "conversation_messages": "conversation_messages",
-    "helpdesk_locales": "helpdesk_locales",
-    "helpdesk_categories": "helpdesk_categories",
-    "helpdesk_sections": "helpdesk_sections",
-    "helpdesk_articles": "helpdesk_articles", "helpdesk_article": "helpdesk_articles",
-    "helpdesk_article_category": "helpdesk_articles",
-}
-
-# What the migration moves: Convot object (as the sandbox dump names it) <- the Crisp stream that feeds it.
+# What the migration moves: Convot object (as destination-convot counts it) <- the Crisp stream that feeds it,
+# and where the Convot sandbox's dump lists it.
 MIGRATED = (
-    ("contacts", "people_profiles"),
-    ("conversations", "conversations"),
-    ("messages", "conversation_messages"),
-    ("helpdesk_languages", "helpdesk_locales"),
-    ("helpdesk_categories", "helpdesk_categories"),
-    ("helpdesk_articles", "helpdesk_articles"),
+    ("contacts", "people_profiles", "contacts"),
+    ("conversations", "conversations", "conversations"),
+    ("messages", "conversation_messages", "messages"),
+    ("languages", "helpdesk_locales", "helpdesk_languages"),
+    ("categories", "helpdesk_categories", "helpdesk_categories"),
+    ("articles", "helpdesk_articles", "helpdesk_articles"),
 )
+PREVIEW_SUMMARY = "Convot preview summary: "
+IMPORT_SUMMARY = "Convot import summary: "
 
 # The parts this demo drives: part -> (module, the name it must define).
 PARTS = {
@@ -156,11 +146,11 @@ def read_crisp(crisp, workdir: Path) -> ReadResult:
     read = ReadResult(catalog, workdir / "records.jsonl")
     catalog_path = write_json(workdir / "source_catalog.json", configured_catalog(catalog, "append"))
     crisp.reset_counts()
-    seconds = stream_seconds_tracker()
+    streams = StreamTracker(crisp.total_requests)
     with read.records_path.open("w") as records:
 
         def keep_record(message: dict) -> None:
-            seconds(message)
+            streams(message)
             if message["type"] == "RECORD":
                 read.records[message["record"]["stream"]] += 1
             if message["type"] in ("RECORD", "STATE"):
@@ -168,38 +158,15 @@ def read_crisp(crisp, workdir: Path) -> ReadResult:
 
         process = run("source-crisp", "read", "--config", str(config), "--catalog", str(catalog_path),
                       on_message=keep_record)
-    requests_by_stream = Counter()
-    for route, count in crisp.request_counts().items():
-        requests_by_stream[ROUTE_STREAMS.get(route, "(other)")] += count
     columns = {s["name"]: len(s["json_schema"].get("properties", {})) for s in catalog["streams"]}
     rows = [
-        (name, read.records[name], columns[name], requests_by_stream[name], seconds.of(name))
+        (name, read.records[name], columns[name], streams.requests.get(name), streams.seconds.get(name))
         for name in columns
     ]
     show.table(["stream", "records", "columns", "requests", "seconds"], rows)
-    show.note(f"{sum(read.records.values())} records, {crisp.total_requests()} requests, "
-              f"{len(process.of_type('STATE'))} state checkpoints in {process.seconds:.1f} s "
+    show.note(f"{sum(read.records.values())} records, {crisp.total_requests()} requests in {process.seconds:.1f} s "
               f"-> {read.records_path}")
     return read
-
-
-def stream_seconds_tracker():
-    """Time each stream from its STARTED to its COMPLETE status (the source reads streams one at a time)."""
-    started: dict[str, float] = {}
-    finished: dict[str, float] = {}
-
-    def track(message: dict) -> None:
-        if message["type"] != "TRACE" or message["trace"].get("type") != "STREAM_STATUS":
-            return
-        status = message["trace"]["stream_status"]
-        name = status["stream_descriptor"]["name"]
-        if status["status"] == "STARTED":
-            started[name] = time.monotonic()
-        elif status["status"] in ("COMPLETE", "INCOMPLETE"):
-            finished[name] = time.monotonic()
-
-    track.of = lambda name: finished[name] - started[name] if name in started and name in finished else None
-    return track
 
 
 def migrate(convot, read: ReadResult, workdir: Path) -> None:
@@ -214,10 +181,19 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
                                 convot.destination_config(ledger_path=ledger, preview=True))
     preview = run("destination-convot", "write", "--config", str(preview_config), "--catalog", str(catalog),
                   stdin_path=read.records_path)
-    show.table(["in scope", "records read from Crisp"],
-               [(stream, read.records[stream]) for _, stream in MIGRATED])
-    for line in preview.logs()[-8:]:
-        show.note(f"destination: {line}")
+    summary = counter_summary(preview.logs(), PREVIEW_SUMMARY)
+    if summary is None:
+        show.note(f"destination said: {preview.logs()[-2:]}")
+    else:
+        outcomes, _ = summary
+        show.table(
+            ["Convot object", "from Crisp stream", "records", "new", "already imported"],
+            [
+                (kind, stream, read.records[stream], outcomes.get(kind, {}).get("new", 0),
+                 outcomes.get(kind, {}).get("already imported", 0))
+                for kind, stream, _ in MIGRATED
+            ],
+        )
 
     show.heading(6, "destination-convot write (the migration)")
     config = write_json(workdir / "destination_config.json", convot.destination_config(ledger_path=ledger))
@@ -237,16 +213,19 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
     after = convot_counts(convot)
 
     show.heading(7, "Summary")
+    summary = counter_summary(process.logs(), IMPORT_SUMMARY)
+    outcomes, skipped = summary or ({}, [])
     show.table(
-        ["Convot object", "Crisp records", "before", "after", "new this run"],
+        ["Convot object", "Crisp records", "Convot before", "after", "created", "updated", "unchanged"],
         [
-            (obj, read.records[stream], before[obj], after[obj], after[obj] - before[obj])
-            for obj, stream in MIGRATED
+            (kind, read.records[stream], before[kind], after[kind], after[kind] - before[kind],
+             outcomes.get(kind, {}).get("updated", 0), outcomes.get(kind, {}).get("unchanged", 0))
+            for kind, stream, _ in MIGRATED
         ],
     )
-    for line in process.logs()[-8:]:
-        show.note(f"destination: {line}")
-    created = sum(after[obj] - before[obj] for obj, _ in MIGRATED)
+    for reason in skipped:
+        show.note(f"skipped: {reason}")
+    created = sum(after[kind] - before[kind] for kind, _, _ in MIGRATED)
     if created == 0 and sum(before.values()):
         show.note("Re-run: Convot already held everything, so nothing was created (the ledger maps each "
                   "Crisp id to its Convot id).")
@@ -261,16 +240,14 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
 
 def convot_counts(convot) -> Counter:
     dump = convot.dump()
-    counts = Counter({key: len(dump.get(key, [])) for key, _ in MIGRATED if key != "messages"})
+    counts = Counter({kind: len(dump.get(key, [])) for kind, _, key in MIGRATED if kind != "messages"})
     counts["messages"] = sum(len(c.get("messages", [])) for c in dump.get("conversations", []))
     return counts
 
 
 def progress_text(counts: Counter, process: ConnectorProcess) -> str:
-    states = len(process.of_type("STATE"))
-    elapsed = time.monotonic() - process.started
-    parts = "  ".join(f"{obj} {counts[obj]}" for obj, _ in MIGRATED)
-    return f"Convot holds: {parts}  | {states} checkpoints | {elapsed:.1f} s"
+    parts = "  ".join(f"{kind} {counts[kind]}" for kind, _, _ in MIGRATED)
+    return f"Convot holds: {parts}  ({time.monotonic() - process.started:.1f} s)"
 
 
 def show_raw_crisp_calls(crisp) -> None:
