@@ -143,3 +143,26 @@ def test_request_counts_are_per_route_template(convot_sandbox, convot_api):
     }
     convot_sandbox.reset_counts()
     assert convot_sandbox.request_counts() == {}
+
+
+def test_apps_of_one_organization_share_contacts_but_not_custom_data(convot_sandbox, convot_api):
+    jane = convot_api.create("/contacts", {"email": "jane@example.com", "custom_data": {"plan": "pro"}})
+    sibling_app = convot_sandbox.create_app(organization_of=1)
+    sibling = ApiClient(convot_sandbox.base_url, convot_sandbox.create_token(sibling_app))
+    assert sibling.get(f"/contacts/{jane['id']}").status_code == 404  # not known to that app yet
+
+    matched = sibling.post("/contacts", {"email": "jane@example.com", "custom_data": {"tier": "gold"}})
+
+    assert matched.status_code == 200
+    assert matched.json()["contact"]["id"] == jane["id"]
+    assert matched.json()["contact"]["custom_data"] == {"tier": "gold"}
+    assert convot_api.get(f"/contacts/{jane['id']}").json()["contact"]["custom_data"] == {"plan": "pro"}
+
+
+def test_chunked_request_bodies_are_read(convot_api):
+    chunks = (part.encode() for part in ['{"email": ', '"jane@example.com"}'])
+    response = convot_api.request(
+        "POST", "/contacts", data=chunks, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 201
+    assert convot_api.get("/contacts").json()["contacts"][0]["email"] == "jane@example.com"

@@ -153,3 +153,16 @@ def test_command_line_prints_one_json_line_and_stops_on_sigterm(tmp_path):
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     assert started["base_url"].startswith("http://127.0.0.1:")
+
+
+def test_lost_response_applies_the_write_but_leaves_it_unanswered(convot_sandbox, convot_api):
+    convot_sandbox.set_faults(ConvotFaults(lost_response_ratio=1))
+    assert convot_api.get("/contacts").status_code == 200  # reads are never lost
+    with pytest.raises(requests.ConnectionError):
+        convot_api.post(
+            "/conversations", {"email": "a@example.com", "content": "Hi", "external_id": "crisp:s1"}
+        )
+    convot_sandbox.set_faults(ConvotFaults())
+    listed = convot_api.get("/conversations", external_id="crisp:s1").json()["conversations"]
+    assert len(listed) == 1
+    assert convot_sandbox.request_log()["statuses"] == {"200": 2, "dropped": 1}

@@ -27,6 +27,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     faults.add_argument(
         "--drop-ratio", type=float, default=0.0, help="share of connections closed unanswered"
     )
+    faults.add_argument(
+        "--lost-response-ratio", type=float, default=0.0, help="share of writes applied, then left unanswered"
+    )
     faults.add_argument("--latency-ms", type=float, default=0.0, help="added to every API request")
     faults.add_argument("--fail-path-regex", default=None, help='searched in "METHOD /v1/path": always fail')
     faults.add_argument("--fail-status", type=int, default=500, help="status of --fail-path-regex failures")

@@ -28,6 +28,7 @@ class ConvotFaults:
     retry_after_integer: bool = False  # Retry-After as whole seconds (rounded up) instead of "0.25"
     error_ratio: float = 0.0  # share of API requests answered 503
     drop_ratio: float = 0.0  # share of API requests whose connection is closed without a response
+    lost_response_ratio: float = 0.0  # share of successful writes applied, then closed without a response
     latency_ms: float = 0.0  # added before every API request is handled
     fail_path_regex: str | None = None  # re.search over "METHOD /v1/path" (no query): always fail_status
     fail_status: int = 500
@@ -35,7 +36,7 @@ class ConvotFaults:
     seed: int = 0  # the random stream behind the ratios, so a run is repeatable
 
     def __post_init__(self) -> None:
-        for name in ("error_ratio", "drop_ratio"):
+        for name in ("error_ratio", "drop_ratio", "lost_response_ratio"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)!r}")
         if self.error_ratio + self.drop_ratio > 1:
@@ -102,6 +103,13 @@ class FaultPlan:
                 ["Rejected by the sandbox fail rule"] if faults.fail_status == 422 else [],
             )
         return None
+
+    def lose_response(self, method: str, status: int) -> bool:
+        """After a write succeeded: drop the answer, so the client cannot know it was applied."""
+        if not self.faults.lost_response_ratio or method not in ("POST", "PATCH") or status >= 300:
+            return False
+        with self._lock:
+            return self._random.random() < self.faults.lost_response_ratio
 
     def rate_limit(self, app_id: int) -> ApiError | None:
         wait = self._buckets.take(app_id) if self._buckets else 0.0

@@ -36,6 +36,8 @@ class ConvotSandbox:
 
     # lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> ConvotSandbox:
+        if self._server is not None:
+            return self
         self.store = Store(self.db_path)
         self.token = accounts.ensure_seeded(self.store)
         self._server = SandboxServer((HOST, self.port), self)
@@ -74,9 +76,17 @@ class ConvotSandbox:
         return f"http://{HOST}:{self.port}/_sandbox"
 
     # setup -----------------------------------------------------------------------------------------------
-    def create_app(self) -> int:
-        """A second app in its own organization: for isolation tests."""
-        return accounts.create_app(self.store)
+    def create_app(self, organization_of: int | None = None) -> int:
+        """Another app: in its own organization (isolation tests), or in the organization of app
+        `organization_of`, where contacts are shared and custom_data stays per app."""
+        organization_id = None
+        if organization_of is not None:
+            organization_id = self.store.scalar(
+                "SELECT organization_id FROM apps WHERE id = ?", organization_of
+            )
+            if organization_id is None:
+                raise ValueError(f"organization_of: no app {organization_of}")
+        return accounts.create_app(self.store, organization_id)
 
     def create_user(self, app_id: int, email: str, name: str | None = None) -> int:
         """A teammate whose id can be an `operator_id`."""

@@ -112,9 +112,9 @@ class Handler(BaseHTTPRequestHandler):
     def _serve(self, method: str) -> None:
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         is_api = not url.path.startswith(admin.PREFIX)
         try:
+            body = self._read_body()
             if is_api:
                 answer = self._api(method, url.path, query, body)
             else:
@@ -125,22 +125,37 @@ class Handler(BaseHTTPRequestHandler):
             log.exception("convot sandbox: %s %s failed", method, url.path)
             answer = (500, ApiError(500, "Internal sandbox error; see the sandbox log").envelope(), {})
         if is_api:
-            self.server.requests.count(
-                self.server.requests.statuses, "dropped" if answer == DROP else str(answer[0])
-            )
+            outcome = "dropped" if answer == DROP else str(answer[0])
+            self.server.requests.count(self.server.requests.statuses, outcome)
         if answer == DROP:
             self.close_connection = True
             return
         self._send(*answer)
 
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunked()
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit():
+            self.close_connection = True  # the stream position is unknown: this connection is done
+            raise ApiError(400, f"Invalid Content-Length {length[:20]!r}")
+        return self.rfile.read(int(length))
+
+    def _read_chunked(self) -> bytes:
+        chunks = []
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline().strip():  # optional trailers, up to the blank line
+            pass
+        return b"".join(chunks)
+
     def _api(self, method: str, path: str, query: dict[str, str], body: bytes) -> Answer | str:
         prefix = next((p for p in API_PREFIXES if path == p or path.startswith(f"{p}/")), None)
         relative = path[len(prefix) :] if prefix else path
         found = find_route(method, relative) if prefix else None
-        self.server.requests.count(
-            self.server.requests.routes,
-            f"{method} /v1{found[0].template}" if found else f"{method} (no route)",
-        )
+        route_key = f"{method} /v1{found[0].template}" if found else f"{method} (no route)"
+        self.server.requests.count(self.server.requests.routes, route_key)
         plan = self.server.sandbox.fault_plan
         plan.delay()
         fault = plan.before_auth(method, f"/v1{relative}")
@@ -161,8 +176,9 @@ class Handler(BaseHTTPRequestHandler):
         rejected = plan.reject_content(method, request.body()) if method in ("POST", "PATCH") else None
         if rejected:
             raise rejected
-        status, payload = route.handler(request)
-        return status, payload, {}
+        with store.transaction():  # a request is all or nothing
+            status, payload = route.handler(request)
+        return DROP if plan.lose_response(method, status) else (status, payload, {})
 
     def _send(self, status: int, payload: dict, headers: dict[str, str]) -> None:
         data = json.dumps(payload).encode()
