@@ -164,8 +164,8 @@ def read_crisp(crisp, workdir: Path) -> ReadResult:
         for name in columns
     ]
     show.table(["stream", "records", "columns", "requests", "seconds"], rows)
-    show.note(f"{sum(read.records.values())} records, {crisp.total_requests()} requests in {process.seconds:.1f} s "
-              f"-> {read.records_path}")
+    records, requests = sum(read.records.values()), crisp.total_requests()
+    show.note(f"{records} records, {requests} requests in {process.seconds:.1f} s -> {read.records_path}")
     return read
 
 
