@@ -92,8 +92,10 @@ class CrispStream(Stream):
         state_manager: Any,
         internal_config: Any,
     ) -> Iterable[Any]:
-        self._schema = configured_stream.stream.json_schema
-        self._shaper = RecordShaper(columns_from_schema(self._schema))
+        configured_schema = configured_stream.stream.json_schema
+        # A hand-written catalog without columns means "as discovered", not "no columns".
+        self._schema = configured_schema if configured_schema.get("properties") else None
+        self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()))
         if configured_stream.sync_mode == SyncMode.incremental:
             output = self._incremental(self._configured_cursor(configured_stream))
         else:
