@@ -61,13 +61,14 @@ def check_convot(config: ConvotConfig, api: ConvotApi) -> str | None:
 def _ledger_problem(config: ConvotConfig) -> str | None:
     if config.preview:
         return None
-    existing = Path(config.ledger_path)
-    while not existing.exists():
-        existing = existing.parent
-    target = existing if existing.is_dir() else existing.parent
-    if (existing.is_file() and not os.access(existing, os.W_OK)) or not os.access(target, os.W_OK):
+    path = Path(config.ledger_path)
+    ancestor = path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    usable = ancestor.is_dir() and os.access(ancestor, os.W_OK)
+    if not usable or (path.exists() and not os.access(path, os.W_OK)):
         return (
-            f"ledger_path: {config.ledger_path} is not writable. Point ledger_path at a writable file "
-            "that is kept between syncs (e.g. under the /local volume in Docker)."
+            f"ledger_path: {config.ledger_path} cannot be written ({ancestor} is not a writable directory). "
+            "Point ledger_path at a writable file kept between syncs (in Docker, under the /local volume)."
         )
     return None

@@ -143,10 +143,7 @@ class ConversationImporter:
             return None
         operator = self.c.ledger.fact("operator", website_id, str(message.get("user_user_id")))
         email = (operator or {}).get("email") or ""
-        user_id = self.c.config.operator_emails.get(email.lower())
-        if user_id is None:
-            self.c.counters.add("messages", API_IDENTITY)
-        return user_id
+        return self.c.config.operator_emails.get(email.lower())
 
     def _create(
         self, website_id: str, pending: Pending, first: tuple[Pending, dict[str, Any]]
@@ -188,7 +185,7 @@ class ConversationImporter:
             done=[("message", seed_row.crisp_id)],
         )
         self.c.counters.add("conversations", CREATED)
-        self.c.counters.add("messages", CREATED)
+        self._count_message(seed_row, seed_payload)
         return entry
 
     def _post_message(
@@ -206,8 +203,13 @@ class ConversationImporter:
         self.c.ledger.confirm(
             website_id, [("message", row.crisp_id, entry)], done=[("message", row.crisp_id)]
         )
-        self.c.counters.add("messages", CREATED)
+        self._count_message(row, payload)
         return True
+
+    def _count_message(self, row: Pending, payload: dict[str, Any]) -> None:
+        self.c.counters.add("messages", CREATED)
+        if row.record.get("from") == "operator" and "operator_id" not in payload:
+            self.c.counters.add("messages", API_IDENTITY)
 
     def _apply_status(
         self, website_id: str, session_id: str, known: Entry, state: dict[str, Any], pending: Pending | None
