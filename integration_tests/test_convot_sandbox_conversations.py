@@ -248,3 +248,15 @@ def test_outgoing_messages_to_a_contact_with_email_record_would_notify_events(co
     assert notified == ["Hi", "outgoing"]
     assert {n["kind"] for n in dump["notifications"]} == {"email_contact"}
     assert {n["email"] for n in dump["notifications"]} == {"jane@example.com"}
+
+
+def test_contact_conflicts_answer_422_instead_of_merging_two_people(convot_sandbox, convot_api):
+    convot_api.create("/contacts", {"email": "jane@example.com", "external_id": "crisp:p1"})
+    convot_api.create("/contacts", {"email": "joe@example.com", "external_id": "crisp:p2"})
+    assert validation_details(
+        convot_api.post("/contacts", {"external_id": "crisp:p2", "email": "jane@example.com"})
+    ) == ["Email has already been taken"]
+    assert validation_details(
+        convot_api.post("/contacts", {"external_id": "crisp:p3", "email": "jane@example.com"})
+    ) == ["Email belongs to the contact with external id crisp:p1"]
+    assert [c["email"] for c in convot_sandbox.dump()["contacts"]] == ["jane@example.com", "joe@example.com"]

@@ -12,10 +12,14 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from .assumptions import ALL_SCOPES
 from .errors import ApiError
 from .fields import now_iso
 from .store import Store
+
+# Every scope of the documented scope table (api-scopes-and-permissions); the default key holds them all.
+SCOPED_RESOURCES = ("contacts", "conversations", "messages", "helpdesk", "changelog", "roadmap", "webhooks")
+ALL_SCOPES = (*(f"{resource}:{action}" for resource in SCOPED_RESOURCES for action in ("read", "write")),
+              "uploads:write")  # fmt: skip
 
 TOKEN_PATTERN = re.compile(r"Bearer (ck_[A-Za-z0-9]+):(\S+)")
 DEFAULT_KEY_ID = "ck_sandbox0001"
@@ -54,6 +58,9 @@ def create_user(store: Store, app_id: int, email: str, name: str | None = None) 
 def create_token(
     store: Store, app_id: int, scopes: tuple[str, ...] | list[str], key_id: str | None = None
 ) -> str:
+    unknown = sorted(set(scopes) - set(ALL_SCOPES))
+    if unknown:
+        raise ValueError(f"scopes: unknown {unknown}; accepted: {', '.join(ALL_SCOPES)}")
     key_id = key_id or f"ck_{secrets.token_hex(8)}"
     secret = secrets.token_hex(16)
     store.insert(

@@ -37,6 +37,9 @@ DEFAULT_MESSAGE_TYPE = "outgoing"
 CHANNEL_IMPORTED = "imported"
 CHANNEL_LIVE = "email"
 
+# Faults beyond the docs: an injected 5xx is 503 `service_unavailable`; a "lost response" applies a write
+# and then closes the connection unanswered (what a client sees when a load balancer times out).
+
 # [7] Would-notify events: every customer-visible outgoing message (seed or reply) to a contact with an
 # email records {"kind": "email_contact"}; notes and incoming messages do not. Nothing is ever sent.
 NOTIFY_KIND_EMAIL = "email_contact"
@@ -62,31 +65,13 @@ DEFAULT_ARTICLE_STATUS = "draft"
 # articles carry a free `locale` string that need not name an existing language.
 
 # [16] Contacts accept and store phone, company, avatar_url. Contacts are organisation-wide, custom_data is
-# per app; an app sees a contact once it has created or matched it (the AppContact record). A contact
-# matched by email whose external_id differs from the one sent answers 422 rather than being re-keyed.
+# per app; an app sees a contact once it has created or matched it (the AppContact record). Two people are
+# never merged: an email match whose external_id differs from the one sent, or an external_id match sending
+# an email another contact holds, answers 422. Emails match case-insensitively and are stored as first sent.
 
 # [1] Rate limits: a token bucket per app (off unless configured). 429 `rate_limited` carries
 # `Retry-After` in seconds as a decimal string ("0.25") so sub-second buckets stay fast; the
 # `retry_after_integer` fault option rounds it up to whole seconds as RFC 9110 writes it.
-
-# Every scope of the documented scope table: the sandbox's default key holds all of them.
-ALL_SCOPES = (
-    "contacts:read",
-    "contacts:write",
-    "conversations:read",
-    "conversations:write",
-    "messages:read",
-    "messages:write",
-    "helpdesk:read",
-    "helpdesk:write",
-    "changelog:read",
-    "changelog:write",
-    "roadmap:read",
-    "roadmap:write",
-    "webhooks:read",
-    "webhooks:write",
-    "uploads:write",
-)
 
 # Undocumented 5xx: the injected server error is 503 with code `service_unavailable` in the same envelope.
 INJECTED_ERROR_STATUS = 503

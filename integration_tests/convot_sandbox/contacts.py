@@ -20,18 +20,20 @@ CONTACT_FIELDS = (
     Field("avatar_url"),
     Field("custom_data", "scalars"),
 )
+CONTACT_COLUMNS = ("id", "external_id", "email", "name", "phone", "company", "avatar_url", "custom_data",
+                   "created_at", "updated_at")  # fmt: skip
 # The contacts an app sees: those it has created or matched, with that app's custom_data.
 VISIBLE = (
-    "SELECT c.*, ac.custom_data FROM contacts c "
-    "JOIN app_contacts ac ON ac.contact_id = c.id AND ac.app_id = ?"
+    f"SELECT {', '.join('ac.' + c if c == 'custom_data' else 'c.' + c for c in CONTACT_COLUMNS)} "
+    "FROM contacts c JOIN app_contacts ac ON ac.contact_id = c.id AND ac.app_id = ?"
 )
+SAME_EMAIL = "email = ? COLLATE NOCASE"
 
 
 def get_contact(store: Store, app_id: int, contact_id: int) -> dict:
     contact = store.one(f"{VISIBLE} WHERE c.id = ?", app_id, contact_id)
     if contact is None:
         raise not_found("Contact")
-    contact.pop("organization_id")
     return contact
 
 
@@ -43,9 +45,9 @@ def contact_visible(store: Store, app_id: int, contact_id: int) -> bool:
 def list_contacts(
     store: Store, app_id: int, filters: dict, page: int, per_page: int
 ) -> tuple[list[dict], bool]:
-    conditions = "".join(f" AND c.{column} = ?" for column in filters)
-    if "email" in filters:
-        conditions = conditions.replace("c.email = ?", "c.email = ? COLLATE NOCASE")
+    conditions = "".join(
+        f" AND c.{SAME_EMAIL if column == 'email' else 'external_id = ?'}" for column in filters
+    )
     rows = store.all(
         f"{VISIBLE} WHERE 1{conditions} ORDER BY c.id LIMIT ? OFFSET ?",
         app_id,
@@ -53,25 +55,23 @@ def list_contacts(
         per_page + 1,
         (page - 1) * per_page,
     )
-    for row in rows:
-        row.pop("organization_id")
     return rows[:per_page], len(rows) > per_page
 
 
 def _match(store: Store, organization_id: int, values: dict) -> dict | None:
+    """Documented order: external_id, then email. Conflicts answer 422 instead of merging two people."""
     base = "SELECT * FROM contacts WHERE organization_id = ?"
-    if values.get("external_id"):
-        found = store.one(f"{base} AND external_id = ?", organization_id, values["external_id"])
+    email, external_id = values.get("email"), values.get("external_id")
+    by_email = store.one(f"{base} AND {SAME_EMAIL} ORDER BY id", organization_id, email) if email else None
+    if external_id:
+        found = store.one(f"{base} AND external_id = ?", organization_id, external_id)
         if found:
+            if by_email and by_email["id"] != found["id"]:
+                raise invalid(["Email has already been taken"])
             return found
-    if values.get("email"):
-        found = store.one(
-            f"{base} AND email = ? COLLATE NOCASE ORDER BY id", organization_id, values["email"]
-        )
-        if found and found["external_id"] and values.get("external_id"):
-            raise invalid([f"Email belongs to the contact with external id {found['external_id']}"])
-        return found
-    return None
+    if by_email and by_email["external_id"] and external_id:
+        raise invalid([f"Email belongs to the contact with external id {by_email['external_id']}"])
+    return by_email
 
 
 def _same(column: str, stored: object, sent: object) -> bool:

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from . import accounts
-from .assumptions import ALL_SCOPES
+from .accounts import ALL_SCOPES
 from .faults import ConvotFaults, FaultPlan
 from .server import SandboxServer
 from .snapshot import dump_app
