@@ -1,0 +1,127 @@
+"""Helpers for the source-crisp end-to-end tests: run the `source-crisp` command and read its messages.
+
+(No tests here; the name keeps it with the other source test files.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SOURCE_CRISP = str(Path(sys.executable).parent / "source-crisp")
+
+
+@dataclass
+class Run:
+    messages: list[dict[str, Any]]
+    returncode: int | None = None
+    stdout: str = ""
+
+    @property
+    def records(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for message in self.messages:
+            if message["type"] == "RECORD":
+                grouped[message["record"]["stream"]].append(message["record"]["data"])
+        return grouped
+
+    @property
+    def states(self) -> list[dict[str, Any]]:
+        return [message["state"] for message in self.messages if message["type"] == "STATE"]
+
+    def last_states(self) -> list[dict[str, Any]]:
+        """The newest STATE per stream, as a `--state` file holds them."""
+        latest: dict[str, dict[str, Any]] = {}
+        for state in self.states:
+            name = state["stream"]["stream_descriptor"]["name"]
+            latest[name] = {"type": "STREAM", "stream": state["stream"]}
+        return list(latest.values())
+
+    def logs(self, *levels: str) -> list[str]:
+        logs = [m["log"] for m in self.messages if m["type"] == "LOG"]
+        return [log["message"] for log in logs if log["level"] in levels]
+
+    @property
+    def errors(self) -> list[str]:
+        return [
+            m["trace"]["error"]["message"]
+            for m in self.messages
+            if m["type"] == "TRACE" and m["trace"].get("type") == "ERROR"
+        ]
+
+    @property
+    def connection_status(self) -> dict[str, Any]:
+        return next(m["connectionStatus"] for m in self.messages if m["type"] == "CONNECTION_STATUS")
+
+
+def _write(directory: Path, name: str, content: Any) -> str:
+    path = directory / name
+    path.write_text(json.dumps(content))
+    return str(path)
+
+
+def command(verb: str, directory: Path, config: dict, catalog: dict | None, state: list | None) -> list[str]:
+    args = [SOURCE_CRISP, verb, "--config", _write(directory, "config.json", config)]
+    if catalog is not None:
+        args += ["--catalog", _write(directory, "catalog.json", catalog)]
+    if state is not None:
+        args += ["--state", _write(directory, "state.json", state)]
+    return args
+
+
+def run(
+    verb: str, tmp_path: Path, config: dict, catalog: dict | None = None, state: list | None = None
+) -> Run:
+    args = command(verb, tmp_path, config, catalog, state)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    return Run(list(_parse(done.stdout.splitlines())), done.returncode, done.stdout)
+
+
+def stream_messages(
+    tmp_path: Path, config: dict, catalog: dict, state: list | None = None
+) -> tuple[subprocess.Popen, Iterator[dict[str, Any]]]:
+    """Start a read and yield its messages as they come (unbuffered), for tests that act mid-read."""
+    process = subprocess.Popen(
+        command("read", tmp_path, config, catalog, state),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    return process, _parse(process.stdout)
+
+
+def _parse(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    return (json.loads(line) for line in lines if line.startswith("{"))
+
+
+def discovered_catalog(tmp_path: Path, config: dict) -> dict[str, Any]:
+    result = run("discover", tmp_path, config)
+    return next(m["catalog"] for m in result.messages if m["type"] == "CATALOG")
+
+
+def configure(catalog: dict[str, Any], streams: Iterable[str], incremental: bool = False) -> dict[str, Any]:
+    """A configured catalog of `streams` (in discover order), incremental on the default cursor if asked."""
+    wanted = set(streams)
+    configured = []
+    for stream in catalog["streams"]:
+        if stream["name"] not in wanted:
+            continue
+        use_incremental = incremental and "incremental" in stream["supported_sync_modes"]
+        configured.append(
+            {
+                "stream": stream,
+                "sync_mode": "incremental" if use_incremental else "full_refresh",
+                "destination_sync_mode": "append",
+                "cursor_field": stream.get("default_cursor_field", []) if use_incremental else [],
+            }
+        )
+    return {"streams": configured}
