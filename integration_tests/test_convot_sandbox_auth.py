@@ -122,6 +122,7 @@ def test_list_pages_carry_meta_and_has_more(convot_api):
     [
         ({"page": 0}, 400),
         ({"page": "x"}, 400),
+        ({"page": "--1"}, 400),
         ({"per_page": 101}, 422),
         ({"per_page": 0}, 422),
         ({"per_page": "ten"}, 422),

@@ -14,6 +14,13 @@ from .store import Store
 Reply = tuple[int, dict]
 
 
+def _integer(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
 @dataclass
 class ApiRequest:
     store: Store
@@ -37,13 +44,13 @@ class ApiRequest:
         return self._body
 
     def paging(self) -> tuple[int, int]:
-        page = self.query.get("page", "1")
-        if not page.lstrip("-").isdigit() or int(page) < 1:
+        page = _integer(self.query.get("page", "1"))
+        if page is None or page < 1:
             raise bad_request("page must be an integer of 1 or more")
-        per_page = self.query.get("per_page", str(A.DEFAULT_PER_PAGE))
-        if not per_page.isdigit() or not 1 <= int(per_page) <= A.MAX_PER_PAGE:
+        per_page = _integer(self.query.get("per_page", str(A.DEFAULT_PER_PAGE)))
+        if per_page is None or not 1 <= per_page <= A.MAX_PER_PAGE:
             raise invalid([f"Per page must be an integer between 1 and {A.MAX_PER_PAGE}"])
-        return int(page), int(per_page)
+        return page, per_page
 
     def filters(self, names: tuple[str, ...], integers: tuple[str, ...] = ()) -> dict:
         chosen = {name: self.query[name] for name in names if name in self.query}

@@ -56,6 +56,7 @@ class RequestLog:
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # idle keep-alive clients must not hold stop() hostage
+    request_queue_size = 128  # the default 5 drops SYNs under a burst of new connections: 1 s client stalls
 
     def __init__(self, address: tuple[str, int], sandbox: ConvotSandbox) -> None:
         self.sandbox = sandbox
