@@ -21,6 +21,7 @@ from destination_convot.conversations import ConversationImporter
 from destination_convot.counters import ALREADY_IMPORTED, WOULD_CREATE
 from destination_convot.helpdesk import HelpdeskImporter
 from destination_convot.ledger import Pending
+from destination_convot.mapping import Skipped, message_content
 from destination_convot.reconcile import reconcile_intents
 from destination_convot.routes import COUNTER_OF_KIND, NOT_IMPORTED, ROUTES, Route, fact_value
 from destination_convot.work import WorkContext
@@ -133,6 +134,12 @@ class ConvotWriter:
         for row in rows:
             if row.kind == "contact_data":
                 continue  # the same contact as its profile
+            if row.kind == "message":
+                try:
+                    message_content(row.record)
+                except Skipped as skip:
+                    self.c.counters.skip("messages", skip.reason)
+                    continue
             known = self.c.ledger.get(row.kind, row.website_id, row.crisp_id)
             self.c.counters.add(COUNTER_OF_KIND[row.kind], ALREADY_IMPORTED if known else WOULD_CREATE)
 

@@ -1,0 +1,64 @@
+"""Running destination-convot against a Convot sandbox in-process, and reading back what Convot holds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from airbyte_cdk.models import AirbyteMessage
+
+from destination_convot import DestinationConvot
+from destination_convot.client import Pacing
+from unit_tests.destination import builders as B
+
+NO_WAIT = Pacing(scale=0)
+
+
+def destination_config(sandbox: Any, tmp_path: Path, **overrides: Any) -> dict[str, Any]:
+    return sandbox.destination_config(ledger_path=str(tmp_path / "ledger.sqlite"), **overrides)
+
+
+def run_write(
+    sandbox: Any,
+    tmp_path: Path,
+    messages: Iterable[AirbyteMessage],
+    pacing: Pacing = NO_WAIT,
+    **overrides: Any,
+) -> list[AirbyteMessage]:
+    config = destination_config(sandbox, tmp_path, **overrides)
+    return list(
+        DestinationConvot(pacing=pacing, report_interval=3600).write(config, B.catalog(), iter(messages))
+    )
+
+
+def counts(dump: dict[str, Any]) -> dict[str, int]:
+    """Objects per kind, messages included, as a user would count them in Convot."""
+    return {
+        "contacts": len(dump["contacts"]),
+        "conversations": len(dump["conversations"]),
+        "messages": sum(len(conversation["messages"]) for conversation in dump["conversations"]),
+        "languages": len(dump["helpdesk_languages"]),
+        "categories": len(dump["helpdesk_categories"]),
+        "articles": len(dump["helpdesk_articles"]),
+    }
+
+
+def duplicates(dump: dict[str, Any]) -> dict[str, list[Any]]:
+    """External ids (and per-conversation messages) that Convot holds more than once."""
+    found: dict[str, list[Any]] = {}
+    for kind in ("contacts", "conversations", "helpdesk_categories", "helpdesk_articles"):
+        repeated = [key for key, n in Counter(item["external_id"] for item in dump[kind]).items() if n > 1]
+        if repeated:
+            found[kind] = repeated
+    for conversation in dump["conversations"]:
+        keys = Counter((m["created_at"], m["type"], m["content"]) for m in conversation["messages"])
+        repeated = [key for key, n in keys.items() if n > 1]
+        if repeated:
+            found.setdefault("messages", []).extend(repeated)
+    return found
+
+
+def by_external_id(dump: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {item["external_id"]: item for item in dump[kind]}
