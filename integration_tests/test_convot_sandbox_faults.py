@@ -166,3 +166,15 @@ def test_lost_response_applies_the_write_but_leaves_it_unanswered(convot_sandbox
     listed = convot_api.get("/conversations", external_id="crisp:s1").json()["conversations"]
     assert len(listed) == 1
     assert convot_sandbox.request_log()["statuses"] == {"200": 2, "dropped": 1}
+
+
+def test_admin_routes_create_apps_tokens_and_revoke_them(convot_sandbox):
+    admin = ApiClient(convot_sandbox.admin_url, None)
+    app_id = admin.post("/apps").json()["app_id"]
+    token = admin.post("/tokens", {"app_id": app_id, "scopes": ["contacts:read"]}).json()["token"]
+    scoped = ApiClient(convot_sandbox.base_url, token)
+    assert scoped.get("/contacts").status_code == 200
+    assert scoped.get("/conversations").status_code == 403
+    assert admin.post("/tokens", {"scopes": ["contacts:admin"]}).status_code == 400
+    admin.post("/tokens/revoke", {"token": token})
+    assert scoped.get("/contacts").status_code == 401

@@ -22,6 +22,8 @@ class Field:
     required: bool = False
     choices: tuple[str, ...] = ()
     default: Any = None
+    unique: bool = False  # within the app: "<Label> has already been taken"
+    references: str | None = None  # a table whose row (same app) this id must name: "<Label> must exist"
 
     @property
     def label(self) -> str:

@@ -23,6 +23,7 @@ class Resource:
     fields: tuple[Field, ...]
     filters: tuple[str, ...] = ()
     patchable: bool = True
+    slug_from: str | None = None  # the field a stored, never-renamed slug is made from at creation
 
     @property
     def label(self) -> str:
@@ -33,7 +34,7 @@ LANGUAGES = Resource(
     "languages",
     "language",
     "helpdesk_languages",
-    (Field("locale", required=True), Field("name")),
+    (Field("locale", required=True, unique=True), Field("name")),
     filters=("locale",),
     patchable=False,
 )
@@ -60,7 +61,7 @@ ARTICLES = Resource(
         Field("content"),
         Field("summary"),
         Field("status", "choice", choices=A.ARTICLE_STATUSES, default=A.DEFAULT_ARTICLE_STATUS),
-        Field("category_id", "int"),
+        Field("category_id", "int", references="helpdesk_categories"),
         Field("position", "int"),
         Field("locale"),
         Field("external_id"),
@@ -68,6 +69,7 @@ ARTICLES = Resource(
         Field("meta_description"),
     ),
     filters=("external_id", "locale"),
+    slug_from="title",
 )
 RESOURCES = (LANGUAGES, CATEGORIES, ARTICLES)
 
@@ -79,7 +81,7 @@ def slugify(title: str) -> str:
 
 def _present(resource: Resource, row: dict) -> dict:
     shown = {"id": row["id"], **{spec.name: row[spec.name] for spec in resource.fields}}
-    if resource is ARTICLES:
+    if resource.slug_from:
         prefix = f"/{row['locale']}" if row["locale"] else ""
         shown |= {"slug": row["slug"], "url": f"{prefix}/article/{row['slug']}"}
     return shown | {"created_at": row["created_at"], "updated_at": row["updated_at"]}
@@ -97,25 +99,30 @@ def list_items(store: Store, resource: Resource, app_id: int, filters: dict, pag
     return [_present(resource, row) for row in rows], has_more
 
 
-def _check_references(store: Store, resource: Resource, app_id: int, values: dict) -> None:
-    if resource is LANGUAGES:
-        taken = store.scalar(
-            "SELECT 1 FROM helpdesk_languages WHERE app_id = ? AND locale = ?", app_id, values["locale"]
-        )
-        if taken:
-            raise invalid(["Locale has already been taken"])
-    category_id = values.get("category_id")
-    if category_id is not None and not store.scalar(
-        "SELECT 1 FROM helpdesk_categories WHERE id = ? AND app_id = ?", category_id, app_id
-    ):
-        raise invalid(["Category must exist"])
+def _check_constraints(store: Store, resource: Resource, app_id: int, values: dict, item_id: int = 0) -> None:
+    problems = []
+    for spec in resource.fields:
+        value = values.get(spec.name)
+        if value is None:
+            continue
+        if spec.unique and store.scalar(
+            f"SELECT 1 FROM {resource.table} WHERE app_id = ? AND {spec.name} = ? AND id != ?",
+            app_id, value, item_id,
+        ):  # fmt: skip
+            problems.append(f"{spec.label} has already been taken")
+        if spec.references and not store.scalar(
+            f"SELECT 1 FROM {spec.references} WHERE id = ? AND app_id = ?", value, app_id
+        ):
+            problems.append(f"{spec.label} must exist")
+    if problems:
+        raise invalid(problems)
 
 
-def _unique_slug(store: Store, app_id: int, locale: str | None, title: str) -> str:
+def _unique_slug(store: Store, table: str, app_id: int, locale: str | None, title: str) -> str:
     base = slugify(title)
     slug, suffix = base, 1
     while store.scalar(
-        "SELECT 1 FROM helpdesk_articles WHERE app_id = ? AND locale IS ? AND slug = ?", app_id, locale, slug
+        f"SELECT 1 FROM {table} WHERE app_id = ? AND locale IS ? AND slug = ?", app_id, locale, slug
     ):
         suffix += 1
         slug = f"{base}-{suffix}"
@@ -125,11 +132,13 @@ def _unique_slug(store: Store, app_id: int, locale: str | None, title: str) -> s
 def create_item(store: Store, resource: Resource, app_id: int, body: dict) -> dict:
     values = parse_body(body, resource.fields)
     with store.transaction():
-        _check_references(store, resource, app_id, values)
+        _check_constraints(store, resource, app_id, values)
         stamp = now_iso()
         row = {"app_id": app_id, **values, "created_at": stamp, "updated_at": stamp}
-        if resource is ARTICLES:
-            row["slug"] = _unique_slug(store, app_id, values["locale"], values["title"])
+        if resource.slug_from:
+            row["slug"] = _unique_slug(
+                store, resource.table, app_id, values.get("locale"), values[resource.slug_from]
+            )
         return get_item(store, resource, app_id, store.insert(resource.table, row))
 
 
@@ -137,6 +146,6 @@ def patch_item(store: Store, resource: Resource, app_id: int, item_id: int, body
     with store.transaction():
         get_item(store, resource, app_id, item_id)
         values = parse_body(body, resource.fields, partial=True)
-        _check_references(store, resource, app_id, values)
+        _check_constraints(store, resource, app_id, values, item_id)
         store.update(resource.table, {"id": item_id}, {**values, "updated_at": now_iso()})
         return get_item(store, resource, app_id, item_id)
