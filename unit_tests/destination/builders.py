@@ -280,3 +280,44 @@ def workspace() -> list[AirbyteMessage]:
         messages.extend(record(stream, row) for row in rows)
         messages.append(state(stream, position))
     return messages
+
+
+def big_workspace(
+    conversations: int, messages_per_conversation: int, checkpoint_every: int = 5
+) -> list[AirbyteMessage]:
+    """Contacts, conversations and threads at scale, with source-like checkpoints inside each stream."""
+    out: list[AirbyteMessage] = [
+        record("operators", operator("op-1", "alice@team.test")),
+        state("operators", 0),
+    ]
+    for n in range(conversations):
+        out.append(record("people_profiles", profile(f"p-{n}", f"person{n}@example.com", f"Person {n}")))
+    out.append(state("people_profiles", 1))
+    for n in range(conversations):
+        out.append(
+            record(
+                "conversations", conversation(f"s-{n}", f"p-{n}", f"person{n}@example.com", created_at=T0 + n)
+            )
+        )
+    out.append(state("conversations", 2))
+    for n in range(conversations):
+        for k in range(messages_per_conversation):
+            sender = "user" if k % 2 == 0 else "operator"
+            text = f"conversation {n} message {k}"
+            out.append(
+                record(
+                    "conversation_messages",
+                    message(
+                        f"s-{n}",
+                        k,
+                        T0 + n + 1000 * k,
+                        sender,
+                        content=text,
+                        user_id="op-1" if sender == "operator" else None,
+                    ),
+                )
+            )
+        if (n + 1) % checkpoint_every == 0:
+            out.append(state("conversation_messages", n))
+    out.append(state("conversation_messages", conversations))
+    return out

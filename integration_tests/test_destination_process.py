@@ -1,0 +1,177 @@
+"""destination-convot as Airbyte runs it: the console script, config files, records on stdin, messages on
+stdout. Killed midway (SIGKILL) or stopped (SIGTERM), then re-run: every object exactly once."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteMessageSerializer,
+    ConfiguredAirbyteCatalogSerializer,
+    Type,
+)
+
+from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
+from unit_tests.destination import builders as B
+from unit_tests.destination.harness import counts, destination_config, duplicates
+
+EXECUTABLE = str(Path(sys.executable).parent / "destination-convot")
+CONVERSATIONS, THREAD = 30, 4
+BIG = {"contacts": CONVERSATIONS, "conversations": CONVERSATIONS, "messages": CONVERSATIONS * THREAD}
+
+
+def files(directory: Path, config: dict[str, Any], messages: list[AirbyteMessage] = ()) -> dict[str, Path]:
+    """The files Airbyte hands a destination: config, configured catalog, and (here) stdin."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {
+        name: directory / file
+        for name, file in (("config", "config.json"), ("catalog", "catalog.json"), ("input", "input.jsonl"))
+    }
+    paths["config"].write_text(json.dumps(config))
+    paths["catalog"].write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(B.catalog())))
+    paths["input"].write_text("".join(as_line(message) for message in messages))
+    return paths
+
+
+def as_line(message: AirbyteMessage) -> str:
+    return json.dumps(AirbyteMessageSerializer.dump(message)) + "\n"
+
+
+def command(verb: str, paths: dict[str, Path]) -> list[str]:
+    extra = ["--catalog", str(paths["catalog"])] if verb == "write" else []
+    return [EXECUTABLE, verb, "--config", str(paths["config"]), *extra]
+
+
+def parse(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+def states(messages: list[dict[str, Any]]) -> list[Any]:
+    return [m["state"]["stream"]["stream_state"]["cursor"] for m in messages if m["type"] == "STATE"]
+
+
+def test_spec_declares_the_public_config_and_sync_modes() -> None:
+    out = parse(subprocess.run([EXECUTABLE, "spec"], capture_output=True, text=True, check=True).stdout)
+    spec = next(m["spec"] for m in out if m["type"] == "SPEC")
+    assert spec["supported_destination_sync_modes"] == ["append", "append_dedup"]
+    properties = spec["connectionSpecification"]["properties"]
+    assert set(properties) == {
+        "api_url",
+        "api_token",
+        "operator_emails",
+        "help_center_url",
+        "ledger_path",
+        "max_concurrency",
+        "preview",
+    }
+    assert properties["api_token"]["airbyte_secret"] is True
+    assert (properties["max_concurrency"]["default"], properties["preview"]["default"]) == (4, False)
+
+
+def test_check_names_a_bad_token_and_a_missing_scope_without_leaking_the_token(
+    convot_sandbox: ConvotSandbox, tmp_path: Path
+) -> None:
+    revoked = convot_sandbox.create_token(1)
+    convot_sandbox.revoke_token(revoked)
+    without_writes = [
+        "contacts:read",
+        "contacts:write",
+        "conversations:read",
+        "conversations:write",
+        "messages:read",
+        "helpdesk:read",
+    ]
+    limited = convot_sandbox.create_token(1, scopes=without_writes)
+    results = {}
+    for name, token in {"revoked": revoked, "limited": limited}.items():
+        paths = files(tmp_path / name, destination_config(convot_sandbox, tmp_path / name, api_token=token))
+        run = subprocess.run(command("check", paths), capture_output=True, text=True, timeout=60)
+        assert token.split(":")[1] not in run.stdout + run.stderr
+        results[name] = next(
+            m["connectionStatus"] for m in parse(run.stdout) if m["type"] == "CONNECTION_STATUS"
+        )
+    assert results["revoked"]["status"] == "FAILED"
+    assert "Convot rejected the API token (401 unauthorized)" in results["revoked"]["message"]
+    assert results["limited"]["status"] == "FAILED"
+    assert "lacks the scope(s) messages:write, helpdesk:write" in results["limited"]["message"]
+    assert counts(convot_sandbox.dump())["contacts"] == 0  # check wrote nothing
+
+
+def test_sigkill_midway_then_a_rerun_imports_every_object_exactly_once(tmp_path: Path) -> None:
+    workspace = B.big_workspace(CONVERSATIONS, THREAD)
+    with ConvotSandbox(db_path=tmp_path / "convot.sqlite", faults=ConvotFaults(latency_ms=5)) as sandbox:
+        paths = files(tmp_path, destination_config(sandbox, tmp_path), workspace)
+        with paths["input"].open() as stdin:
+            process = subprocess.Popen(
+                command("write", paths), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+            wait_for(lambda: sandbox.request_counts().get("POST /v1/conversations/{uuid}/messages", 0) >= 20)
+            process.kill()
+            process.wait(timeout=10)
+            process.stdout.close()
+        midway = counts(sandbox.dump())
+        assert 0 < midway["messages"] < BIG["messages"]
+
+        with paths["input"].open() as stdin:
+            rerun = subprocess.run(
+                command("write", paths), stdin=stdin, capture_output=True, text=True, timeout=120
+            )
+        assert rerun.returncode == 0, rerun.stdout[-2000:]
+        dump = sandbox.dump()
+        assert {k: counts(dump)[k] for k in BIG} == BIG
+        assert duplicates(dump) == {}
+        for conversation in dump["conversations"]:
+            ordinals = [int(m["content"].rsplit(" ", 1)[1]) for m in conversation["messages"]]
+            assert ordinals == list(range(THREAD))
+
+
+def test_sigterm_finishes_in_flight_writes_echoes_the_last_safe_state_and_exits(tmp_path: Path) -> None:
+    workspace = B.big_workspace(CONVERSATIONS, THREAD)
+    with ConvotSandbox(db_path=tmp_path / "convot.sqlite", faults=ConvotFaults(latency_ms=5)) as sandbox:
+        paths = files(tmp_path, destination_config(sandbox, tmp_path))
+        process = subprocess.Popen(
+            command("write", paths),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+        reader.start()
+        half = len(workspace) // 2
+        for message in workspace[:half]:  # stdin stays open: the source is still "running"
+            process.stdin.write(as_line(message))
+        process.stdin.flush()
+        wait_for(lambda: sandbox.request_counts().get("POST /v1/conversations/{uuid}/messages", 0) >= 10)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        reader.join(timeout=5)
+        echoed = states(parse("".join(lines)))
+        sent = [B.state_values([m])[0][1] for m in workspace[:half] if m.type == Type.STATE]
+        assert echoed
+        assert echoed == sent[: len(echoed)]  # in order, and never one that was not safe
+        assert any("Stopped on request" in line for line in lines)
+        process.stdin.close()
+
+        paths["input"].write_text("".join(as_line(message) for message in workspace))
+        with paths["input"].open() as stdin:
+            subprocess.run(command("write", paths), stdin=stdin, capture_output=True, check=True, timeout=120)
+        dump = sandbox.dump()
+        assert {k: counts(dump)[k] for k in BIG} == BIG
+        assert duplicates(dump) == {}
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
