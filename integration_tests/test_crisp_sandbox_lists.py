@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.testing import SandboxClient
+from integration_tests.crisp_sandbox.testing import SandboxClient, running_client
 
 
 def iso(ms: int) -> str:
@@ -16,13 +16,13 @@ def iso(ms: int) -> str:
 
 @pytest.fixture(scope="module")
 def client():
-    with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
-        yield SandboxClient(sandbox)
+    with running_client() as shared:  # read-only tests share one sandbox
+        yield shared
 
 
 @pytest.fixture(scope="module")
 def everything(client) -> list[dict]:
-    return client.all("conversations", per_page=50, include_empty=1)
+    return client.all_conversations()
 
 
 def test_default_page_size_is_20_and_the_list_ends_with_200_empty(client):

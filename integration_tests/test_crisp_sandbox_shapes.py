@@ -7,8 +7,7 @@ from collections import Counter
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.testing import SandboxClient
+from integration_tests.crisp_sandbox.testing import running_client
 
 NONE = type(None)
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -62,13 +61,13 @@ def assert_fields(item: dict, expected: dict) -> None:
 
 @pytest.fixture(scope="module")
 def client():
-    with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
-        yield SandboxClient(sandbox)
+    with running_client() as shared:  # read-only tests share one sandbox
+        yield shared
 
 
 @pytest.fixture(scope="module")
 def conversations(client) -> list[dict]:
-    return client.all("conversations", per_page=50, include_empty=1)
+    return client.all_conversations()
 
 
 def test_website_is_resolved_with_its_fields(client):

@@ -17,3 +17,4 @@ def crisp_sandbox() -> Iterator[CrispSandbox]:
     """A fresh tiny sandbox (seed 7) on a free loopback port, stopped after the test."""
     with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
         yield sandbox
+

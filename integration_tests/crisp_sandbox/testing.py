@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from .sandbox import CrispSandbox
 from .tokens import TOKENS_BY_NAME
 
 if TYPE_CHECKING:
-    from .sandbox import CrispSandbox
+    from collections.abc import Iterator
 
 
 class SandboxClient:
@@ -46,3 +48,14 @@ class SandboxClient:
 
     def all(self, path: str, **params: Any) -> list[Any]:
         return [item for page in self.pages(path, **params) for item in page]
+
+    def all_conversations(self) -> list[dict]:
+        """Every conversation, empty ones included, in default order, read over HTTP."""
+        return self.all("conversations", per_page=50, include_empty=1)
+
+
+@contextmanager
+def running_client(**options: Any) -> Iterator[SandboxClient]:
+    """A started sandbox (tiny, seed 7, free port unless overridden) and a plugin-token client for it."""
+    with CrispSandbox(**{"size": "tiny", "seed": 7, "port": 0} | options) as sandbox:
+        yield SandboxClient(sandbox)
