@@ -10,6 +10,7 @@ import base64
 import binascii
 import hmac
 import json
+import socket
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -76,6 +77,11 @@ def _authenticate(header: str | None, tier_header: str | None) -> Token:
 class CrispHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: benchmarks read 100k+ pages over a few connections
     server: CrispHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Nagle + delayed ACK cost ~8 ms per keep-alive request here (measured 15.4 -> 7.6 ms with this off).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: object) -> None:
         return
@@ -186,6 +192,7 @@ class CrispHandler(BaseHTTPRequestHandler):
 class CrispHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default 5 drops SYNs under a burst of new connections: 1 s client stalls
 
     def __init__(self, port: int, state: SandboxState) -> None:
         self.state = state
