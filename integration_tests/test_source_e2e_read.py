@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_support import Run, configure, discovered_catalog, run
+from integration_tests.test_source_support import Run, configure, run
 
 STREAMS = (
     "operators", "people_profiles", "people_data", "visitors", "conversations", "conversation_messages",
@@ -45,7 +45,8 @@ def full_read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullRead]:
     tmp_path = tmp_path_factory.mktemp("source_full_read")
     with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
         config = sandbox.source_config(page_size=20)
-        catalog = discovered_catalog(tmp_path, config)
+        discovered = run("discover", tmp_path, config)
+        catalog = next(m["catalog"] for m in discovered.messages if m["type"] == "CATALOG")
         result = run("read", tmp_path, config, configure(catalog, STREAMS))
         assert result.returncode == 0, result.errors
         yield FullRead(sandbox, catalog, result)

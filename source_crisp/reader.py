@@ -10,7 +10,7 @@ Pure iteration over the client; no Airbyte types. Each paging style is a few lin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -42,8 +42,16 @@ class CrispReader:
         return template.format(**quoted, website_id=self.website_id, page=page)
 
     def pages(
-        self, obj: CrispObject, context: Context, params: Mapping[str, Any] | None = None, start_page: int = 1
+        self,
+        obj: CrispObject,
+        context: Context,
+        params: Mapping[str, Any] | None = None,
+        start_page: int = 1,
+        replay: Callable[[], bool] | None = None,
     ) -> Iterator[Page]:
+        """Pages in order. `replay`, asked after each page is consumed, re-reads the same page number when it
+        says so: items deleted above the read position shift the rest of the list up, and the re-read picks
+        up what slid onto the page just read (callers skip what they already processed)."""
         child = obj.parent is not None
         if obj.pagination in (Pagination.SINGLE, Pagination.NOT_PAGINATED):
             reply = self.client.get(self.path(obj.path, context), params, child=child)
@@ -71,6 +79,9 @@ class CrispReader:
             yield Page(number, items)
             if obj.pagination == Pagination.PER_PAGE and len(items) < self.page_size:
                 return
+            if replay is not None and replay():
+                previous = None
+                continue
             number += 1
 
     def items(

@@ -189,12 +189,23 @@ class _NewestFirst(CrispStream):
     """Shared by conversations and their messages: a newest-first scan of the conversation list."""
 
     conversations = BY_NAME["conversations"]
+    vanished = 0  # conversations found deleted (404) during the current scan
 
     def _scan_conversations(
         self, scan: DescendingScan, axis: str, params: Mapping[str, Any], state_key: str | None
     ) -> Iterator[Item | Checkpoint]:
-        """Conversations the scan admits, with a checkpoint after each page when state_key is given."""
-        for page in self._reader.pages(self.conversations, {}, params):
+        """Conversations the scan admits, with a checkpoint after each page when state_key is given.
+
+        A page during which a conversation turned out to be deleted is read again (see CrispReader.pages)."""
+        self.vanished = 0
+        replayed = 0
+
+        def deleted_since_last_page() -> bool:
+            nonlocal replayed
+            changed, replayed = self.vanished != replayed, self.vanished
+            return changed
+
+        for page in self._reader.pages(self.conversations, {}, params, replay=deleted_since_last_page):
             stopped = False
             for conversation in page.items:
                 verdict = scan.admit(conversation.get(axis), conversation.get("session_id"))
@@ -209,11 +220,15 @@ class _NewestFirst(CrispStream):
                 return
 
     def _plan(self, cursor: str) -> tuple[Window, DescendingScan, int | None]:
+        """The run's window, and the scan over conversations that applies it (see `_scan_window`)."""
         state = self._state_for(cursor)
         high_water = state.get(cursor)
         window = window_for(self._settings, high_water)
         coverage = Coverage.from_state(cursor, state) if self._newer(window) else Coverage()
-        return window, DescendingScan(window if self._newer(window) else Window(), coverage), high_water
+        return window, DescendingScan(self._scan_window(window), coverage), high_water
+
+    def _scan_window(self, window: Window) -> Window:
+        return window
 
     @staticmethod
     def _newer(window: Window) -> bool:
@@ -255,6 +270,10 @@ class ConversationsStream(_NewestFirst):
 
 
 class MessagesStream(_NewestFirst):
+    def _scan_window(self, window: Window) -> Window:
+        # Any conversation may hold messages older than the reference; only newer_than narrows the parents.
+        return window if self._newer(window) else Window()
+
     def _full_refresh(self) -> Output:
         scan = DescendingScan(Window.everything(), Coverage())
         for conversation in self._scan_conversations(
@@ -278,7 +297,10 @@ class MessagesStream(_NewestFirst):
     def _messages_of(self, conversation: Item, window: Window) -> Iterator[Mapping[str, Any]]:
         context = {"session_id": conversation.get("session_id")}
         stop_at = window.reference if self._newer(window) else None
-        for message in self._reader.messages(self.obj, context, stop_at) or []:
+        messages = self._reader.messages(self.obj, context, stop_at)
+        if messages is None:
+            self.vanished += 1
+        for message in messages or []:
             if window.matches(message.get("timestamp")):
                 yield self._shaper.shape(prepare(self.obj, message, context, self._reader.website_id))
 

@@ -101,3 +101,22 @@ def test_message_walk_stops_once_a_batch_reaches_the_reference(requests_mock):
 def test_message_walk_of_a_deleted_conversation_is_none(requests_mock):
     requests_mock.get(url("conversation/s1/messages"), status_code=404, json=envelope({}, "not_found", True))
     assert reader().messages(BY_NAME["conversation_messages"], {"session_id": "s1"}) is None
+
+
+def test_replay_reads_the_same_page_again_after_a_deletion(requests_mock):
+    # While page 1 was processed, s1 was deleted: s20 slid from page 2 onto page 1.
+    requests_mock.get(
+        url("conversations/1"),
+        [
+            {"status_code": 206, "json": envelope(conversations(0, 20))},
+            {
+                "status_code": 206,
+                "json": envelope([c for c in conversations(0, 21) if c["session_id"] != "s1"][:20]),
+            },
+        ],
+    )
+    requests_mock.get(url("conversations/2"), status_code=206, json=envelope(conversations(21, 3)))
+    answers = iter([True, False])
+    pages = reader().pages(BY_NAME["conversations"], {}, replay=lambda: next(answers))
+    read = [(page.number, page.items[-1]["session_id"]) for page in pages]
+    assert read == [(1, "s19"), (1, "s20"), (2, "s23")]
