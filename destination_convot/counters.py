@@ -29,9 +29,9 @@ class Counters:
         with self._lock:
             self._outcomes[(kind, outcome)] += amount
 
-    def skip(self, kind: str, reason: str) -> None:
+    def skip(self, kind: str, reason: str, amount: int = 1) -> None:
         with self._lock:
-            self._skipped[f"{kind}: {reason}"] += 1
+            self._skipped[f"{kind}: {reason}"] += amount
 
     def get(self, kind: str, outcome: str) -> int:
         with self._lock:

@@ -120,15 +120,13 @@ class ConvotWriter:
         return True
 
     def _report_waiting(self) -> None:
+        reasons = {
+            "conversation": ("conversations", "empty (no message yet): kept pending"),
+            "message": ("messages", "waiting for their conversation: kept pending"),
+        }
         for kind, count in self.c.ledger.count_pending().items():
-            if kind == "conversation":
-                self.c.counters.skip(
-                    "conversations", f"empty (no messages in the sync yet): {count} kept pending"
-                )
-            elif kind == "message":
-                self.c.counters.skip("messages", f"waiting for their conversation: {count} kept pending")
-            else:
-                self.c.counters.skip(COUNTER_OF_KIND.get(kind, kind), f"{count} kept pending")
+            counter, reason = reasons.get(kind, (COUNTER_OF_KIND.get(kind, kind), "kept pending"))
+            self.c.counters.skip(counter, reason, count)
 
     def _count_preview(self, rows: list[Pending]) -> None:
         for row in rows:

@@ -1,0 +1,192 @@
+"""The whole migration as a user runs it: `source-crisp read` (Crisp sandbox, tiny workspace) piped into
+`destination-convot write` (Convot sandbox), both as subprocesses. Convot must then hold exactly the Crisp
+workspace as mapped; expectations come from the Crisp sandbox's ground truth, not from the code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from integration_tests.convot_sandbox import ConvotSandbox
+from integration_tests.crisp_sandbox import CrispSandbox
+from unit_tests.destination.harness import by_external_id, counts, duplicates
+
+BIN = Path(sys.executable).parent
+HELP = "https://acme.convot.help"
+
+
+@dataclass
+class Migration:
+    crisp: CrispSandbox
+    convot: ConvotSandbox
+    directory: Path
+    users: dict[str, int]  # Crisp operator email -> Convot user id (only some operators are mapped)
+
+    def run(self) -> subprocess.CompletedProcess[str]:
+        paths = {name: str(self.directory / f"{name}.json") for name in ("source", "destination", "catalog")}
+        with subprocess.Popen(
+            [BIN / "source-crisp", "read", "--config", paths["source"], "--catalog", paths["catalog"]],
+            stdout=subprocess.PIPE,
+        ) as source:
+            written = subprocess.run(
+                [
+                    BIN / "destination-convot",
+                    "write",
+                    "--config",
+                    paths["destination"],
+                    "--catalog",
+                    paths["catalog"],
+                ],
+                stdin=source.stdout,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+        assert (source.returncode, written.returncode) == (0, 0), written.stdout[-3000:]
+        return written
+
+
+@pytest.fixture(scope="module")
+def migration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
+    directory = tmp_path_factory.mktemp("migration")
+    with (
+        CrispSandbox(size="tiny", seed=7, port=0) as crisp,
+        ConvotSandbox(db_path=directory / "convot.db") as convot,
+    ):
+        emails = [operator["details"]["email"] for operator in crisp.workspace.operators()]
+        users = {email: convot.create_user(1, email, email.split("@")[0]) for email in emails[:2]}
+        (directory / "source.json").write_text(json.dumps(crisp.source_config()))
+        (directory / "destination.json").write_text(
+            json.dumps(
+                convot.destination_config(
+                    ledger_path=str(directory / "ledger.sqlite"), help_center_url=HELP, operator_emails=users
+                )
+            )
+        )
+        discovered = subprocess.run(
+            [BIN / "source-crisp", "discover", "--config", directory / "source.json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        catalog = next(
+            json.loads(line)["catalog"] for line in discovered.stdout.splitlines() if '"CATALOG"' in line
+        )
+        configured = [
+            {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "append_dedup"}
+            for stream in catalog["streams"]
+        ]
+        (directory / "catalog.json").write_text(json.dumps({"streams": configured}))
+        migration = Migration(crisp, convot, directory, users)
+        migration.run()
+        yield migration
+
+
+# -- what Convot must hold, from the Crisp ground truth ------------------------------------------------------
+def importable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [message for message in messages if message["type"] != "event"]  # Convot has no creatable activity
+
+
+def expected_type(message: dict[str, Any]) -> str:
+    if message["type"] == "note":
+        return "note"
+    return "incoming" if message["from"] == "user" else "outgoing"
+
+
+def expected_operator(
+    message: dict[str, Any], operators: dict[str, str], users: dict[str, int]
+) -> int | None:
+    if message["from"] != "operator":
+        return None
+    return users.get(operators.get(message["user"].get("user_id"), ""))
+
+
+def assert_convot_holds_the_workspace(migration: Migration) -> dict[str, Any]:
+    workspace, dump = migration.crisp.workspace, migration.convot.dump()
+    threads = {
+        c["session_id"]: importable(workspace.messages(c["session_id"])) for c in workspace.conversations()
+    }
+    threads = {session: thread for session, thread in threads.items() if thread}
+    profiles = workspace.people_profiles()
+    locales = [locale["locale"] for locale in workspace.helpdesk_locales()]
+    articles = {(code, a["article_id"]): a for code in locales for a in workspace.helpdesk_articles(code)}
+    people = {p["people_id"] for p in profiles} | {workspace.conversation(s)["people_id"] for s in threads}
+    assert counts(dump) == {
+        "contacts": len(people),
+        "conversations": len(threads),
+        "messages": sum(len(thread) for thread in threads.values()),
+        "languages": len(locales),
+        "categories": sum(len(workspace.helpdesk_categories(code)) for code in locales),
+        "articles": len(articles),
+    }
+    assert duplicates(dump) == {}
+
+    contacts = by_external_id(dump, "contacts")
+    for profile in profiles:
+        contact = contacts[f"crisp:{profile['people_id']}"]
+        assert (contact["email"], contact["name"]) == (profile["email"], profile["person"]["nickname"])
+        assert contact["phone"] == (profile["person"].get("phone") or None)
+        data = workspace.people_data(profile["people_id"])
+        scalars = {key: value for key, value in data.items() if isinstance(value, str | int | float | bool)}
+        assert scalars.items() <= contact["custom_data"].items()
+
+    operators = {o["details"]["user_id"]: o["details"]["email"] for o in workspace.operators()}
+    conversations = by_external_id(dump, "conversations")
+    for session, thread in threads.items():
+        held = conversations[f"crisp:{session}"]
+        crisp_state = workspace.conversation(session)["state"]
+        assert held["status"] == ("resolved" if crisp_state == "resolved" else "open")
+        assert [m["type"] for m in held["messages"]] == [expected_type(m) for m in thread]
+        assert [m["operator_id"] for m in held["messages"]] == [
+            expected_operator(m, operators, migration.users) for m in thread
+        ]
+        texts = [
+            (h["content"], m["content"])
+            for h, m in zip(held["messages"], thread, strict=True)
+            if m["type"] in ("text", "note")
+        ]
+        assert all(held_text == crisp_text for held_text, crisp_text in texts)
+        times = [m["created_at"] for m in held["messages"][1:]]
+        assert times == sorted(times)
+
+    assert sorted(language["locale"] for language in dump["helpdesk_languages"]) == sorted(locales)
+    held_articles = by_external_id(dump, "helpdesk_articles")
+    convot_urls = {
+        crisp_article[
+            "url"
+        ]: f"{HELP}/{code}/article/{held_articles[f'crisp:article:{code}:{article_id}']['slug']}"
+        for (code, article_id), crisp_article in articles.items()
+    }
+    for (code, article_id), crisp_article in articles.items():
+        body = crisp_article["content"]
+        for crisp_url, convot_url in convot_urls.items():
+            body = body.replace(crisp_url, convot_url)
+        held = held_articles[f"crisp:article:{code}:{article_id}"]
+        assert (held["title"], held["content"], held["locale"]) == (crisp_article["title"], body, code)
+    return dump
+
+
+def test_convot_holds_the_crisp_workspace_as_mapped(migration: Migration) -> None:
+    dump = assert_convot_holds_the_workspace(migration)
+    assert any(m["operator_id"] for c in dump["conversations"] for m in c["messages"])  # attribution happened
+    rewritten = [a for a in dump["helpdesk_articles"] if f"{HELP}/" in a["content"]]
+    assert rewritten  # the tiny workspace links its articles together
+
+
+def test_the_same_migration_again_creates_nothing_and_picks_up_what_changed(migration: Migration) -> None:
+    before = counts(migration.convot.dump())
+    migration.run()
+    assert counts(migration.convot.dump()) == before
+    touched = migration.crisp.touch_conversations(3, new_messages=2)
+    migration.run()
+    dump = assert_convot_holds_the_workspace(migration)
+    assert counts(dump)["messages"] == before["messages"] + 6
+    assert all(f"crisp:{session}" in by_external_id(dump, "conversations") for session in touched)
