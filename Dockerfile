@@ -8,12 +8,6 @@
 ARG BASE_IMAGE=docker.io/airbyte/python-connector-base:4.0.2
 FROM ${BASE_IMAGE}
 
-ARG CONNECTOR=source-crisp
-RUN case "${CONNECTOR}" in \
-      source-crisp|destination-convot) ;; \
-      *) echo "CONNECTOR must be source-crisp or destination-convot, got '${CONNECTOR}'" >&2; exit 1 ;; \
-    esac
-
 WORKDIR /airbyte/integration_code
 
 # Dependencies first, in their own layer, so a code or README change does not re-download airbyte-cdk and its
@@ -24,6 +18,13 @@ RUN cd /tmp/deps \
  && python -m pip install --no-cache-dir --disable-pip-version-check . \
  && python -m pip uninstall -y --disable-pip-version-check airbyte-crisp-convot \
  && rm -rf /tmp/deps
+
+# Declared after the dependency layer, so both images share it.
+ARG CONNECTOR=source-crisp
+RUN case "${CONNECTOR}" in \
+      source-crisp|destination-convot) ;; \
+      *) echo "CONNECTOR must be source-crisp or destination-convot, got '${CONNECTOR}'" >&2; exit 1 ;; \
+    esac
 
 COPY pyproject.toml README.md ./
 COPY source_crisp ./source_crisp
