@@ -214,6 +214,8 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
 
     show.heading(7, "Summary")
     summary = counter_summary(process.logs(), IMPORT_SUMMARY)
+    if summary is None:
+        show.note(f"destination said: {process.logs()[-2:]}")
     outcomes, skipped = summary or ({}, [])
     show.table(
         ["Convot object", "Crisp records", "Convot before", "after", "created", "updated", "unchanged"],

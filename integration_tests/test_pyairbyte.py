@@ -38,7 +38,8 @@ EXPECTED_COLUMN_TYPES = {
 # Crisp message -> the Convot message type the destination contract maps it to.
 CONVOT_MESSAGE_TYPE = {"note": "note", "user": "incoming", "operator": "outgoing"}
 
-pytestmark = pytest.mark.slow
+# PyAirbyte's Google dependencies warn about Python 3.11's end of life when they are imported.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::FutureWarning")]
 
 
 @pytest.fixture(scope="module")
