@@ -1,0 +1,193 @@
+"""Figures of source-crisp against the Crisp sandbox (served by its CLI in a separate process).
+
+    .venv/bin/python bench/source_bench.py throughput --size medium   # records/s vs a plain-requests baseline
+    .venv/bin/python bench/source_bench.py requests --size small      # requests vs floor; incremental cost
+    .venv/bin/python bench/source_bench.py memory                     # peak RSS: N (small) vs 10 N (medium)
+
+Each figure is printed next to its reference measured in the same run (baseline, floor or the smaller size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import requests
+from crisp_sandbox_bench import Server  # the sandbox helper's CLI wrapper, same directory
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE_CRISP = str(Path(sys.executable).parent / "source-crisp")
+PAGE = 50
+BULK = ("conversations", "conversation_messages")
+
+
+# --- the source, as an operator runs it ---------------------------------------------------------------------
+def source_config(server: Server) -> dict[str, Any]:
+    return {"website_id": server.info["website_id"], "api_url": server.info["base_url"], "page_size": PAGE,
+            **server.info["credentials"]}  # fmt: skip
+
+
+def write(directory: str, name: str, content: Any) -> str:
+    path = os.path.join(directory, name)
+    with open(path, "w") as handle:
+        json.dump(content, handle)
+    return path
+
+
+def discover(server: Server, directory: str) -> dict[str, Any]:
+    config = write(directory, "config.json", source_config(server))
+    command = [SOURCE_CRISP, "discover", "--config", config]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    return next(json.loads(line)["catalog"] for line in out.stdout.splitlines() if '"CATALOG"' in line)
+
+
+def configured(catalog: dict[str, Any], streams: Iterable[str], incremental: bool) -> dict[str, Any]:
+    wanted = set(streams)
+    return {"streams": [
+        {"stream": s, "destination_sync_mode": "append",
+         "sync_mode": "incremental" if incremental else "full_refresh",
+         "cursor_field": s.get("default_cursor_field", []) if incremental else []}
+        for s in catalog["streams"] if s["name"] in wanted
+    ]}  # fmt: skip
+
+
+def read(server: Server, directory: str, catalog: dict, state: list | None = None) -> dict[str, Any]:
+    """Run `source-crisp read`; count records, keep the last state per stream, measure time and peak RSS."""
+    args = [SOURCE_CRISP, "read", "--config", write(directory, "config.json", source_config(server)),
+            "--catalog", write(directory, "catalog.json", catalog)]  # fmt: skip
+    if state is not None:
+        args += ["--state", write(directory, "state.json", state)]
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    records, states = 0, {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith(b'{"type":"RECORD"'):
+            records += 1
+        elif line.startswith(b'{"type":"STATE"'):
+            stream = json.loads(line)["state"]["stream"]
+            states[stream["stream_descriptor"]["name"]] = {"type": "STREAM", "stream": stream}
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = status
+    return {"records": records, "seconds": time.perf_counter() - started,
+            "peak_rss_mb": usage.ru_maxrss / 1024, "state": list(states.values())}  # fmt: skip
+
+
+# --- the baseline: the same pages with plain requests + json ------------------------------------------------
+def baseline(server: Server) -> dict[str, Any]:
+    session, website, sink = server.session(), server.website, 0
+    started = time.perf_counter()
+    records = page = 0
+    while True:
+        page += 1
+        params = {"per_page": PAGE, "include_empty": 1, "order_date_created": 1}
+        items = session.get(f"{website}/conversations/{page}", params=params, timeout=30).json()["data"]
+        for conversation in items:
+            sink += len(json.dumps(conversation))
+            records += 1
+            records += walk_messages(session, f"{website}/conversation/{conversation['session_id']}/messages")
+        if len(items) < PAGE:
+            break
+    return {"records": records, "seconds": time.perf_counter() - started}
+
+
+def walk_messages(session: requests.Session, url: str) -> int:
+    count, params = 0, {}
+    while True:
+        response = session.get(url, params=params, timeout=30)
+        batch = response.json()["data"]
+        count += sum(1 for message in batch if json.dumps(message))
+        if response.status_code != 206 or not batch:
+            return count
+        params = {"timestamp_before": min(message["timestamp"] for message in batch)}
+
+
+# --- figures ------------------------------------------------------------------------------------------------
+def admin(server: Server, action: str, body: dict | None = None) -> dict:
+    url = server.info["base_url"].rsplit("/v1", 1)[0] + f"/_sandbox/{action}"
+    if body is None:
+        return requests.get(url, timeout=30).json()["data"]["counts"]
+    return requests.post(url, json=body, timeout=30).json()["data"]
+
+
+def throughput(args: argparse.Namespace) -> dict[str, Any]:
+    server = Server(args.size)
+    with tempfile.TemporaryDirectory() as directory:
+        catalog = configured(discover(server, directory), BULK, incremental=False)
+        plain = baseline(server)
+        admin(server, "reset", {})
+        source = read(server, directory, catalog)
+        used = admin(server, "requests")
+    server.stop()
+    source_rate, plain_rate = source["records"] / source["seconds"], plain["records"] / plain["seconds"]
+    return {"size": args.size, "records": source["records"], "baseline_records": plain["records"],
+            "source_records_per_s": round(source_rate), "baseline_records_per_s": round(plain_rate),
+            "baseline_over_source": round(plain_rate / source_rate, 2),
+            "source_seconds": round(source["seconds"], 1), "baseline_seconds": round(plain["seconds"], 1),
+            "requests": used}  # fmt: skip
+
+
+def request_costs(args: argparse.Namespace) -> dict[str, Any]:
+    server = Server(args.size)
+    figures: dict[str, Any] = {"size": args.size, "page_size": PAGE}
+    with tempfile.TemporaryDirectory() as directory:
+        catalog = discover(server, directory)
+        admin(server, "reset", {})
+        full = read(server, directory, configured(catalog, ["conversations"], incremental=False))
+        figures["full_refresh_conversations"] = {
+            "records": full["records"], "list_calls": admin(server, "requests").get("conversations"),
+            "floor": math.ceil(full["records"] / PAGE)}  # fmt: skip
+        incremental = configured(catalog, BULK, incremental=True)
+        state = read(server, directory, incremental)["state"]
+        for changed in args.changes:
+            admin(server, "touch", {"count": changed})
+            admin(server, "reset", {})
+            run = read(server, directory, incremental, state)
+            state, used = run["state"], admin(server, "requests")
+            figures[f"incremental_after_{changed}_changes"] = {
+                "records": run["records"], "list_calls_both_streams": used.get("conversations", 0),
+                "bound_per_stream": math.ceil(changed / PAGE) + 2,
+                "message_calls": used.get("conversation_messages", 0)}  # fmt: skip
+    server.stop()
+    return figures
+
+
+def memory(args: argparse.Namespace) -> dict[str, Any]:
+    figures = {}
+    for size in args.sizes:
+        server = Server(size)
+        with tempfile.TemporaryDirectory() as directory:
+            run = read(server, directory, configured(discover(server, directory), BULK, incremental=False))
+        server.stop()
+        figures[size] = {"records": run["records"], "peak_rss_mb": round(run["peak_rss_mb"], 1)}
+    small, large = (figures[size]["peak_rss_mb"] for size in args.sizes)
+    figures["growth"] = f"{(large / small - 1) * 100:+.1f}%"
+    return figures
+
+
+def main() -> None:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("throughput").add_argument("--size", default="medium")
+    costs = commands.add_parser("requests")
+    costs.add_argument("--size", default="small")
+    costs.add_argument("--changes", type=int, nargs="+", default=[10, 120])
+    commands.add_parser("memory").add_argument("--sizes", nargs=2, default=["small", "medium"])
+    args = parser.parse_args()
+    run = {"throughput": throughput, "requests": request_costs, "memory": memory}[args.command]
+    print(json.dumps(run(args), indent=2))
+
+
+if __name__ == "__main__":
+    os.chdir(REPO)
+    main()
