@@ -7,10 +7,11 @@ import logging
 import pytest
 import requests
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import Backoff, RequestBudget
-from source_crisp.errors import ERROR_POLICY
+from source_crisp.errors import CHILD_POLICY, ERROR_POLICY, resolve
 from unit_tests.source.builders import SECRET_KEY, client, envelope, url
 
 LIST = url("conversations/1")
@@ -173,3 +174,26 @@ def test_budget_spaces_requests_to_the_configured_rate():
         budget.acquire()
         now[0] += 1.0
     assert waits == [58.0]
+
+
+def policy_rows() -> list[tuple[int, str | None, bool]]:
+    rows = [(status, reason, False) for status, reason in ERROR_POLICY]
+    return rows + [(status, reason, True) for status, reason in CHILD_POLICY]
+
+
+@pytest.mark.parametrize(("status", "reason", "child"), policy_rows())
+def test_every_policy_row_is_what_the_client_does(requests_mock, status, reason, child):
+    resolution = resolve(status, reason, child=child)
+    then_ok = {"status_code": 206, "json": envelope(["ok"])}
+    requests_mock.get(LIST, [{"status_code": status, "json": error_body(reason or "any")}, then_ok])
+    action = resolution.response_action
+    if action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED):
+        assert client().get(LIST.split("/v1/")[1], child=child).data == ["ok"]
+    elif action == ResponseAction.IGNORE:
+        assert client().get(LIST.split("/v1/")[1], child=child) is None
+    else:
+        assert action == ResponseAction.FAIL
+        with pytest.raises(AirbyteTracedException) as error:
+            client().get(LIST.split("/v1/")[1], child=child)
+        assert error.value.failure_type == resolution.failure_type
+        assert error.value.message
