@@ -14,7 +14,7 @@ from destination_convot import mapping as M
 from destination_convot.counters import API_IDENTITY, CREATED, UNCHANGED, UPDATED
 from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Entry, Intent, Pending
-from destination_convot.work import Lane, WorkContext, convot_id, mapped, run_lanes
+from destination_convot.work import Lane, WorkContext, convot_id, mapped
 
 logger = logging.getLogger("airbyte")
 
@@ -26,23 +26,34 @@ class ConversationImporter:
         self.given_up: set[tuple[str, str]] = set()
 
     # -- contacts ----------------------------------------------------------------------------------
-    def import_contacts(self, final: bool) -> None:
-        run_lanes(self.c, [self._contact_lane(row) for row in self.c.ledger.pending("contact")])
-        data_rows = [
-            row
-            for row in self.c.ledger.pending("contact_data")
-            if final or self.c.ledger.get("contact", row.website_id, row.crisp_id)
-        ]
-        run_lanes(self.c, [self._contact_data_lane(row) for row in data_rows])
+    def schedule_contacts(self, people: set[tuple[str, str]] | None, up_to: int | None) -> None:
+        """Queue the lanes of these contacts (None: every contact with pending records).
 
-    def _contact_lane(self, row: Pending) -> Lane:
-        return lambda: self._upsert_contact(row, "contact", M.contact_payload(row.record))
+        A contact's lanes share one key, so its people data is written after its profile. `up_to` (a ledger
+        batch) bounds what the lanes write; None is the final pass, where people data no longer waits.
+        """
+        if people is None:
+            people = self.c.ledger.pending_keys("contact") | self.c.ledger.pending_keys("contact_data")
+        for website_id, people_id in sorted(people):
+            for kind in ("contact", "contact_data"):
+                lane = self._contact_lane(kind, website_id, people_id, up_to)
+                self.c.pool.submit(("contact", website_id, people_id), lane)
 
-    def _contact_data_lane(self, row: Pending) -> Lane:
+    def _contact_lane(self, kind: str, website_id: str, people_id: str, up_to: int | None) -> Lane:
+        final = up_to is None
+
         def lane() -> None:
+            row = self.c.ledger.pending_one(kind, website_id, people_id, up_to)  # a later record wins
+            if row is None:
+                return
+            if kind == "contact":
+                self._upsert_contact(row, kind, M.contact_payload(row.record))
+                return
+            if not final and not self.c.ledger.get("contact", website_id, people_id):
+                return  # its profile has not come yet: wait for it (or for the end of the sync)
             payload = mapped(self.c, row, "contacts", M.contact_data_payload)
             if payload is not None:
-                self._upsert_contact(row, "contact_data", payload)
+                self._upsert_contact(row, kind, payload)
 
         return lane
 
@@ -81,24 +92,26 @@ class ConversationImporter:
         return contact.get("id")
 
     # -- conversations -----------------------------------------------------------------------------
-    def import_conversations(self) -> None:
-        keys = set(self.c.ledger.pending_parents("message"))
-        keys.update((row.website_id, row.crisp_id) for row in self.c.ledger.pending("conversation"))
-        run_lanes(
-            self.c,
-            [self._conversation_lane(website_id, session_id) for website_id, session_id in sorted(keys)],
-        )
+    def schedule_conversations(self, sessions: set[tuple[str, str]] | None, up_to: int | None) -> None:
+        """Queue the lanes of these conversations (None: every conversation with pending records), writing
+        the records of ledger batches up to `up_to`."""
+        if sessions is None:
+            ledger = self.c.ledger
+            sessions = ledger.pending_keys("message", "parent_id") | ledger.pending_keys("conversation")
+        for website_id, session_id in sorted(sessions):
+            lane = self._conversation_lane(website_id, session_id, up_to)
+            self.c.pool.submit(("conversation", website_id, session_id), lane)
 
-    def _conversation_lane(self, website_id: str, session_id: str) -> Lane:
-        return lambda: self._write_conversation(website_id, session_id)
+    def _conversation_lane(self, website_id: str, session_id: str, up_to: int | None) -> Lane:
+        return lambda: self._write_conversation(website_id, session_id, up_to)
 
-    def _write_conversation(self, website_id: str, session_id: str) -> None:
+    def _write_conversation(self, website_id: str, session_id: str, up_to: int | None) -> None:
         if (website_id, session_id) in self.given_up:
             return
         ledger = self.c.ledger
         known = ledger.get("conversation", website_id, session_id)
-        pending = ledger.pending_one("conversation", website_id, session_id)
-        thread = self._messages_to_send(website_id, session_id)
+        pending = ledger.pending_one("conversation", website_id, session_id, up_to)
+        thread = self._messages_to_send(website_id, session_id, up_to)
         if known is None:
             if pending is None or not thread:
                 return  # waits: messages of a conversation not seen yet, or a conversation without messages
@@ -116,9 +129,11 @@ class ConversationImporter:
                 state["status"] = "open"  # Convot reopens a conversation on an incoming message
         self._apply_status(website_id, session_id, known, state, pending)
 
-    def _messages_to_send(self, website_id: str, session_id: str) -> list[tuple[Pending, dict[str, Any]]]:
+    def _messages_to_send(
+        self, website_id: str, session_id: str, up_to: int | None
+    ) -> list[tuple[Pending, dict[str, Any]]]:
         thread = []
-        for row in self.c.ledger.pending("message", website_id, parent_id=session_id):
+        for row in self.c.ledger.pending("message", website_id, parent_id=session_id, up_to=up_to):
             try:
                 payload = M.message_payload(row.record, self._operator_id(website_id, row.record))
             except M.Skipped as skip:

@@ -65,6 +65,7 @@ class DestinationConvot(Destination):
         except ConvotUnavailable as error:
             raise error.as_traced() from None
         finally:
+            context.pool.close()
             ledger.close()
             label = "Convot preview" if parsed.preview else "Convot import"
             logger.info(f"{label} summary: {counters.line()}")

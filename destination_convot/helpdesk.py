@@ -13,7 +13,7 @@ from destination_convot import mapping as M
 from destination_convot.counters import CREATED, UNCHANGED, UPDATED
 from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Entry, Intent, Pending
-from destination_convot.work import Lane, WorkContext, convot_id, mapped, run_lanes
+from destination_convot.work import Lane, WorkContext, convot_id, mapped
 
 logger = logging.getLogger("airbyte")
 LINKS_REWRITTEN = "links rewritten"
@@ -25,10 +25,10 @@ class HelpdeskImporter:
 
     def run(self) -> None:
         self.import_languages()
-        run_lanes(
-            self.c, [self._lane(row, self._write_category) for row in self.c.ledger.pending("category")]
-        )
-        run_lanes(self.c, [self._lane(row, self._write_article) for row in self.c.ledger.pending("article")])
+        for kind, write in (("category", self._write_category), ("article", self._write_article)):
+            self.c.pool.run(
+                ((kind, row.crisp_id), self._lane(row, write)) for row in self.c.ledger.pending(kind)
+            )
         self.rewrite_links()
 
     def _lane(self, row: Pending, write: Callable[[Pending], None]) -> Lane:
@@ -137,7 +137,7 @@ class HelpdeskImporter:
             for website, key, entry in articles
             if website in url_map
         ]
-        run_lanes(self.c, [lane for lane in lanes if lane is not None])
+        self.c.pool.run((("links", index), lane) for index, lane in enumerate(lanes) if lane is not None)
 
     def _link_lane(self, website: str, key: str, entry: Entry, body: str) -> Lane | None:
         body_hash = M.content_hash(body)

@@ -3,7 +3,8 @@
 Tables (all scoped by Crisp website and Convot app, the non-secret `ck_<id>` of the key):
 - `mapping`: (kind, Crisp id) -> Convot id + a content hash, written only after Convot confirmed the write;
 - `pending`: records received but not written yet (a message whose conversation does not exist yet, helpdesk
-  records waiting for the end of the sync): durable, so a STATE may be echoed while they wait;
+  records waiting for the end of the sync): durable, so a STATE may be echoed while they wait. Each persisted
+  batch gets a number, so the lanes queued for a STATE write exactly the records that came before it;
 - `intents`: a create about to be sent; if the process dies before the confirmation is committed, the next run
   looks the object up in Convot instead of creating it again;
 - `facts`: Crisp-side facts later records need (operator emails, sections, article sources).
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS mapping (
     PRIMARY KEY (website_id, app, kind, crisp_id));
 CREATE TABLE IF NOT EXISTS pending (
     website_id TEXT NOT NULL, app TEXT NOT NULL, kind TEXT NOT NULL, crisp_id TEXT NOT NULL,
-    parent_id TEXT, sort_key REAL NOT NULL DEFAULT 0, record TEXT NOT NULL,
+    parent_id TEXT, sort_key REAL NOT NULL DEFAULT 0, record TEXT NOT NULL, batch INTEGER NOT NULL,
     PRIMARY KEY (website_id, app, kind, crisp_id));
 CREATE INDEX IF NOT EXISTS pending_by_parent ON pending (app, kind, website_id, parent_id, sort_key);
 CREATE TABLE IF NOT EXISTS intents (
@@ -158,10 +159,12 @@ class Ledger:
                 self._delete_pending(db, done_kind, website_id, done_id)
 
     # -- pending -----------------------------------------------------------------------------------
-    def add_pending(self, rows: Iterable[Pending]) -> None:
+    def add_pending(self, rows: Iterable[Pending]) -> int:
+        """Persist one batch of records in one transaction; returns the batch number."""
         with self.transaction() as db:
+            batch = db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM pending").fetchone()[0]
             db.executemany(
-                "INSERT OR REPLACE INTO pending VALUES (?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO pending VALUES (?,?,?,?,?,?,?,?)",
                 [
                     (
                         r.website_id,
@@ -171,10 +174,12 @@ class Ledger:
                         r.parent_id,
                         r.sort_key,
                         json.dumps(r.record),
+                        batch,
                     )
                     for r in rows
                 ],
             )
+        return batch
 
     def pending(
         self,
@@ -182,6 +187,7 @@ class Ledger:
         website_id: str | None = None,
         parent_id: str | None = None,
         crisp_id: str | None = None,
+        up_to: int | None = None,
     ) -> list[Pending]:
         """Pending rows of one kind, optionally narrowed; siblings in sort order (messages: oldest first)."""
         sql = PENDING_SELECT + " WHERE app=? AND kind=?"
@@ -190,18 +196,24 @@ class Ledger:
             if value is not None:
                 sql += f" AND {column}=?"
                 params.append(value)
+        if up_to is not None:
+            sql += " AND batch<=?"
+            params.append(up_to)
         rows = self._rows(sql + " ORDER BY website_id, parent_id, sort_key, crisp_id", params)
         return [Pending(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
-    def pending_parents(self, kind: str) -> list[tuple[str, str]]:
+    def pending_keys(self, kind: str, column: str = "crisp_id") -> set[tuple[str, str]]:
+        """(website, Crisp id) of the pending rows of a kind; `column="parent_id"`: their parents."""
+        assert column in ("crisp_id", "parent_id")
         rows = self._rows(
-            "SELECT DISTINCT website_id, parent_id FROM pending WHERE app=? AND kind=? ORDER BY 1, 2",
-            (self.app, kind),
+            f"SELECT DISTINCT website_id, {column} FROM pending WHERE app=? AND kind=?", (self.app, kind)
         )
-        return [(row[0], row[1]) for row in rows]
+        return {(row[0], row[1]) for row in rows}
 
-    def pending_one(self, kind: str, website_id: str, crisp_id: str) -> Pending | None:
-        rows = self.pending(kind, website_id, crisp_id=crisp_id)
+    def pending_one(
+        self, kind: str, website_id: str, crisp_id: str, up_to: int | None = None
+    ) -> Pending | None:
+        rows = self.pending(kind, website_id, crisp_id=crisp_id, up_to=up_to)
         return rows[0] if rows else None
 
     def drop_pending(self, kind: str, website_id: str, crisp_id: str) -> None:

@@ -2,7 +2,9 @@
 
 Rule: a STATE is echoed only after every record before it is durably written, either in Convot (confirmed, in
 the ledger's mapping) or durably pending in the ledger (waiting for its conversation, or for the helpdesk pass
-at the end). A failure that ends the sync propagates before the STATE, so no state past it is ever echoed.
+at the end). Reading goes on while lanes write: each STATE waits for the lanes queued before it, so several
+checkpoints' worth of conversations are written concurrently. A failure that ends the sync propagates before
+the STATE, so no state past it is ever echoed.
 SIGTERM/SIGINT: stop reading, let in-flight requests finish, flush the ledger, echo the last safe state, exit.
 """
 
@@ -11,7 +13,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,7 +28,7 @@ from destination_convot.ledger import Pending
 from destination_convot.mapping import Skipped, message_content
 from destination_convot.reconcile import reconcile_intents
 from destination_convot.routes import COUNTER_OF_KIND, NOT_IMPORTED, ROUTES, Route, fact_value
-from destination_convot.work import WorkContext
+from destination_convot.work import WorkContext, raise_failure
 
 logger = logging.getLogger("airbyte")
 
@@ -41,6 +45,9 @@ class ConvotWriter:
         self.conversations = ConversationImporter(context)
         self.helpdesk = HelpdeskImporter(context)
         self._buffer: list[tuple[Route, dict[str, Any]]] = []
+        # STATEs received, each with the lanes that must finish before it may be echoed, in arrival order.
+        self._states: deque[tuple[AirbyteMessage, list[Future[None]]]] = deque()
+        self._scheduled_everything = False
         self._reading = False
 
     def write(self, messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
@@ -50,17 +57,42 @@ class ConvotWriter:
             for message in self._until_stopped(iter(messages)):
                 if message.type == Type.RECORD and message.record is not None:
                     self._accept(message.record.stream, message.record.data)
-                elif message.type == Type.STATE and self._flush(final=False):
-                    yield message
+                elif message.type == Type.STATE and not self.c.config.preview:
+                    self._persist_and_schedule()
+                    self._states.append((message, self.c.pool.barrier()))
+                yield from self._safe_states()
+        if self.c.config.preview:
+            self._persist()
+            return  # preview writes nothing, so no state may claim anything was written
+        self._persist()  # after a stop, what was read since the last STATE is kept (the source re-sends it)
+        yield from self._drain()
         if self.c.stopping.is_set():
-            self._persist()  # what was read after the last STATE is kept; it is re-sent by the source anyway
-            logger.info(
-                "Stopped on request: in-flight writes finished, ledger flushed, last safe state echoed."
-            )
+            logger.info("Stopped on request: in-flight writes done, ledger flushed, last safe state echoed.")
             return
-        self._flush(final=True)
+        self._final_pass()
 
-    # -- input -------------------------------------------------------------------------------------
+    def _drain(self) -> Iterator[AirbyteMessage]:
+        """Wait for every queued lane (a stop lets in-flight ones finish), then echo the states now safe."""
+        wait(self.c.pool.barrier())
+        yield from self._safe_states()
+
+    def _safe_states(self) -> Iterator[AirbyteMessage]:
+        """Echo, in order, each STATE whose lanes are done; a failed lane ends the sync before its STATE."""
+        while self._states and all(future.done() for future in self._states[0][1]):
+            message, barrier = self._states.popleft()
+            raise_failure(barrier)
+            yield message
+
+    def _final_pass(self) -> None:
+        """End of input: everything still waiting that can be written now, then the helpdesk."""
+        self.conversations.schedule_contacts(None, up_to=None)
+        self.conversations.schedule_conversations(None, up_to=None)
+        raise_failure(self.c.pool.barrier())
+        if not self.c.should_stop():
+            self.helpdesk.run()
+            self._report_waiting()
+
+    # -- input ---------------------------------------------------------------------------------------
     def _until_stopped(self, messages: Iterator[AirbyteMessage]) -> Iterator[AirbyteMessage]:
         while not self.c.stopping.is_set():
             self._reading = True
@@ -85,39 +117,43 @@ class ConvotWriter:
             return
         self._buffer.append((route, record))
         if len(self._buffer) >= BUFFER_LIMIT:
-            self._persist()
+            self._persist_and_schedule()
 
-    # -- flushing ----------------------------------------------------------------------------------
-    def _persist(self) -> None:
+    # -- persisting and scheduling -------------------------------------------------------------------
+    def _persist(self) -> tuple[list[Pending], int]:
         """Move buffered records into the ledger (one transaction): from here they survive a crash."""
         buffer, self._buffer = self._buffer, []
         facts = [(route, record) for route, record in buffer if route.fact]
         for kind in {route.kind for route, _ in facts}:
-            self.c.ledger.set_facts(
-                kind,
-                [
-                    (str(r["website_id"]), route.crisp_id(r), fact_value(route, r))
-                    for route, r in facts
-                    if route.kind == kind
-                ],
-            )
+            rows = [
+                (str(r["website_id"]), route.crisp_id(r), fact_value(route, r))
+                for route, r in facts
+                if route.kind == kind
+            ]
+            self.c.ledger.set_facts(kind, rows)
+        pending = [route.pending(record) for route, record in buffer if not route.fact]
         if self.c.config.preview:
-            self._count_preview([route.pending(record) for route, record in buffer if not route.fact])
-        else:
-            self.c.ledger.add_pending(route.pending(record) for route, record in buffer if not route.fact)
+            self._count_preview(pending)
+            return pending, 0
+        return pending, self.c.ledger.add_pending(pending)
 
-    def _flush(self, final: bool) -> bool:
-        """Persist, then write everything ready. True when the STATE that triggered it may be echoed."""
-        self._persist()
+    def _persist_and_schedule(self) -> None:
+        """Persist, then queue lanes for what the new records may have made ready (without waiting)."""
+        rows, batch = self._persist()
         if self.c.config.preview:
-            return False  # preview writes nothing, so no state may claim anything was written
-        self.conversations.import_contacts(final)
-        self.conversations.import_conversations()
-        if final and not self.c.should_stop():
-            self.helpdesk.run()
-            self._report_waiting()
-        # Interrupted by a signal: what was not written is still pending in the ledger, so the state is safe.
-        return True
+            return
+        if self._scheduled_everything:
+            people = {(r.website_id, r.crisp_id) for r in rows if r.kind in ("contact", "contact_data")}
+            sessions = {
+                (r.website_id, r.parent_id or r.crisp_id)
+                for r in rows
+                if r.kind in ("conversation", "message")
+            }
+        else:  # the first time, also what an interrupted run left pending
+            people = sessions = None
+            self._scheduled_everything = True
+        self.conversations.schedule_contacts(people, up_to=batch)
+        self.conversations.schedule_conversations(sessions, up_to=batch)
 
     def _report_waiting(self) -> None:
         reasons = {

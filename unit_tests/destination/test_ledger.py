@@ -26,7 +26,7 @@ def test_pending_children_come_back_oldest_first(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "l.sqlite", "ck_a")
     ledger.add_pending([pending_message("m3", 30), pending_message("m1", 10), pending_message("m2", 20)])
     assert [row.crisp_id for row in ledger.pending("message", W, parent_id="s-1")] == ["m1", "m2", "m3"]
-    assert ledger.pending_parents("message") == [(W, "s-1")]
+    assert ledger.pending_keys("message", "parent_id") == {(W, "s-1")}
 
 
 def test_confirm_consumes_the_intent_and_the_pending_row_together(tmp_path: Path) -> None:
