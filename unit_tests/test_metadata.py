@@ -15,16 +15,12 @@ import jsonschema
 import pytest
 import yaml
 
+from source_crisp.objects import OBJECTS
+
 ROOT = Path(__file__).resolve().parent.parent
 METADATA_FILES = {
     "source": ROOT / "metadata.yaml",
     "destination": ROOT / "destination_convot" / "metadata.yaml",
-}
-
-# Streams of the source-crisp output contract (what destination-convot consumes).
-SOURCE_STREAMS = {
-    "operators", "people_profiles", "people_data", "visitors", "conversations", "conversation_messages",
-    "helpdesk_locales", "helpdesk_categories", "helpdesk_sections", "helpdesk_articles",
 }
 
 # The part of Airbyte's ConnectorMetadataDefinitionV0 that every connector must satisfy.
@@ -136,8 +132,8 @@ def test_the_connector_page_exists_in_docs(kind):
     assert (ROOT / "docs" / f"{connector}.md").is_file()
 
 
-def test_suggested_streams_are_streams_of_the_source_contract():
-    assert set(load("source")["data"]["suggestedStreams"]["streams"]) <= SOURCE_STREAMS
+def test_suggested_streams_are_streams_the_source_declares():
+    assert set(load("source")["data"]["suggestedStreams"]["streams"]) <= {obj.name for obj in OBJECTS}
 
 
 def test_destination_metadata_ships_inside_the_package():
