@@ -172,11 +172,7 @@ class CrispClient:
         if response.status_code in (200, 206):
             if not isinstance(body, dict) or "data" not in body:
                 return errors.TRANSPORT_ERROR, None, facts | {"detail": "malformed JSON body"}
-            return (
-                errors.ErrorResolution(ResponseAction.SUCCESS),
-                Reply(response.status_code, body["data"]),
-                facts,
-            )
+            return ErrorResolution(ResponseAction.SUCCESS), Reply(response.status_code, body["data"]), facts
         retry_after = _retry_after_seconds(response.headers.get("Retry-After"), self._now())
         if retry_after is not None:
             facts["retry_after"] = retry_after

@@ -13,10 +13,17 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import Backoff, CrispClient
 from source_crisp.config import CrispConfig
+from source_crisp.conversation_streams import ConversationsStream, MessagesStream
 from source_crisp.discovery import Discovery
 from source_crisp.objects import OBJECTS
 from source_crisp.reader import CrispReader
-from source_crisp.streams import STREAM_CLASSES, CrispStream
+from source_crisp.streams import CrispStream
+
+# Streams whose behaviour really differs; every other object is read by the generic CrispStream.
+STREAM_CLASSES: dict[str, type[CrispStream]] = {
+    "conversations": ConversationsStream,
+    "conversation_messages": MessagesStream,
+}
 
 
 class SourceCrisp(AbstractSource):
