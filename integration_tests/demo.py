@@ -198,6 +198,7 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
     show.heading(6, "destination-convot write (the migration)")
     config = write_json(workdir / "destination_config.json", convot.destination_config(ledger_path=ledger))
     before = convot_counts(convot)
+    convot.reset_counts()
     process = ConnectorProcess(
         "destination-convot", ["write", "--config", str(config), "--catalog", str(catalog)],
         stdin_path=read.records_path,
@@ -211,6 +212,9 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
     finally:
         progress.finish(progress_text(convot_counts(convot), process))
     after = convot_counts(convot)
+    requests_sent = sum(convot.request_counts().values())
+    show.note(f"{requests_sent} requests to Convot in {process.seconds:.1f} s "
+              f"({sum(read.records.values()) / process.seconds:.0f} records/s)")
 
     show.heading(7, "Summary")
     summary = counter_summary(process.logs(), IMPORT_SUMMARY)
