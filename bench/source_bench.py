@@ -68,17 +68,20 @@ def read(server: Server, directory: str, catalog: dict, state: list | None = Non
         args += ["--state", write(directory, "state.json", state)]
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    records, states = 0, {}
+    records, states, first_record_at = 0, {}, None
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith(b'{"type":"RECORD"'):
             records += 1
+            first_record_at = first_record_at or time.perf_counter()
         elif line.startswith(b'{"type":"STATE"'):
             stream = json.loads(line)["state"]["stream"]
             states[stream["stream_descriptor"]["name"]] = {"type": "STREAM", "stream": stream}
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = status
-    return {"records": records, "seconds": time.perf_counter() - started,
+    ended = time.perf_counter()
+    return {"records": records, "seconds": ended - started,
+            "startup_seconds": (first_record_at or ended) - started,
             "peak_rss_mb": usage.ru_maxrss / 1024, "state": list(states.values())}  # fmt: skip
 
 
@@ -123,7 +126,9 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     server = Server(args.size)
     with tempfile.TemporaryDirectory() as directory:
         catalog = configured(discover(server, directory), BULK, incremental=False)
+        admin(server, "reset", {})
         plain = baseline(server)
+        baseline_used = admin(server, "requests")
         admin(server, "reset", {})
         source = read(server, directory, catalog)
         used = admin(server, "requests")
@@ -133,7 +138,8 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
             "source_records_per_s": round(source_rate), "baseline_records_per_s": round(plain_rate),
             "baseline_over_source": round(plain_rate / source_rate, 2),
             "source_seconds": round(source["seconds"], 1), "baseline_seconds": round(plain["seconds"], 1),
-            "requests": used}  # fmt: skip
+            "source_seconds_to_first_record": round(source["startup_seconds"], 1),
+            "source_requests": used, "baseline_requests": baseline_used}  # fmt: skip
 
 
 def request_costs(args: argparse.Namespace) -> dict[str, Any]:

@@ -65,6 +65,10 @@ class CrispStream(Stream):
     def supports_incremental(self) -> bool:
         return self.obj.incremental
 
+    @property
+    def is_resumable(self) -> bool:
+        return False  # full refresh does not checkpoint (incremental reads do, whatever this says)
+
     def get_json_schema(self) -> Mapping[str, Any]:
         # Called once per record by the CDK: keep it a lookup.
         if self._schema is None:
