@@ -142,7 +142,7 @@ class ConversationImporter:
                 continue
             known = self.c.ledger.get("message", website_id, row.crisp_id)
             if known is not None:
-                if known.content_hash != M.content_hash(payload):
+                if known.content_hash != M.message_hash(payload):
                     self.c.counters.skip(
                         "messages", "edited in Crisp after import (Convot cannot edit messages)"
                     )
@@ -176,7 +176,7 @@ class ConversationImporter:
             self.given_up.add((website_id, session_id))
             self.c.rejected("contacts", f"the contact of conversation {session_id}", error)
             return None
-        digest = M.content_hash(seed_payload)
+        digest = M.message_hash(seed_payload)
         self.c.ledger.record_intent(
             Intent(
                 website_id,
@@ -214,7 +214,7 @@ class ConversationImporter:
             self.c.ledger.drop_pending("message", website_id, row.crisp_id)
             self.c.rejected("messages", f"message {row.crisp_id}", error)
             return False
-        entry = Entry(message.get("id"), M.content_hash(payload), {})
+        entry = Entry(message.get("id"), M.message_hash(payload), {})
         self.c.ledger.confirm(
             website_id, [("message", row.crisp_id, entry)], done=[("message", row.crisp_id)]
         )

@@ -76,6 +76,14 @@ def content_hash(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
+def message_hash(payload: Mapping[str, Any]) -> str:
+    """What makes a message the same message; attribution is left out, so a new operator mapping in the config
+    is not mistaken for an edit in Crisp."""
+    return content_hash(
+        {key: payload.get(key) for key in ("content", A.MESSAGE_TYPE_FIELD, A.CREATED_AT_FIELD)}
+    )
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None

@@ -13,7 +13,7 @@ from typing import Any
 
 from destination_convot.helpdesk import held_extra
 from destination_convot.ledger import Entry, Intent
-from destination_convot.mapping import content_hash
+from destination_convot.mapping import message_hash
 from destination_convot.work import WorkContext
 
 logger = logging.getLogger("airbyte")
@@ -51,7 +51,7 @@ def _adoption(
 ) -> tuple[list[tuple[str, str, Entry]], list[tuple[str, str]]]:
     """Ledger entries and consumed pending rows for an object Convot turned out to hold."""
     if intent.kind == "message":
-        entry = Entry(found.get("id"), content_hash(intent.payload), {})
+        entry = Entry(found.get("id"), message_hash(intent.payload), {})
         return [("message", intent.crisp_id, entry)], [("message", intent.crisp_id)]
     if intent.kind == "conversation":
         seed = intent.payload["seed"]

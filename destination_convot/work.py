@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -70,24 +71,28 @@ class LanePool:
     """Runs lanes on `max_concurrency` threads without blocking the reader.
 
     Lanes with the same key (one conversation, one contact) run one after the other in submission order;
-    other lanes run in parallel. `barrier()` names the lanes submitted so far: a STATE waits for those.
+    other lanes run in parallel. Lanes are numbered as submitted: `mark()` is the number of the last one, and
+    a STATE taken at a mark may be echoed once every lane up to it is settled.
     """
 
     def __init__(self, context: WorkContext) -> None:
         self._context = context
-        self._executor = ThreadPoolExecutor(
-            max_workers=context.config.max_concurrency, thread_name_prefix="convot"
-        )
+        workers = context.config.max_concurrency
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="convot")
         self._last: dict[Hashable, Future[None]] = {}  # the lane each new lane of the same key waits for
-        self._open: list[Future[None]] = []  # lanes not known to have succeeded yet
+        self._open: deque[tuple[int, Future[None]]] = deque()  # in number order, minus a settled prefix
+        self._number = 0
         self._lock = threading.Lock()
 
     def submit(self, key: Hashable, lane: Lane) -> Future[None]:
         with self._lock:
             previous = self._last.get(key)
+            if previous is not None and previous.done():
+                previous = None
             future = self._executor.submit(self._run, previous, lane)
+            self._number += 1
             self._last[key] = future
-            self._open.append(future)
+            self._open.append((self._number, future))
             return future
 
     def _run(self, previous: Future[None] | None, lane: Lane) -> None:
@@ -102,25 +107,44 @@ class LanePool:
             self._context.failed.set()
             raise
 
-    def barrier(self) -> list[Future[None]]:
-        """Every lane submitted so far that has not succeeded yet (a failed one stays, so it is seen)."""
+    def mark(self) -> int:
         with self._lock:
-            self._last = {key: future for key, future in self._last.items() if not future.done()}
-            self._open = [f for f in self._open if not f.done() or f.exception() is not None]
-            return list(self._open)
+            return self._number
+
+    def _first_open(self) -> tuple[int, Future[None]] | None:
+        """The first lane that has not succeeded (succeeded ones are forgotten from the front)."""
+        with self._lock:
+            while self._open and self._open[0][1].done() and self._open[0][1].exception() is None:
+                self._open.popleft()
+            if not self._open:
+                self._last.clear()  # everything settled: forget finished lanes
+            return self._open[0] if self._open else None
+
+    def settled(self, mark: int) -> bool:
+        """Every lane up to `mark` has finished (then `check` says whether one failed)."""
+        first = self._first_open()
+        return first is None or first[0] > mark or first[1].done()
+
+    def check(self, mark: int) -> None:
+        first = self._first_open()
+        if first is not None and first[0] <= mark and first[1].done():
+            raise first[1].exception()  # type: ignore[misc]
+
+    def wait_all(self) -> None:
+        with self._lock:
+            futures = [future for _, future in self._open]
+        wait(futures)
+
+    def finish(self) -> None:
+        """Wait for every lane; re-raise the first failure."""
+        self.wait_all()
+        self.check(self.mark())
 
     def run(self, lanes: Iterable[tuple[Hashable, Lane]]) -> None:
         """Submit and wait: for steps that need every lane before them done (helpdesk, the final pass)."""
-        raise_failure([self.submit(key, lane) for key, lane in lanes])
+        for key, lane in lanes:
+            self.submit(key, lane)
+        self.finish()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
-
-
-def raise_failure(futures: Iterable[Future[None]]) -> None:
-    """Wait for these lanes; re-raise the first failure (after all of them finished)."""
-    futures = list(futures)
-    wait(futures)
-    for future in futures:
-        if future.exception() is not None:
-            raise future.exception()  # type: ignore[misc]

@@ -15,7 +15,6 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,7 +27,7 @@ from destination_convot.ledger import Pending
 from destination_convot.mapping import Skipped, message_content
 from destination_convot.reconcile import reconcile_intents
 from destination_convot.routes import COUNTER_OF_KIND, NOT_IMPORTED, ROUTES, Route, fact_value
-from destination_convot.work import WorkContext, raise_failure
+from destination_convot.work import WorkContext
 
 logger = logging.getLogger("airbyte")
 
@@ -45,8 +44,8 @@ class ConvotWriter:
         self.conversations = ConversationImporter(context)
         self.helpdesk = HelpdeskImporter(context)
         self._buffer: list[tuple[Route, dict[str, Any]]] = []
-        # STATEs received, each with the lanes that must finish before it may be echoed, in arrival order.
-        self._states: deque[tuple[AirbyteMessage, list[Future[None]]]] = deque()
+        # STATEs received, in order, each with the pool mark of the lanes that must finish before its echo.
+        self._states: deque[tuple[AirbyteMessage, int]] = deque()
         self._scheduled_everything = False
         self._reading = False
 
@@ -59,7 +58,7 @@ class ConvotWriter:
                     self._accept(message.record.stream, message.record.data)
                 elif message.type == Type.STATE and not self.c.config.preview:
                     self._persist_and_schedule()
-                    self._states.append((message, self.c.pool.barrier()))
+                    self._states.append((message, self.c.pool.mark()))
                 yield from self._safe_states()
         if self.c.config.preview:
             self._persist()
@@ -73,21 +72,21 @@ class ConvotWriter:
 
     def _drain(self) -> Iterator[AirbyteMessage]:
         """Wait for every queued lane (a stop lets in-flight ones finish), then echo the states now safe."""
-        wait(self.c.pool.barrier())
+        self.c.pool.wait_all()
         yield from self._safe_states()
 
     def _safe_states(self) -> Iterator[AirbyteMessage]:
         """Echo, in order, each STATE whose lanes are done; a failed lane ends the sync before its STATE."""
-        while self._states and all(future.done() for future in self._states[0][1]):
-            message, barrier = self._states.popleft()
-            raise_failure(barrier)
+        while self._states and self.c.pool.settled(self._states[0][1]):
+            message, mark = self._states.popleft()
+            self.c.pool.check(mark)
             yield message
 
     def _final_pass(self) -> None:
         """End of input: everything still waiting that can be written now, then the helpdesk."""
         self.conversations.schedule_contacts(None, up_to=None)
         self.conversations.schedule_conversations(None, up_to=None)
-        raise_failure(self.c.pool.barrier())
+        self.c.pool.finish()
         if not self.c.should_stop():
             self.helpdesk.run()
             self._report_waiting()
