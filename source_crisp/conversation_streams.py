@@ -14,7 +14,6 @@ from source_crisp.dates import iso_utc
 from source_crisp.incremental import Coverage, DescendingScan, Verdict, Window, highest, window_for
 from source_crisp.objects import BY_NAME
 from source_crisp.reader import Item
-from source_crisp.records import prepare
 from source_crisp.streams import Checkpoint, CrispStream, Output
 
 
@@ -83,7 +82,7 @@ class ConversationsStream(_NewestFirst):
         for conversation in self._scan_conversations(
             scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None
         ):
-            yield self._shaper.shape(prepare(self.obj, conversation, {}, self._reader.website_id))
+            yield self._shape(conversation)
 
     def _incremental(self, cursor: str) -> Output:
         window, scan, high_water = self._plan(cursor)
@@ -92,7 +91,7 @@ class ConversationsStream(_NewestFirst):
             if isinstance(item, Checkpoint):
                 yield item
             else:
-                yield self._shaper.shape(prepare(self.obj, item, {}, self._reader.website_id))
+                yield self._shape(item)
         yield self._finish(cursor, window, scan, high_water)
 
     def _date_filter(self, cursor: str, window: Window) -> dict[str, str]:
@@ -135,4 +134,4 @@ class MessagesStream(_NewestFirst):
             self.vanished += 1
         for message in messages or []:
             if window.matches(message.get("timestamp")):
-                yield self._shaper.shape(prepare(self.obj, message, context, self._reader.website_id))
+                yield self._shape(message, context)

@@ -142,12 +142,16 @@ class CrispStream(Stream):
         return self._state if cursor in self._state else {}
 
     def _record(self, item: Item, context: Context) -> Mapping[str, Any] | None:
+        """The record of one listed item, after its per-item routes; None if it vanished meanwhile."""
         if self.obj.enrichments:
             enriched = self._reader.enrich(self.obj, item, context)
             if enriched is None:
                 return None
             item = enriched
-        return self._shaper.shape(prepare(self.obj, item, context, self._reader.website_id))
+        return self._shape(item, context)
+
+    def _shape(self, item: Item, context: Context | None = None) -> Mapping[str, Any]:
+        return self._shaper.shape(prepare(self.obj, item, context or {}, self._reader.website_id))
 
     def _full_refresh(self) -> Output:
         for item, context in self._reader.items(self.obj):
