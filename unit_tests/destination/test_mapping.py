@@ -203,3 +203,10 @@ def test_convot_article_url_is_relative_without_help_center_url() -> None:
         M.convot_article_url("https://acme.convot.help", "en", "hi")
         == "https://acme.convot.help/en/article/hi"
     )
+
+
+def test_message_identity_ignores_attribution() -> None:
+    seen = M.message_payload(B.message("s", 1, B.T0, "operator", content="Hi"), operator_id=None)
+    attributed = M.message_payload(B.message("s", 1, B.T0, "operator", content="Hi"), operator_id=7)
+    edited = M.message_payload(B.message("s", 1, B.T0, "operator", content="Hi!"), operator_id=7)
+    assert M.message_hash(seen) == M.message_hash(attributed) != M.message_hash(edited)
