@@ -6,10 +6,10 @@ shared/reference/crisp-api.md.
 
 from __future__ import annotations
 
-# §8.6: `filter_date_start/end` filter on creation date (2021 docs) or update date (current docs).
-# We follow the current docs. Only used to push down `older_than` windows on this very cursor, and the window
-# is widened by one second on each side and re-checked client-side, so a wrong guess costs requests, not
-# correctness... unless the server filters on another field entirely; set to None to disable the push-down.
+# §8.6: `filter_date_start/end` filter on creation date (2021 docs) or update date (current docs). We follow
+# the current docs. Used only to push down `older_than` on this very cursor, one second wider than the
+# reference and re-checked client-side. Were Crisp to filter on another field, records would be missed:
+# set None to disable the push-down.
 CONVERSATION_DATE_FILTER_FIELD: str | None = "updated_at"
 
 # §4.1: `order_date_*=1` sorts "instead of default order"; the direction is not documented. Assumed
@@ -22,14 +22,14 @@ CONVERSATION_SORT_PARAMS: dict[str, str] = {
 # Full refresh sorts by creation date: updates do not move a conversation in that order (§8.4 page drift).
 FULL_REFRESH_SORT_PARAM = "order_date_created"
 
-# §3: list pages whose size is not documented are assumed to hold this many items. We never stop such a list
-# early on a short page (a smaller real size would silently truncate it); we stop on an empty page.
-FIXED_PAGE_SIZE = 20
+# §3: the size of list pages without `per_page` (visitors, helpdesk) is undocumented. Relied on, not
+# switchable: such lists are read until an EMPTY page; a short page is not trusted as the end (a smaller real
+# size than guessed would silently truncate them).
 
 # §4.3: messages arrive in batches of an undocumented size; inside a batch, order is undocumented (we sort).
-# A new message always gets a timestamp later than its conversation's previous `updated_at`, and a
-# conversation's `updated_at` is >= its newest message timestamp. Incremental messages rely on both.
-MESSAGES_BOUNDED_BY_PARENT_UPDATED_AT = True
+# Relied on, not switchable: a new message always gets a timestamp later than its conversation's previous
+# `updated_at`, and a conversation's `updated_at` is >= its newest message timestamp. Incremental messages
+# (conversation_streams.MessagesStream) visit only conversations whose updated_at passed the reference.
 
 # §2: no rate-limit headers are documented; `Retry-After` is honoured when present (seconds).
 RATE_LIMIT_STATUSES = (420, 422, 429)
@@ -37,5 +37,6 @@ RATE_LIMIT_STATUSES = (420, 422, 429)
 # Epoch numbers below this are seconds, above it milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
 EPOCH_MS_THRESHOLD = 100_000_000_000
 
-# §4.9: helpdesk article list items may lack `content`; the single-article route is read for every article.
+# §4.9: whether helpdesk article list items carry `content` is undocumented. False: the single-article route
+# is read for every article (one more request per article).
 ARTICLE_LIST_HAS_CONTENT = False

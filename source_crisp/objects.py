@@ -11,7 +11,11 @@ from enum import Enum
 from types import MappingProxyType
 
 from source_crisp import known_fields as known
-from source_crisp.assumptions import CONVERSATION_DATE_FILTER_FIELD, CONVERSATION_SORT_PARAMS
+from source_crisp.assumptions import (
+    ARTICLE_LIST_HAS_CONTENT,
+    CONVERSATION_DATE_FILTER_FIELD,
+    CONVERSATION_SORT_PARAMS,
+)
 from source_crisp.types import ColumnType
 
 _W = "website/{website_id}"
@@ -171,7 +175,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         cursor_candidates=("updated_at", "created_at", "published_at"),
         default_cursor="updated_at",
         enrichments=(
-            Enrichment(_ARTICLE),
+            *(() if ARTICLE_LIST_HAS_CONTENT else (Enrichment(_ARTICLE),)),
             Enrichment(_ARTICLE + "/category", keep=("category_id", "section_id")),
         ),
     ),
