@@ -50,8 +50,10 @@ CONTACT_FIELDS = ("email", "external_id", "name", "phone", "company", "avatar_ur
 SEGMENTS_ATTRIBUTE = "crisp_segments"
 
 # Gap 1: no documented numbers. When a 429 has no Retry-After, wait exponentially from 1 s up to 60 s.
+# A Retry-After longer than 10 minutes is capped (and retried then): the platform must keep hearing from us.
 RATE_LIMIT_FALLBACK_BASE_SECONDS = 1.0
 RATE_LIMIT_CAP_SECONDS = 60.0
+MAX_RETRY_AFTER_SECONDS = 600.0
 
 # Contract assumption: the scope check happens before body validation, so an empty-body POST answers 403 when
 # the scope is missing and 400/422 otherwise. `check` proves write scopes this way without writing anything.

@@ -20,7 +20,11 @@ from typing import Any
 
 import requests
 
-from destination_convot.assumptions import RATE_LIMIT_CAP_SECONDS, RATE_LIMIT_FALLBACK_BASE_SECONDS
+from destination_convot.assumptions import (
+    MAX_RETRY_AFTER_SECONDS,
+    RATE_LIMIT_CAP_SECONDS,
+    RATE_LIMIT_FALLBACK_BASE_SECONDS,
+)
 from destination_convot.errors import ConvotApiError, ConvotUnavailable, error_for
 
 logger = logging.getLogger("airbyte")
@@ -191,7 +195,7 @@ class ConvotClient:
         advised = retry_after_seconds(response.headers.get("Retry-After"))
         if advised is None:
             advised = min(RATE_LIMIT_CAP_SECONDS, RATE_LIMIT_FALLBACK_BASE_SECONDS * 2 ** (attempt - 1))
-        return advised * self.pacing.scale
+        return min(advised, MAX_RETRY_AFTER_SECONDS) * self.pacing.scale
 
 
 def _json_or_none(response: requests.Response) -> Any:
