@@ -1,0 +1,94 @@
+"""Conversations and messages streams with requests-mock: push-down parameters, early stop, state shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
+from airbyte_cdk.test.entrypoint_wrapper import read
+from airbyte_cdk.test.state_builder import StateBuilder
+
+from source_crisp import SourceCrisp
+from source_crisp.client import Backoff
+from unit_tests.source.builders import config, envelope, url
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "session_id": {"type": ["null", "string"], "x-crisp-path": ["session_id"]},
+        "updated_at": {"type": ["null", "integer"], "x-crisp-path": ["updated_at"]},
+        "timestamp": {"type": ["null", "integer"], "x-crisp-path": ["timestamp"]},
+        "fingerprint": {"type": ["null", "integer"], "x-crisp-path": ["fingerprint"]},
+    },
+}
+
+
+def catalog(stream: str, cursor: str) -> Any:
+    configured = {
+        "stream": {"name": stream, "json_schema": SCHEMA, "supported_sync_modes": ["incremental"]},
+        "sync_mode": "incremental",
+        "destination_sync_mode": "append",
+        "cursor_field": [cursor],
+    }
+    return ConfiguredAirbyteCatalogSerializer.load({"streams": [configured]})
+
+
+def conversation(n: int) -> dict[str, Any]:
+    return {"session_id": f"s{n}", "updated_at": n, "created_at": n}
+
+
+def page(*updated: int) -> dict[str, Any]:
+    return {"status_code": 206, "json": envelope([conversation(n) for n in updated])}
+
+
+def run(stream: str, cursor: str, saved: dict[str, Any] | None = None, **overrides: Any) -> Any:
+    state = StateBuilder().with_stream_state(stream, saved).build() if saved is not None else None
+    return read(SourceCrisp(Backoff.immediate()), config(**overrides), catalog(stream, cursor), state=state)
+
+
+def test_newer_than_stops_on_the_first_page_that_reaches_the_reference(requests_mock):
+    requests_mock.get(url("conversations/1"), **page(*range(100, 80, -1)))  # 20 changed
+    requests_mock.get(url("conversations/2"), **page(*range(80, 60, -1)))  # reaches 70: stop here
+    output = run("conversations", "updated_at", {"updated_at": 70}, page_size=20)
+    assert [r.record.data["updated_at"] for r in output.records] == list(range(100, 70, -1))
+    assert requests_mock.call_count == 2  # no page 3
+    assert requests_mock.request_history[0].qs["order_date_updated"] == ["1"]
+    assert output.most_recent_state.stream_state.__dict__ == {"updated_at": 100}
+
+
+def test_checkpoint_after_each_page_records_the_covered_range(requests_mock):
+    requests_mock.get(url("conversations/1"), **page(*range(100, 80, -1)))
+    requests_mock.get(url("conversations/2"), **page(*range(80, 60, -1)))
+    output = run("conversations", "updated_at", {"updated_at": 70}, page_size=20)
+    first_checkpoint = output.state_messages[0].state.stream.stream_state.__dict__
+    assert first_checkpoint == {"updated_at": 70, "covered": [[81, 100]]}
+
+
+def test_older_than_pushes_the_date_filter_down_and_filters_exactly(requests_mock):
+    requests_mock.get(url("conversations/1"), **page(2000, 1500, 999))
+    raw = config(
+        incremental={
+            "comparison": "older_than",
+            "reference": {"type": "fixed_date", "date": "1970-01-01T00:00:01Z"},
+        }
+    )
+    output = read(SourceCrisp(Backoff.immediate()), raw, catalog("conversations", "updated_at"))
+    assert [r.record.data["updated_at"] for r in output.records] == [999]
+    assert requests_mock.request_history[0].qs["filter_date_end"] == ["1970-01-01t00:00:02.000z"]
+
+
+def test_messages_only_for_changed_conversations_oldest_first(requests_mock):
+    requests_mock.get(url("conversations/1"), **page(90, 50, 10))
+    messages = [
+        {"session_id": "s90", "fingerprint": f, "timestamp": t} for f, t in ((1, 30), (2, 60), (3, 90))
+    ]
+    requests_mock.get(url("conversation/s90/messages"), status_code=206, json=envelope(messages))
+    output = run("conversation_messages", "timestamp", {"timestamp": 50}, page_size=20)
+    assert [r.record.data["timestamp"] for r in output.records] == [60, 90]
+    assert [
+        r.url.split("/v1/")[1].split("?")[0].rsplit("/", 2)[-2] for r in requests_mock.request_history
+    ] == [
+        "conversations",
+        "s90",
+    ]
+    assert output.most_recent_state.stream_state.__dict__ == {"timestamp": 90}
