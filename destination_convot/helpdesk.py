@@ -71,7 +71,7 @@ class HelpdeskImporter:
         category_key = record.get("category_id") or (section or {}).get("category_id")
         category = self.c.ledger.get("category", row.website_id, f"{record['locale']}:{category_key}")
         if category_key and category is None:
-            self.c.counters.skip("articles", "category unknown: imported uncategorized")
+            self.c.counters.skip("articles", "category unknown: imported uncategorized instead")
         payload = M.article_payload(
             record, convot_id(category.convot_id) if category else None, (section or {}).get("order")
         )
@@ -109,7 +109,8 @@ class HelpdeskImporter:
             self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)
             self.c.rejected(counter, f"{kind} {row.crisp_id}", error)
             return
-        entry = Entry(held.get("id"), digest, held_extra(held, payload))
+        extra = {**(known.extra if known else {}), **held_extra(held, payload)}
+        entry = Entry(held.get("id") or (known and known.convot_id), digest, extra)
         self.c.ledger.confirm(row.website_id, [(kind, row.crisp_id, entry)], done=[(kind, row.crisp_id)])
         self.c.counters.add(counter, CREATED if known is None else UPDATED)
 
@@ -163,8 +164,11 @@ def held_extra(held: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
     """What the link pass needs to know about an article Convot holds."""
     if "title" not in payload:
         return {}
-    return {
+    extra = {
         "slug": held.get("slug"),
         "locale": held.get("locale") or payload.get("locale"),
         "body_hash": M.content_hash(held.get("content", payload.get("content"))),
     }
+    return {
+        key: value for key, value in extra.items() if value is not None
+    }  # a terse answer keeps what we knew

@@ -160,3 +160,13 @@ def test_retry_after_parsing(header: str | None, seconds: float | None) -> None:
 
 def test_retry_after_as_http_date_in_the_past_means_now() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_a_very_long_retry_after_is_capped_so_the_sync_keeps_talking(requests_mock: rm.Mocker) -> None:
+    fake = FakeTime()
+    requests_mock.get(
+        f"{BASE}/contacts",
+        [{"status_code": 429, "headers": {"Retry-After": "86400"}}, {"status_code": 200, "json": {}}],
+    )
+    client_with(fake).get("/contacts")
+    assert fake.sleeps == [600.0]
