@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from airbyte_cdk.destinations import Destination
-from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, Status
+from airbyte_cdk.exception_handler import init_uncaught_exception_handler
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteMessage,
+    AirbyteMessageSerializer,
+    ConfiguredAirbyteCatalog,
+    Status,
+)
 
 from destination_convot.api import ConvotApi
 from destination_convot.checker import check_convot
@@ -29,6 +38,18 @@ class DestinationConvot(Destination):
     def __init__(self, pacing: Pacing | None = None, report_interval: float = 5.0) -> None:
         self._pacing = pacing
         self._report_interval = report_interval
+
+    def run(self, args: list[str]) -> None:
+        """As the CDK's, except that each output message is ONE write, flushed: worker threads log while the
+        main thread emits, and print()'s separate newline write would let a log line split a STATE."""
+        init_uncaught_exception_handler(logger)
+        try:
+            for message in self.run_cmd(self.parse_args(args)):
+                sys.stdout.write(json.dumps(AirbyteMessageSerializer.dump(message)) + "\n")
+                sys.stdout.flush()
+        finally:
+            for handler in logging.getLogger().handlers:
+                handler.flush()  # the CDK buffers log lines; the summary must not stay behind
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         try:

@@ -93,6 +93,7 @@ class Ledger:
             "PRAGMA synchronous=NORMAL"
         )  # durable against process death, which is what re-runs need
         self._db.executescript(SCHEMA)
+        self._batch = self._db.execute("SELECT COALESCE(MAX(batch), 0) FROM pending").fetchone()[0]
 
     def close(self) -> None:
         with self._lock:
@@ -162,7 +163,8 @@ class Ledger:
     def add_pending(self, rows: Iterable[Pending]) -> int:
         """Persist one batch of records in one transaction; returns the batch number."""
         with self.transaction() as db:
-            batch = db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM pending").fetchone()[0]
+            self._batch += 1
+            batch = self._batch
             db.executemany(
                 "INSERT OR REPLACE INTO pending VALUES (?,?,?,?,?,?,?,?)",
                 [
