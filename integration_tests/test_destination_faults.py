@@ -14,6 +14,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_convot import DestinationConvot
 from destination_convot.client import Pacing
 from destination_convot.ledger import Intent, Ledger, Pending
+from destination_convot.mapping import message_hash, message_payload
 from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import by_external_id, counts, destination_config, duplicates, run_write
@@ -136,11 +137,9 @@ def test_a_create_confirmed_by_convot_but_not_by_the_ledger_is_adopted_not_repea
             Pending(B.WEBSITE, "message", "s-1:11", "s-1", seed["timestamp"], seed),
         ]
     )
-    ledger.record_intent(
-        Intent(
-            B.WEBSITE, "conversation", "s-1", None, {"request": request, "seed": "s-1:11", "seed_hash": "x"}
-        )
-    )
+    seed_hash = message_hash(message_payload(seed, None))
+    intent = {"request": request, "seed": "s-1:11", "seed_hash": seed_hash}
+    ledger.record_intent(Intent(B.WEBSITE, "conversation", "s-1", None, intent))
     ledger.close()
 
     run_write(convot_sandbox, tmp_path, B.workspace())
@@ -182,3 +181,26 @@ def test_an_unconfirmed_message_found_in_convot_is_not_posted_again(
     )
     second = by_external_id(convot_sandbox.dump(), "conversations")["crisp:s-2"]
     assert [m["content"] for m in second["messages"]].count("Still there?") == 1
+
+
+def test_a_category_created_by_an_interrupted_run_is_adopted_not_created_again(
+    convot_sandbox: ConvotSandbox, tmp_path: Path
+) -> None:
+    request = {"name": "Billing", "position": 1, "locale": "en", "external_id": "crisp:category:en:c-1"}
+    created = requests.post(
+        f"{convot_sandbox.base_url}/helpdesk/categories",
+        json=request,
+        headers={"Authorization": f"Bearer {convot_sandbox.token}"},
+        timeout=10,
+    )
+    assert created.status_code == 201
+    ledger = Ledger(tmp_path / "ledger.sqlite", convot_sandbox.token.split(":")[0])
+    ledger.record_intent(Intent(B.WEBSITE, "category", "en:c-1", None, {"request": request, "hash": "old"}))
+    ledger.close()
+
+    run_write(convot_sandbox, tmp_path, B.workspace())
+    dump = convot_sandbox.dump()
+    assert duplicates(dump) == {}
+    assert counts(dump) == FULL
+    billing = by_external_id(dump, "helpdesk_categories")["crisp:category:en:c-1"]
+    assert billing["description"] == "About Billing"  # the adopted category was then updated from the record
