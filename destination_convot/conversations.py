@@ -53,7 +53,7 @@ class ConversationImporter:
                 return  # its profile has not come yet: wait for it (or for the end of the sync)
             payload = mapped(self.c, row, "contacts", M.contact_data_payload)
             if payload is not None:
-                self._upsert_contact(row, kind, payload)
+                self._upsert_contact(row, kind, self._addressed(website_id, people_id, payload))
 
         return lane
 
@@ -65,16 +65,47 @@ class ConversationImporter:
             self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)
             return
         try:
-            contact = self.c.api.upsert_contact(payload)
+            contact, how = self._find_or_create(row.website_id, row.crisp_id, payload)
         except ConvotRejected as error:
             self.c.rejected("contacts", f"contact {payload.get('external_id')}", error)
             self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)
             return
-        entries = [(kind, row.crisp_id, Entry(contact.get("id"), digest, {}))]
+        entries = [(kind, row.crisp_id, Entry(contact.get("id"), digest, how))]
         if kind == "contact_data" and not self.c.ledger.get("contact", row.website_id, row.crisp_id):
             entries.append(("contact", row.crisp_id, Entry(contact.get("id"), None, {})))
         self.c.ledger.confirm(row.website_id, entries, done=[(kind, row.crisp_id)])
         self.c.counters.add("contacts", UPDATED if known or kind == "contact_data" else CREATED)
+
+    def _find_or_create(
+        self, website_id: str, people_id: str, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Convot's find-or-create, plus what it does when the email belongs to another contact (422).
+
+        Like Convot's own importer, the Crisp person then lands on the existing contact with that email (which
+        keeps its external id), unless this contact is already known here by its Crisp external id: then it
+        keeps its current email. Returns the contact and how it is addressed from now on (ledger extra).
+        """
+        try:
+            return self.c.api.upsert_contact(payload), {}
+        except ConvotRejected as error:
+            if error.status != 422 or not {"email", "external_id"} <= payload.keys():
+                raise
+        known = self.c.ledger.get("contact", website_id, people_id)
+        keyed = bool(known) and not known.extra.get("email")
+        drop = "email" if keyed else "external_id"
+        contact = self.c.api.upsert_contact({key: v for key, v in payload.items() if key != drop})
+        reason = "email taken by another contact: kept" if keyed else "matched an existing contact by email"
+        self.c.counters.skip("contacts", reason)
+        logger.info(f"Contact {payload['external_id']}: {reason} ({payload['email']}).")
+        return contact, ({} if keyed else {"email": payload["email"]})
+
+    def _addressed(self, website_id: str, people_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """A contact matched by email is not known to Convot by its Crisp external id: address it by email."""
+        known = self.c.ledger.get("contact", website_id, people_id)
+        email = known.extra.get("email") if known else None
+        if not email:
+            return payload
+        return {**{key: v for key, v in payload.items() if key != "external_id"}, "email": email}
 
     def _contact_for(self, website_id: str, conversation: dict[str, Any]) -> Any:
         """The conversation's Convot contact: from the ledger, else found-or-created from its meta."""
@@ -82,11 +113,13 @@ class ConversationImporter:
         known = self.c.ledger.get("contact", website_id, str(people_id)) if people_id else None
         if known and known.convot_id:
             return convot_id(known.convot_id)
-        contact = self.c.api.upsert_contact(M.contact_from_conversation(conversation))
+        contact, how = self._find_or_create(
+            website_id, str(people_id), M.contact_from_conversation(conversation)
+        )
         if people_id:
             # No content hash: the profile, when it comes, is still sent in full.
             self.c.ledger.confirm(
-                website_id, [("contact", str(people_id), Entry(contact.get("id"), None, {}))]
+                website_id, [("contact", str(people_id), Entry(contact.get("id"), None, how))]
             )
         self.c.counters.add("contacts", CREATED)
         return contact.get("id")

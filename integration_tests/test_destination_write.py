@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import requests
 from airbyte_cdk.models import Type
 
 from destination_convot import DestinationConvot
@@ -218,3 +219,22 @@ def test_preview_writes_nothing_and_counts_new_against_already_imported(
     assert "conversations 2 already imported, 1 new" in summary  # s-3 had no message
     assert "messages 6 already imported |" in summary
     assert convot_sandbox.request_counts() == {}
+
+
+def test_a_person_already_in_convot_under_another_external_id_is_matched_by_email_not_duplicated(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, alice: int
+) -> None:
+    existing = requests.post(
+        f"{convot_sandbox.base_url}/contacts",
+        json={"email": "jane@example.com", "external_id": "shop:42", "name": "J."},
+        headers={"Authorization": f"Bearer {convot_sandbox.token}"},
+        timeout=10,
+    ).json()["contact"]
+    import_workspace(convot_sandbox, tmp_path, alice)
+    import_workspace(convot_sandbox, tmp_path, alice)  # and again: still matched, nothing new
+    dump = convot_sandbox.dump()
+    assert counts(dump) == EXPECTED_COUNTS
+    jane = next(contact for contact in dump["contacts"] if contact["email"] == "jane@example.com")
+    assert (jane["id"], jane["external_id"], jane["name"]) == (existing["id"], "shop:42", "Jane Doe")
+    assert jane["custom_data"]["plan"] == "pro"
+    assert by_external_id(dump, "conversations")["crisp:s-1"]["contact_id"] == existing["id"]
