@@ -7,14 +7,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotSandbox
+from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
 from integration_tests.crisp_sandbox import CrispSandbox
 from unit_tests.destination.harness import by_external_id, counts, duplicates
 
@@ -26,52 +27,76 @@ HELP = "https://acme.convot.help"
 class Migration:
     crisp: CrispSandbox
     convot: ConvotSandbox
-    directory: Path
+    directory: Path  # holds source.json and catalog.json (shared) and this target's destination.json
     users: dict[str, int]  # Crisp operator email -> Convot user id (only some operators are mapped)
 
+    def commands(self) -> tuple[list[Any], list[Any]]:
+        catalog = self.directory.parent / "catalog.json"
+        source = [
+            BIN / "source-crisp",
+            "read",
+            "--config",
+            self.directory.parent / "source.json",
+            "--catalog",
+            catalog,
+        ]
+        destination = [
+            BIN / "destination-convot",
+            "write",
+            "--config",
+            self.directory / "destination.json",
+            "--catalog",
+            catalog,
+        ]
+        return source, destination
+
     def run(self) -> subprocess.CompletedProcess[str]:
-        paths = {name: str(self.directory / f"{name}.json") for name in ("source", "destination", "catalog")}
-        with subprocess.Popen(
-            [BIN / "source-crisp", "read", "--config", paths["source"], "--catalog", paths["catalog"]],
-            stdout=subprocess.PIPE,
-        ) as source:
+        source_command, destination_command = self.commands()
+        with subprocess.Popen(source_command, stdout=subprocess.PIPE) as source:
             written = subprocess.run(
-                [
-                    BIN / "destination-convot",
-                    "write",
-                    "--config",
-                    paths["destination"],
-                    "--catalog",
-                    paths["catalog"],
-                ],
-                stdin=source.stdout,
-                capture_output=True,
-                text=True,
-                timeout=180,
+                destination_command, stdin=source.stdout, capture_output=True, text=True, timeout=180
             )
         assert (source.returncode, written.returncode) == (0, 0), written.stdout[-3000:]
         return written
 
+    def run_and_kill(self, when: Callable[[], bool]) -> None:
+        """Start the pipe; SIGKILL the destination once `when()` holds (the source then dies of SIGPIPE)."""
+        source_command, destination_command = self.commands()
+        with subprocess.Popen(source_command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as source:
+            destination = subprocess.Popen(
+                destination_command, stdin=source.stdout, stdout=subprocess.DEVNULL
+            )
+            source.stdout.close()  # the destination holds the only reader now
+            deadline = time.monotonic() + 60
+            while not when():
+                assert destination.poll() is None, "the destination finished before it could be killed"
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            destination.kill()
+            destination.wait(timeout=10)
+
+
+def target(crisp: CrispSandbox, shared: Path, convot: ConvotSandbox, **overrides: Any) -> Migration:
+    """A Convot app to migrate into: its teammates (two of the Crisp operators) and its destination config."""
+    directory = shared / f"target-{convot.port}"
+    directory.mkdir()
+    emails = [operator["details"]["email"] for operator in crisp.workspace.operators()]
+    users = {email: convot.create_user(1, email, email.split("@")[0]) for email in emails[:2]}
+    config = convot.destination_config(
+        ledger_path=str(directory / "ledger.sqlite"), help_center_url=HELP, operator_emails=users, **overrides
+    )
+    (directory / "destination.json").write_text(json.dumps(config))
+    return Migration(crisp, convot, directory, users)
+
 
 @pytest.fixture(scope="module")
-def migration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
-    directory = tmp_path_factory.mktemp("migration")
-    with (
-        CrispSandbox(size="tiny", seed=7, port=0) as crisp,
-        ConvotSandbox(db_path=directory / "convot.db") as convot,
-    ):
-        emails = [operator["details"]["email"] for operator in crisp.workspace.operators()]
-        users = {email: convot.create_user(1, email, email.split("@")[0]) for email in emails[:2]}
-        (directory / "source.json").write_text(json.dumps(crisp.source_config()))
-        (directory / "destination.json").write_text(
-            json.dumps(
-                convot.destination_config(
-                    ledger_path=str(directory / "ledger.sqlite"), help_center_url=HELP, operator_emails=users
-                )
-            )
-        )
+def crisp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CrispSandbox, Path]]:
+    """The Crisp sandbox, its source config and the configured catalog (every discovered stream)."""
+    shared = tmp_path_factory.mktemp("migration")
+    with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
+        (shared / "source.json").write_text(json.dumps(sandbox.source_config()))
         discovered = subprocess.run(
-            [BIN / "source-crisp", "discover", "--config", directory / "source.json"],
+            [BIN / "source-crisp", "discover", "--config", shared / "source.json"],
             capture_output=True,
             text=True,
             check=True,
@@ -84,8 +109,14 @@ def migration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
             {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "append_dedup"}
             for stream in catalog["streams"]
         ]
-        (directory / "catalog.json").write_text(json.dumps({"streams": configured}))
-        migration = Migration(crisp, convot, directory, users)
+        (shared / "catalog.json").write_text(json.dumps({"streams": configured}))
+        yield sandbox, shared
+
+
+@pytest.fixture(scope="module")
+def migration(crisp: tuple[CrispSandbox, Path]) -> Iterator[Migration]:
+    with ConvotSandbox() as convot:
+        migration = target(*crisp, convot)
         migration.run()
         yield migration
 
@@ -190,3 +221,37 @@ def test_the_same_migration_again_creates_nothing_and_picks_up_what_changed(migr
     dump = assert_convot_holds_the_workspace(migration)
     assert counts(dump)["messages"] == before["messages"] + 6
     assert all(f"crisp:{session}" in by_external_id(dump, "conversations") for session in touched)
+
+
+def test_killed_midway_then_run_again_every_object_is_there_exactly_once(
+    crisp: tuple[CrispSandbox, Path],
+) -> None:
+    with ConvotSandbox(faults=ConvotFaults(latency_ms=3)) as convot:
+        migration = target(*crisp, convot)
+        posted = "POST /v1/conversations/{uuid}/messages"
+        migration.run_and_kill(when=lambda: convot.request_counts().get(posted, 0) >= 150)
+        partial = counts(convot.dump())
+        assert partial["messages"] > 0
+        migration.run()
+        assert_convot_holds_the_workspace(migration)
+
+
+def test_a_429_storm_pauses_resumes_and_completes(crisp: tuple[CrispSandbox, Path]) -> None:
+    # 300 requests/s, burst 5, for the whole migration: Retry-After answers of a few ms, really waited.
+    with ConvotSandbox(faults=ConvotFaults(rate_per_second=300, burst=5)) as convot:
+        migration = target(*crisp, convot)
+        written = migration.run()
+        assert convot.request_log()["statuses"].get("429", 0) > 20
+        assert "resuming at" in written.stdout
+        assert "rate limit pause over: resumed at" in written.stdout
+        assert_convot_holds_the_workspace(migration)
+
+
+def test_preview_counts_the_workspace_and_writes_nothing(crisp: tuple[CrispSandbox, Path]) -> None:
+    with ConvotSandbox() as convot:
+        written = target(*crisp, convot, preview=True).run()
+        assert convot.request_counts() == {}
+        assert counts(convot.dump()) == dict.fromkeys(counts(convot.dump()), 0)
+        summary = next(line for line in written.stdout.splitlines() if "Convot preview summary" in line)
+        assert f"contacts {len(crisp[0].workspace.people_profiles())} new" in summary
+        assert [line for line in written.stdout.splitlines() if '"STATE"' in line] == []
