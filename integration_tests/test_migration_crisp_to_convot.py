@@ -237,11 +237,11 @@ def test_killed_midway_then_run_again_every_object_is_there_exactly_once(
 
 
 def test_a_429_storm_pauses_resumes_and_completes(crisp: tuple[CrispSandbox, Path]) -> None:
-    # 300 requests/s, burst 5, for the whole migration: Retry-After answers of a few ms, really waited.
-    with ConvotSandbox(faults=ConvotFaults(rate_per_second=300, burst=5)) as convot:
+    # 150 requests/s, burst 3, for the whole migration: Retry-After answers of a few ms, really waited.
+    with ConvotSandbox(faults=ConvotFaults(rate_per_second=150, burst=3)) as convot:
         migration = target(*crisp, convot)
         written = migration.run()
-        assert convot.request_log()["statuses"].get("429", 0) > 20
+        assert convot.request_log()["statuses"].get("429", 0) > 0
         assert "resuming at" in written.stdout
         assert "rate limit pause over: resumed at" in written.stdout
         assert_convot_holds_the_workspace(migration)
