@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from destination_convot import helpdesk_mapping as H
 from destination_convot import mapping as M
 from destination_convot.counters import CREATED, UNCHANGED, UPDATED
 from destination_convot.errors import ConvotRejected
@@ -41,7 +42,7 @@ class HelpdeskImporter:
             return
         existing = {language.get("locale"): language for language in self.c.api.list_languages()}
         for row in rows:
-            payload = M.language_payload(row.record)
+            payload = H.language_payload(row.record)
             language = existing.get(payload["locale"])
             outcome = UNCHANGED
             if language is None:
@@ -61,7 +62,7 @@ class HelpdeskImporter:
 
     # -- categories and articles -------------------------------------------------------------------
     def _write_category(self, row: Pending) -> None:
-        payload = mapped(self.c, row, "categories", M.category_payload)
+        payload = mapped(self.c, row, "categories", H.category_payload)
         if payload is not None:
             self._upsert(row, "categories", payload)
 
@@ -72,7 +73,7 @@ class HelpdeskImporter:
         category = self.c.ledger.get("category", row.website_id, f"{record['locale']}:{category_key}")
         if category_key and category is None:
             self.c.counters.skip("articles", "category unknown: imported uncategorized instead")
-        payload = M.article_payload(
+        payload = H.article_payload(
             record, convot_id(category.convot_id) if category else None, (section or {}).get("order")
         )
         self.c.ledger.set_facts(
@@ -127,13 +128,13 @@ class HelpdeskImporter:
         for website, key, entry in articles:
             crisp_url = sources[(website, key)].get("url")
             if crisp_url:
-                url = M.convot_article_url(
+                url = H.convot_article_url(
                     self.c.config.help_center_url, entry.extra["locale"], entry.extra["slug"]
                 )
                 url_map.setdefault(website, {})[crisp_url] = url
         lanes = [
             self._link_lane(
-                website, key, entry, M.rewrite_links(sources[(website, key)]["content"], url_map[website])
+                website, key, entry, H.rewrite_links(sources[(website, key)]["content"], url_map[website])
             )
             for website, key, entry in articles
             if website in url_map

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -18,16 +17,6 @@ from destination_convot import assumptions as A
 Record = Mapping[str, Any]
 
 DATA_PREFIX = "data_"
-LOCALE_NAMES = {
-    "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano",
-    "pt": "Português", "nl": "Nederlands", "pl": "Polski", "sv": "Svenska", "da": "Dansk", "fi": "Suomi",
-    "nb": "Norsk", "ja": "日本語", "zh": "中文", "ko": "한국어", "ru": "Русский", "tr": "Türkçe",
-    "ar": "العربية",
-}  # fmt: skip
-# Positions of folded sections: articles directly in a category first, then each section's articles, sections
-# in their Crisp order. position = (section order + 1) * SECTION_STRIDE + article order, with no section
-# counting as 0 * SECTION_STRIDE.
-SECTION_STRIDE = 1000
 
 
 class Skipped(Exception):
@@ -84,7 +73,7 @@ def message_hash(payload: Mapping[str, Any]) -> str:
     )
 
 
-def _text(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
@@ -95,7 +84,7 @@ def _scalar(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) else json.dumps(value)
 
 
-def _without_none(payload: Mapping[str, Any]) -> dict[str, Any]:
+def without_none(payload: Mapping[str, Any]) -> dict[str, Any]:
     # Omitted fields are left unchanged by Convot; sending null would clear them.
     return {key: value for key, value in payload.items() if value is not None}
 
@@ -108,14 +97,14 @@ def contact_external_id(people_id: Any) -> str:
 def contact_payload(profile: Record) -> dict[str, Any]:
     segments = [str(segment) for segment in json_list(profile.get("segments"))]
     custom = {A.SEGMENTS_ATTRIBUTE: ",".join(segments)} if segments else None
-    return _without_none(
+    return without_none(
         {
             "external_id": contact_external_id(profile["people_id"]),
-            "email": _text(profile.get("email")),
-            "name": _text(profile.get("person_nickname")),
-            "phone": _text(profile.get("person_phone")),
-            "avatar_url": _text(profile.get("person_avatar")),
-            "company": _text(profile.get("company_name")),
+            "email": text_or_none(profile.get("email")),
+            "name": text_or_none(profile.get("person_nickname")),
+            "phone": text_or_none(profile.get("person_phone")),
+            "avatar_url": text_or_none(profile.get("person_avatar")),
+            "company": text_or_none(profile.get("company_name")),
             "custom_data": custom,
         }
     )
@@ -134,17 +123,17 @@ def contact_data_payload(people_data: Record) -> dict[str, Any]:
 
 
 def contact_from_conversation(conversation: Record) -> dict[str, Any]:
-    people_id = _text(conversation.get("people_id"))
-    email = _text(conversation.get("meta_email"))
+    people_id = text_or_none(conversation.get("people_id"))
+    email = text_or_none(conversation.get("meta_email"))
     if people_id is None and email is None:
         raise Skipped("conversation without people id or email")
-    return _without_none(
+    return without_none(
         {
             "external_id": contact_external_id(people_id) if people_id else None,
             "email": email,
-            "name": _text(conversation.get("meta_nickname")),
-            "phone": _text(conversation.get("meta_phone")),
-            "avatar_url": _text(conversation.get("meta_avatar")),
+            "name": text_or_none(conversation.get("meta_nickname")),
+            "phone": text_or_none(conversation.get("meta_phone")),
+            "avatar_url": text_or_none(conversation.get("meta_avatar")),
         }
     )
 
@@ -167,7 +156,7 @@ def conversation_payload(
         key=lambda value: parse_iso(value) or datetime.max.replace(tzinfo=UTC),
         default=None,
     )
-    return _without_none(
+    return without_none(
         {
             "contact_id": contact_id,
             "content": first_message["content"],
@@ -195,7 +184,7 @@ def _choices(value: Any) -> list[Mapping[str, Any]]:
 
 
 def _picker(message: Record) -> str:
-    lines = [_text(message.get("content_text")) or "Choose an option:"]
+    lines = [text_or_none(message.get("content_text")) or "Choose an option:"]
     for choice in _choices(message.get("content_choices")):
         mark = " ✓" if choice.get("selected") else ""
         lines.append(f"- {choice.get('label') or choice.get('value')}{mark}")
@@ -203,16 +192,16 @@ def _picker(message: Record) -> str:
 
 
 def _field(message: Record) -> str:
-    lines = [_text(message.get("content_text")) or "Form field"]
-    if _text(message.get("content_explain")):
+    lines = [text_or_none(message.get("content_text")) or "Form field"]
+    if text_or_none(message.get("content_explain")):
         lines.append(f"_{message['content_explain']}_")
-    value = _text(message.get("content_value"))
+    value = text_or_none(message.get("content_value"))
     lines.append(f"Answer: {value}" if value else "Answer: (none)")
     return "\n".join(lines)
 
 
 def _carousel(message: Record) -> str:
-    lines = [_text(message.get("content_text")) or "Carousel"]
+    lines = [text_or_none(message.get("content_text")) or "Carousel"]
     for target in _choices(message.get("content_targets")):
         title = target.get("title") or "Item"
         description = f": {target['description']}" if target.get("description") else ""
@@ -231,7 +220,7 @@ def _audio(message: Record) -> str:
 
 
 RENDERERS = {
-    "file": lambda m: _link(_text(m.get("content_name")) or "File", m.get("content_url")),
+    "file": lambda m: _link(text_or_none(m.get("content_name")) or "File", m.get("content_url")),
     "animation": lambda m: _link("Animation", m.get("content_url")),
     "audio": _audio,
     "picker": _picker,
@@ -245,7 +234,7 @@ def message_content(message: Record) -> str:
     if kind == "event":
         raise Skipped("event message (Convot has no creatable activity)")
     renderer = RENDERERS.get(kind)
-    content = renderer(message) if renderer else _text(message.get("content"))
+    content = renderer(message) if renderer else text_or_none(message.get("content"))
     if not content:
         raise Skipped(f"{kind or 'untyped'} message without content")
     return content
@@ -253,7 +242,7 @@ def message_content(message: Record) -> str:
 
 def message_payload(message: Record, operator_id: int | None) -> dict[str, Any]:
     kind = message_type(message)
-    return _without_none(
+    return without_none(
         {
             "content": message_content(message),
             A.MESSAGE_TYPE_FIELD: kind,
@@ -261,72 +250,3 @@ def message_payload(message: Record, operator_id: int | None) -> dict[str, Any]:
             "operator_id": operator_id if kind != "incoming" else None,
         }
     )
-
-
-# -- helpdesk --------------------------------------------------------------------------------------
-def language_payload(locale: Record) -> dict[str, Any]:
-    code = str(locale["locale"])
-    return {"locale": code, "name": LOCALE_NAMES.get(code.split("-")[0].lower(), code)}
-
-
-def category_payload(category: Record) -> dict[str, Any]:
-    name = _text(category.get("name"))
-    if name is None:
-        raise Skipped("category without name")
-    return _without_none(
-        {
-            "name": name,
-            "description": _text(category.get("description")),
-            "color": _text(category.get("color")),
-            "position": category.get("order"),
-            "locale": category["locale"],
-            A.EXTERNAL_ID_FIELD: A.CATEGORY_EXTERNAL_ID.format(**category),
-        }
-    )
-
-
-def article_status(article: Record) -> str:
-    if article.get("status") != "published":
-        return "draft"
-    return "hidden" if article.get("visibility") == "hidden" else "visible"
-
-
-def article_position(article: Record, section_order: int | None) -> int:
-    section_rank = 0 if section_order is None else (int(section_order) + 1) * SECTION_STRIDE
-    return section_rank + int(article.get("order") or 0)
-
-
-def article_payload(article: Record, category_id: Any, section_order: int | None) -> dict[str, Any]:
-    return _without_none(
-        {
-            "title": _text(article.get("title")) or "",
-            "content": article.get("content") or "",
-            "summary": _text(article.get("description")),
-            "status": article_status(article),
-            "category_id": category_id,
-            "position": article_position(article, section_order),
-            "locale": article["locale"],
-            A.EXTERNAL_ID_FIELD: A.ARTICLE_EXTERNAL_ID.format(**article),
-        }
-    )
-
-
-def convot_article_url(help_center_url: str | None, locale: str, slug: str) -> str:
-    return (help_center_url or "") + A.ARTICLE_URL.format(locale=locale, slug=slug)
-
-
-def rewrite_links(body: str, url_map: Mapping[str, str]) -> str:
-    """Replace links to Crisp articles (their public `url`, with or without trailing slash) by Convot URLs.
-
-    The longest URL wins, and a match must end at a URL boundary: `/article/a-1` never rewrites
-    `/article/a-12`.
-    """
-    variants: dict[str, str] = {}
-    for crisp_url, convot_url in url_map.items():
-        variants[crisp_url] = convot_url
-        variants.setdefault(crisp_url.rstrip("/"), convot_url)
-    if not variants or not body:
-        return body
-    alternatives = "|".join(re.escape(url) for url in sorted(variants, key=len, reverse=True))
-    pattern = re.compile(f"(?:{alternatives})(?![\\w\\-/])")
-    return pattern.sub(lambda match: variants[match.group(0)], body)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from destination_convot import helpdesk_mapping as H
 from destination_convot import mapping as M
 from unit_tests.destination import builders as B
 
@@ -158,18 +159,18 @@ def test_conversation_without_people_id_or_email_cannot_get_a_contact() -> None:
     ],
 )
 def test_article_status(status: str, visibility: str, expected: str) -> None:
-    assert M.article_status({"status": status, "visibility": visibility}) == expected
+    assert H.article_status({"status": status, "visibility": visibility}) == expected
 
 
 def test_sections_fold_into_their_category_ordered_after_direct_articles_then_by_section_order() -> None:
-    direct = M.article_position({"order": 3}, None)
-    first_section = M.article_position({"order": 9}, 0)
-    second_section = M.article_position({"order": 1}, 1)
+    direct = H.article_position({"order": 3}, None)
+    first_section = H.article_position({"order": 9}, 0)
+    second_section = H.article_position({"order": 1}, 1)
     assert direct < first_section < second_section
 
 
 def test_article_payload() -> None:
-    payload = M.article_payload(
+    payload = H.article_payload(
         B.article("a1", "Title", "Body", "c-1", order=4), category_id=9, section_order=None
     )
     assert payload == {
@@ -187,20 +188,20 @@ def test_article_payload() -> None:
 def test_links_to_crisp_articles_are_rewritten_with_or_without_trailing_slash_keeping_anchors() -> None:
     url_map = {B.crisp_article_url("a2"): "https://help.test/en/article/billing"}
     body = f"[a]({B.crisp_article_url('a2')}) [b]({B.crisp_article_url('a2').rstrip('/')}#faq) [c](https://else.test)"
-    assert M.rewrite_links(body, url_map) == (
+    assert H.rewrite_links(body, url_map) == (
         "[a](https://help.test/en/article/billing) [b](https://help.test/en/article/billing#faq) [c](https://else.test)"
     )
 
 
 def test_link_rewriting_does_not_touch_a_longer_url_sharing_the_prefix() -> None:
     url_map = {"https://h.test/en/article/a-1": "/en/article/one"}
-    assert M.rewrite_links("(https://h.test/en/article/a-12)", url_map) == "(https://h.test/en/article/a-12)"
+    assert H.rewrite_links("(https://h.test/en/article/a-12)", url_map) == "(https://h.test/en/article/a-12)"
 
 
 def test_convot_article_url_is_relative_without_help_center_url() -> None:
-    assert M.convot_article_url(None, "fr", "bonjour") == "/fr/article/bonjour"
+    assert H.convot_article_url(None, "fr", "bonjour") == "/fr/article/bonjour"
     assert (
-        M.convot_article_url("https://acme.convot.help", "en", "hi")
+        H.convot_article_url("https://acme.convot.help", "en", "hi")
         == "https://acme.convot.help/en/article/hi"
     )
 

@@ -1,0 +1,92 @@
+"""Crisp helpdesk records -> Convot helpdesk payloads, and the link rewriting of the second pass.
+
+Pure functions like `mapping.py`, whose small helpers they share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from destination_convot import assumptions as A
+from destination_convot.mapping import Record, Skipped, text_or_none, without_none
+
+LOCALE_NAMES = {
+    "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano",
+    "pt": "Português", "nl": "Nederlands", "pl": "Polski", "sv": "Svenska", "da": "Dansk", "fi": "Suomi",
+    "nb": "Norsk", "ja": "日本語", "zh": "中文", "ko": "한국어", "ru": "Русский", "tr": "Türkçe",
+    "ar": "العربية",
+}  # fmt: skip
+# Positions of folded sections: articles directly in a category first, then each section's articles, sections
+# in their Crisp order. position = (section order + 1) * SECTION_STRIDE + article order, with no section
+# counting as 0 * SECTION_STRIDE.
+SECTION_STRIDE = 1000
+
+
+def language_payload(locale: Record) -> dict[str, Any]:
+    code = str(locale["locale"])
+    return {"locale": code, "name": LOCALE_NAMES.get(code.split("-")[0].lower(), code)}
+
+
+def category_payload(category: Record) -> dict[str, Any]:
+    name = text_or_none(category.get("name"))
+    if name is None:
+        raise Skipped("category without name")
+    return without_none(
+        {
+            "name": name,
+            "description": text_or_none(category.get("description")),
+            "color": text_or_none(category.get("color")),
+            "position": category.get("order"),
+            "locale": category["locale"],
+            A.EXTERNAL_ID_FIELD: A.CATEGORY_EXTERNAL_ID.format(**category),
+        }
+    )
+
+
+def article_status(article: Record) -> str:
+    if article.get("status") != "published":
+        return "draft"
+    return "hidden" if article.get("visibility") == "hidden" else "visible"
+
+
+def article_position(article: Record, section_order: int | None) -> int:
+    section_rank = 0 if section_order is None else (int(section_order) + 1) * SECTION_STRIDE
+    return section_rank + int(article.get("order") or 0)
+
+
+def article_payload(article: Record, category_id: Any, section_order: int | None) -> dict[str, Any]:
+    return without_none(
+        {
+            "title": text_or_none(article.get("title")) or "",
+            "content": article.get("content") or "",
+            "summary": text_or_none(article.get("description")),
+            "status": article_status(article),
+            "category_id": category_id,
+            "position": article_position(article, section_order),
+            "locale": article["locale"],
+            A.EXTERNAL_ID_FIELD: A.ARTICLE_EXTERNAL_ID.format(**article),
+        }
+    )
+
+
+def convot_article_url(help_center_url: str | None, locale: str, slug: str) -> str:
+    return (help_center_url or "") + A.ARTICLE_URL.format(locale=locale, slug=slug)
+
+
+def rewrite_links(body: str, url_map: Mapping[str, str]) -> str:
+    """Replace links to Crisp articles (their public `url`, with or without trailing slash) by Convot URLs.
+
+    The longest URL wins, and a match must end at a URL boundary: `/article/a-1` never rewrites
+    `/article/a-12`.
+    """
+    variants: dict[str, str] = {}
+    for crisp_url, convot_url in url_map.items():
+        variants[crisp_url] = convot_url
+        variants.setdefault(crisp_url.rstrip("/"), convot_url)
+    if not variants or not body:
+        return body
+    alternatives = "|".join(re.escape(url) for url in sorted(variants, key=len, reverse=True))
+    pattern = re.compile(f"(?:{alternatives})(?![\\w\\-/])")
+    return pattern.sub(lambda match: variants[match.group(0)], body)
