@@ -1,7 +1,8 @@
 """Benchmark: records/s destination-convot writes with max_concurrency 4 against 1, in one run.
 
-Each run gets a fresh Convot sandbox process (20 ms of latency on every request) and a fresh ledger, and writes
-the same synthetic source-crisp output (contacts, conversations, threads). Message order is checked afterwards.
+Each run gets a fresh Convot sandbox process (20 ms of latency on every request) and a fresh ledger, and
+writes the same synthetic source-crisp output (contacts, conversations, threads). Message order is checked
+afterwards.
 
     .venv/bin/python -m bench.destination_bench [--conversations 40] [--messages 5] [--latency-ms 20]
 """
