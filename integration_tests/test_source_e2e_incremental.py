@@ -95,7 +95,7 @@ def test_fixed_and_variable_references(
 def test_a_killed_read_resumes_from_its_last_state_without_losing_records(
     crisp_sandbox, catalog, tmp_path, kill_after
 ):
-    crisp_sandbox.set_faults(Faults(latency_ms=5))
+    crisp_sandbox.set_faults(Faults(latency_ms=10))  # keeps the read alive until the kill
     config = crisp_sandbox.source_config(page_size=PAGE)
     process, messages = stream_messages(tmp_path, config, catalog)
     before_kill, states_seen = [], 0
