@@ -117,7 +117,9 @@ def _positive_or_none(value: Any) -> int | None:
     return value
 
 
-def _incremental(raw: Mapping[str, Any], environ: Mapping[str, str] | None) -> IncrementalSettings:
+def _incremental(raw: Any, environ: Mapping[str, str] | None) -> IncrementalSettings:
+    if not isinstance(raw, Mapping):
+        raise config_error("Config field 'incremental' must be an object with 'comparison' and 'reference'.")
     comparisons = [c.value for c in Comparison]
     comparison = raw.get("comparison", Comparison.NEWER_THAN.value)
     if comparison not in comparisons:

@@ -27,6 +27,7 @@ def test_defaults_follow_the_design():
         ({"page_size": 19}, "page_size"),
         ({"api_url": "ftp://x"}, "api_url"),
         ({"max_requests_per_minute": 0}, "max_requests_per_minute"),
+        ({"incremental": "newer"}, "incremental"),
         ({"incremental": {"comparison": "equal"}}, "incremental.comparison"),
         ({"incremental": {"reference": {"type": "yesterday"}}}, "incremental.reference.type"),
         (
