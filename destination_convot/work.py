@@ -79,33 +79,41 @@ class LanePool:
         self._context = context
         workers = context.config.max_concurrency
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="convot")
-        self._last: dict[Hashable, Future[None]] = {}  # the lane each new lane of the same key waits for
+        # Lanes waiting for the running lane of their key. A waiting lane holds no worker thread: it is handed
+        # to the executor when the lane before it finishes, so all workers stay busy with runnable lanes.
+        self._waiting: dict[Hashable, deque[tuple[Lane, Future[None]]]] = {}
         self._open: deque[tuple[int, Future[None]]] = deque()  # in number order, minus a settled prefix
         self._number = 0
         self._lock = threading.Lock()
 
     def submit(self, key: Hashable, lane: Lane) -> Future[None]:
+        future: Future[None] = Future()
         with self._lock:
-            previous = self._last.get(key)
-            if previous is not None and previous.done():
-                previous = None
-            future = self._executor.submit(self._run, previous, lane)
             self._number += 1
-            self._last[key] = future
             self._open.append((self._number, future))
-            return future
+            if key in self._waiting:
+                self._waiting[key].append((lane, future))
+                return future
+            self._waiting[key] = deque()
+        self._executor.submit(self._run, key, lane, future)
+        return future
 
-    def _run(self, previous: Future[None] | None, lane: Lane) -> None:
-        # The previous lane of this key was submitted earlier, so it is already running or done: no deadlock.
-        if previous is not None:
-            wait([previous])
-        if self._context.should_stop():
-            return
+    def _run(self, key: Hashable, lane: Lane, future: Future[None]) -> None:
         try:
-            lane()
-        except BaseException:
+            if not self._context.should_stop():
+                lane()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for this lane
             self._context.failed.set()
-            raise
+            future.set_exception(exc)
+        else:
+            future.set_result(None)
+        with self._lock:
+            queue = self._waiting[key]
+            following = queue.popleft() if queue else None
+            if following is None:
+                del self._waiting[key]
+        if following is not None:
+            self._executor.submit(self._run, key, *following)
 
     def mark(self) -> int:
         with self._lock:
@@ -116,8 +124,6 @@ class LanePool:
         with self._lock:
             while self._open and self._open[0][1].done() and self._open[0][1].exception() is None:
                 self._open.popleft()
-            if not self._open:
-                self._last.clear()  # everything settled: forget finished lanes
             return self._open[0] if self._open else None
 
     def settled(self, mark: int) -> bool:
@@ -147,4 +153,8 @@ class LanePool:
         self.finish()
 
     def close(self) -> None:
+        """Drop lanes that have not started (only after a failure is anything left) and join the workers."""
+        with self._lock:
+            for queue in self._waiting.values():
+                queue.clear()
         self._executor.shutdown(wait=True, cancel_futures=True)
