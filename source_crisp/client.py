@@ -122,11 +122,19 @@ class CrispClient:
         self.watermark = RateLimitWatermark()
         self.requests_sent = 0
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *, child: bool = False) -> Reply | None:
-        """GET `path` (relative to api_url). None when the policy says to skip it (deleted child)."""
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        child: bool = False,
+        optional: bool = False,
+    ) -> Reply | None:
+        """GET `path` (relative to api_url). None when the policy says to skip it: a deleted child, or a
+        feature the website does not have. `child` / `optional` pick those rows of the policy (errors.py)."""
         failures = limits = 0
         while True:
-            resolution, reply, facts = self._attempt(path, params, child)
+            resolution, reply, facts = self._attempt(path, params, child, optional)
             if reply is not None:
                 return reply
             action = resolution.response_action
@@ -150,7 +158,7 @@ class CrispClient:
             raise self._give_up(resolution, facts, limits + failures)
 
     def _attempt(
-        self, path: str, params: Mapping[str, Any] | None, child: bool
+        self, path: str, params: Mapping[str, Any] | None, child: bool, optional: bool
     ) -> tuple[ErrorResolution, Reply | None, dict[str, Any]]:
         facts: dict[str, Any] = {"route": "/" + path.split("?")[0]}
         self._budget.acquire()
@@ -176,7 +184,8 @@ class CrispClient:
         retry_after = _retry_after_seconds(response.headers.get("Retry-After"), self._now())
         if retry_after is not None:
             facts["retry_after"] = retry_after
-        return errors.resolve(response.status_code, facts.get("reason"), child=child), None, facts
+        resolution = errors.resolve(response.status_code, facts.get("reason"), child=child, optional=optional)
+        return resolution, None, facts
 
     def _give_up(
         self, resolution: ErrorResolution, facts: dict[str, Any], retries: int

@@ -95,10 +95,14 @@ CHILD_POLICY: Mapping[PolicyKey, ErrorResolution] = {
         _SYSTEM,
         "{route} no longer exists (404 {reason}): skipped, probably deleted since it was listed.",
     ),
-    (404, "not_found"): _row(
+}
+
+# Features a website may simply not have set up (the help center): their list answering 404 means "none".
+OPTIONAL_FEATURE_POLICY: Mapping[PolicyKey, ErrorResolution] = {
+    (404, None): _row(
         _IGNORE,
         _SYSTEM,
-        "{route} no longer exists (404 not_found): skipped, probably deleted since it was listed.",
+        "{route} answered 404 {reason}: the website has not set this up; the stream is empty.",
     ),
 }
 
@@ -108,11 +112,14 @@ _UNKNOWN = _row(_FAIL, _SYSTEM, "Unexpected answer from Crisp ({status} {reason}
 TRANSPORT_ERROR = _row(_RETRY, _TRANSIENT, "Could not reach Crisp or read its answer ({detail}).")
 
 
-def resolve(status: int, reason: str | None, *, child: bool = False) -> ErrorResolution:
-    """The row for this answer: child rows first, then (status, reason), then (status, None)."""
-    tables = (CHILD_POLICY, ERROR_POLICY) if child else (ERROR_POLICY,)
-    for table in tables:
-        for key in ((status, reason), (status, None)):
+def resolve(
+    status: int, reason: str | None, *, child: bool = False, optional: bool = False
+) -> ErrorResolution:
+    """The row for this answer. An exact (status, reason) row wins over any (status, None) fallback; at each
+    step the scoped tables (child reads, optional features) come before the general policy."""
+    scoped = ((CHILD_POLICY,) if child else ()) + ((OPTIONAL_FEATURE_POLICY,) if optional else ())
+    for key in ((status, reason), (status, None)):
+        for table in (*scoped, ERROR_POLICY):
             if key in table:
                 return table[key]
     return _SERVER_ERROR if status >= 500 else _UNKNOWN

@@ -56,6 +56,7 @@ class CrispObject:
     never_emit: tuple[str, ...] = ()
     enrichments: tuple[Enrichment, ...] = ()
     sample_parents: int = 1  # discovery: parents whose children are sampled
+    optional: bool = False  # a feature a website may not have: a 404 on its list means "none", not an error
 
     @property
     def incremental(self) -> bool:
@@ -137,6 +138,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         pagination=Pagination.FIXED_PAGE,
         primary_key=("locale",),
         known_fields=known.HELPDESK_LOCALE,
+        optional=True,  # websites without a help center
     ),
     CrispObject(
         name="helpdesk_categories",

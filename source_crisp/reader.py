@@ -52,9 +52,9 @@ class CrispReader:
         """Pages in order. `replay`, asked after each page is consumed, re-reads the same page number when it
         says so: items deleted above the read position shift the rest of the list up, and the re-read picks
         up what slid onto the page just read (callers skip what they already processed)."""
-        child = obj.parent is not None
+        policy = {"child": obj.parent is not None, "optional": obj.optional}
         if obj.pagination in (Pagination.SINGLE, Pagination.NOT_PAGINATED):
-            reply = self.client.get(self.path(obj.path, context), params, child=child)
+            reply = self.client.get(self.path(obj.path, context), params, **policy)
             if reply is not None and reply.data:
                 yield Page(1, [reply.data] if obj.pagination == Pagination.SINGLE else list(reply.data))
             return
@@ -64,7 +64,7 @@ class CrispReader:
         previous: tuple[Any, ...] | None = None
         number = start_page
         while True:
-            reply = self.client.get(self.path(obj.path, context, number), query, child=child)
+            reply = self.client.get(self.path(obj.path, context, number), query, **policy)
             items = list(reply.data or []) if reply is not None else []
             if not items:
                 return

@@ -11,7 +11,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import Backoff, RequestBudget
-from source_crisp.errors import CHILD_POLICY, ERROR_POLICY, resolve
+from source_crisp.errors import CHILD_POLICY, ERROR_POLICY, OPTIONAL_FEATURE_POLICY, resolve
 from unit_tests.source.builders import SECRET_KEY, client, envelope, url
 
 LIST = url("conversations/1")
@@ -176,24 +176,32 @@ def test_budget_spaces_requests_to_the_configured_rate():
     assert waits == [58.0]
 
 
-def policy_rows() -> list[tuple[int, str | None, bool]]:
-    rows = [(status, reason, False) for status, reason in ERROR_POLICY]
-    return rows + [(status, reason, True) for status, reason in CHILD_POLICY]
+def policy_rows() -> list[tuple[int, str | None, dict[str, bool]]]:
+    rows = [(status, reason, {}) for status, reason in ERROR_POLICY]
+    rows += [(status, reason, {"child": True}) for status, reason in CHILD_POLICY]
+    return rows + [(status, reason, {"optional": True}) for status, reason in OPTIONAL_FEATURE_POLICY]
 
 
-@pytest.mark.parametrize(("status", "reason", "child"), policy_rows())
-def test_every_policy_row_is_what_the_client_does(requests_mock, status, reason, child):
-    resolution = resolve(status, reason, child=child)
+@pytest.mark.parametrize(("status", "reason", "scope"), policy_rows())
+def test_every_policy_row_is_what_the_client_does(requests_mock, status, reason, scope):
+    resolution = resolve(status, reason, **scope)
     then_ok = {"status_code": 206, "json": envelope(["ok"])}
     requests_mock.get(LIST, [{"status_code": status, "json": error_body(reason or "any")}, then_ok])
     action = resolution.response_action
     if action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED):
-        assert client().get(LIST.split("/v1/")[1], child=child).data == ["ok"]
+        assert client().get(LIST.split("/v1/")[1], **scope).data == ["ok"]
     elif action == ResponseAction.IGNORE:
-        assert client().get(LIST.split("/v1/")[1], child=child) is None
+        assert client().get(LIST.split("/v1/")[1], **scope) is None
     else:
         assert action == ResponseAction.FAIL
         with pytest.raises(AirbyteTracedException) as error:
-            client().get(LIST.split("/v1/")[1], child=child)
+            client().get(LIST.split("/v1/")[1], **scope)
         assert error.value.failure_type == resolution.failure_type
         assert error.value.message
+
+
+def test_a_child_read_of_an_uninstalled_plugin_still_fails_as_config(requests_mock):
+    messages = url("conversation/session_1/messages")
+    requests_mock.get(messages, status_code=404, json=error_body("not_subscribed"))
+    with pytest.raises(AirbyteTracedException, match="plugin is not installed"):
+        client().get(messages.split("/v1/")[1], child=True)

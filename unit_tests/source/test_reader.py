@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -120,3 +122,12 @@ def test_replay_reads_the_same_page_again_after_a_deletion(requests_mock):
     pages = reader().pages(BY_NAME["conversations"], {}, replay=lambda: next(answers))
     read = [(page.number, page.items[-1]["session_id"]) for page in pages]
     assert read == [(1, "s19"), (1, "s20"), (2, "s23")]
+
+
+def test_a_website_without_help_center_has_empty_helpdesk_streams(requests_mock, caplog):
+    requests_mock.get(
+        url("helpdesk/locales/1"), status_code=404, json=envelope({}, "helpdesk_not_found", True)
+    )
+    with caplog.at_level(logging.WARNING, logger="airbyte"):
+        assert list(reader().items(BY_NAME["helpdesk_articles"])) == []
+    assert "has not set this up" in caplog.text
