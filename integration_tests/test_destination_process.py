@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ CONVERSATIONS, THREAD = 30, 4
 BIG = {"contacts": CONVERSATIONS, "conversations": CONVERSATIONS, "messages": CONVERSATIONS * THREAD}
 
 
-def files(directory: Path, config: dict[str, Any], messages: list[AirbyteMessage] = ()) -> dict[str, Path]:
+def files(
+    directory: Path, config: dict[str, Any], messages: Sequence[AirbyteMessage] = ()
+) -> dict[str, Path]:
     """The files Airbyte hands a destination: config, configured catalog, and (here) stdin."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {
