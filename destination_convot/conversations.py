@@ -8,6 +8,7 @@ create is preceded by a durable intent and followed by the ledger commit (see `r
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from destination_convot import mapping as M
@@ -17,6 +18,7 @@ from destination_convot.ledger import Entry, Intent, Pending
 from destination_convot.work import Lane, WorkContext, convot_id, mapped
 
 logger = logging.getLogger("airbyte")
+PERSON_LOCK_STRIPES = 64
 
 
 class ConversationImporter:
@@ -24,6 +26,12 @@ class ConversationImporter:
         self.c = context
         # Conversations Convot refused in this run are not offered again at each checkpoint (a re-run is).
         self.given_up: set[tuple[str, str]] = set()
+        # One person's contact writes never overlap: a conversation lane creating the contact from its
+        # meta and the profile lane would otherwise race, and the meta's nickname could win over the profile.
+        self._person_locks = [threading.Lock() for _ in range(PERSON_LOCK_STRIPES)]
+
+    def _person(self, website_id: str, people_id: str) -> threading.Lock:
+        return self._person_locks[hash((website_id, people_id)) % PERSON_LOCK_STRIPES]
 
     # -- contacts ----------------------------------------------------------------------------------
     def schedule_contacts(self, people: set[tuple[str, str]] | None, up_to: int | None) -> None:
@@ -58,6 +66,10 @@ class ConversationImporter:
         return lane
 
     def _upsert_contact(self, row: Pending, kind: str, payload: dict[str, Any]) -> None:
+        with self._person(row.website_id, row.crisp_id):
+            self._upsert_contact_alone(row, kind, payload)
+
+    def _upsert_contact_alone(self, row: Pending, kind: str, payload: dict[str, Any]) -> None:
         known = self.c.ledger.get(kind, row.website_id, row.crisp_id)
         digest = M.content_hash(payload)
         if known and known.content_hash == digest:
@@ -110,14 +122,17 @@ class ConversationImporter:
     def _contact_for(self, website_id: str, conversation: dict[str, Any]) -> Any:
         """The conversation's Convot contact: from the ledger, else found-or-created from its meta."""
         people_id = conversation.get("people_id")
-        known = self.c.ledger.get("contact", website_id, str(people_id)) if people_id else None
-        if known and known.convot_id:
-            return convot_id(known.convot_id)
-        contact, how = self._find_or_create(
-            website_id, str(people_id), M.contact_from_conversation(conversation)
-        )
-        if people_id:
-            # No content hash: the profile, when it comes, is still sent in full.
+        if not people_id:
+            contact, _ = self._find_or_create(website_id, "", M.contact_from_conversation(conversation))
+            self.c.counters.add("contacts", CREATED)
+            return contact.get("id")
+        with self._person(website_id, str(people_id)):
+            known = self.c.ledger.get("contact", website_id, str(people_id))
+            if known and known.convot_id:
+                return convot_id(known.convot_id)
+            payload = M.contact_from_conversation(conversation)
+            contact, how = self._find_or_create(website_id, str(people_id), payload)
+            # No content hash: the profile, when it comes, is still sent in full (and wins over the meta).
             self.c.ledger.confirm(
                 website_id, [("contact", str(people_id), Entry(contact.get("id"), None, how))]
             )

@@ -152,7 +152,8 @@ def test_records_in_any_stream_order_give_the_same_workspace(
     assert counts(dump) == EXPECTED_COUNTS
     first = by_external_id(dump, "conversations")["crisp:s-1"]
     assert [m["content"] for m in first["messages"]][:2] == ["I need help", "Sure, what's up?"]
-    assert by_external_id(dump, "contacts")["crisp:p-1"]["custom_data"]["plan"] == "pro"
+    jane = by_external_id(dump, "contacts")["crisp:p-1"]
+    assert (jane["name"], jane["custom_data"]["plan"]) == ("Jane Doe", "pro")  # profile beats meta
 
 
 def test_same_sync_twice_creates_nothing_and_a_changed_sync_updates_in_place(
