@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import sys
@@ -16,6 +17,7 @@ from airbyte_cdk.models import (
     AirbyteMessageSerializer,
     ConfiguredAirbyteCatalog,
     Status,
+    Type,
 )
 
 from destination_convot.api import ConvotApi
@@ -50,6 +52,22 @@ class DestinationConvot(Destination):
         finally:
             for handler in logging.getLogger().handlers:
                 handler.flush()  # the CDK buffers log lines; the summary must not stay behind
+
+    def run_cmd(self, parsed_args: argparse.Namespace) -> Iterable[AirbyteMessage]:
+        """As the CDK's, except that our config parser runs before the generic spec check: its errors name the
+        field and what is accepted, where jsonschema only says "0 is less than the minimum of 1"."""
+        if parsed_args.command in ("check", "write"):
+            try:
+                ConvotConfig.parse(self.read_config(config_path=parsed_args.config))
+            except ConfigError as error:
+                if parsed_args.command == "check":
+                    yield AirbyteMessage(
+                        type=Type.CONNECTION_STATUS,
+                        connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=error.message),
+                    )
+                    return
+                raise
+        yield from super().run_cmd(parsed_args)
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         try:
