@@ -75,10 +75,9 @@ def read_result(ab, crisp, tmp_path_factory):
         streams="*",
     )
     cache = ab.DuckDBCache(db_path=tmp_path_factory.mktemp("cache") / "pyairbyte.duckdb", schema_name="crisp")
-    # PyAirbyte configures every stream as incremental unless told to refresh fully; source-crisp rejects
-    # incremental on streams without a cursor (operators, visitors, people_data, helpdesk_locales), so this
-    # first read of everything asks for a full refresh explicitly.
-    return source.read(cache=cache, force_full_refresh=True)
+    # PyAirbyte's default: every stream incremental, including those without a cursor (operators, visitors,
+    # people_data, helpdesk_locales), which source-crisp then reads in full.
+    return source.read(cache=cache)
 
 
 def crisp_ground_truth(workspace) -> dict[str, int]:

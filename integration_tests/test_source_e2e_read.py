@@ -186,3 +186,25 @@ def test_full_refresh_costs_the_list_floor(full_read: FullRead, tmp_path: Path):
     floor = -(-conversations // 20)
     # Full pages cannot tell "more" from "done": an exact multiple costs one extra (empty) page.
     assert sandbox.request_counts() == {"conversations": floor + (conversations % 20 == 0)}
+
+
+def test_streams_without_a_cursor_asked_for_incremental_are_read_in_full_every_time(
+    full_read: FullRead, tmp_path: Path
+):
+    # PyAirbyte asks every stream for incremental; live snapshots and cursor-less children must still sync.
+    streams = ["operators", "people_data", "visitors", "helpdesk_locales"]
+    catalog = configure(full_read.catalog, streams)
+    for configured in catalog["streams"]:
+        configured["sync_mode"] = "incremental"
+    sandbox = full_read.sandbox
+    first = run("read", tmp_path, sandbox.source_config(), catalog)
+    second = run("read", tmp_path, sandbox.source_config(), catalog, first.last_states())
+    truth = {
+        "operators": len(sandbox.workspace.operators()),
+        "people_data": len(sandbox.workspace.people_profiles()),
+        "visitors": len(sandbox.workspace.visitors()),
+        "helpdesk_locales": len(sandbox.workspace.helpdesk_locales()),
+    }
+    for result in (first, second):
+        assert result.errors == []
+        assert {name: len(result.records.get(name, [])) for name in streams} == truth

@@ -97,9 +97,13 @@ class CrispStream(Stream):
         # A hand-written catalog without columns means "as discovered", not "no columns".
         self._schema = configured_schema if configured_schema.get("properties") else None
         self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()))
-        if configured_stream.sync_mode == SyncMode.incremental:
+        if configured_stream.sync_mode == SyncMode.incremental and self.obj.incremental:
             output = self._incremental(self._configured_cursor(configured_stream))
         else:
+            if configured_stream.sync_mode == SyncMode.incremental:
+                # PyAirbyte and some UIs ask every stream for incremental; a stream with no cursor (a live
+                # snapshot or a child without timestamps) can only be read whole, as Airbyte's own sources do.
+                logger.info(f"{self.name}: has no cursor field, so it is read in full on every sync")
             output = self._full_refresh()
         count = 0
         for item in output:
