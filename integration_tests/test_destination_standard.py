@@ -1,7 +1,8 @@
 """Airbyte standard tests (spec, config matches spec, check) of destination-convot on the Convot sandbox.
 
 The scenarios' config files are written by a module fixture, once the sandbox runs on its free loopback port,
-under secrets/ (git-ignored): a working key (check succeeds) and a revoked key (check reports FAILED).
+under .tmp/standard_tests/ (git-ignored): a working key (check succeeds) and a revoked key (check
+reports FAILED).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from integration_tests.convot_sandbox import ConvotSandbox
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRETS = ROOT / "secrets"
-WORKING = SECRETS / "destination_config.json"
-REVOKED = SECRETS / "destination_config_revoked_key.json"
+GENERATED = ROOT / ".tmp" / "standard_tests"  # git-ignored; never a user's own secrets/
+WORKING = GENERATED / "destination_config.json"
+REVOKED = GENERATED / "destination_config_revoked_key.json"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -30,7 +31,7 @@ def sandbox_configs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Convot
     with ConvotSandbox() as sandbox:
         revoked = sandbox.create_token(1)
         sandbox.revoke_token(revoked)
-        SECRETS.mkdir(exist_ok=True)
+        GENERATED.mkdir(parents=True, exist_ok=True)
         WORKING.write_text(json.dumps(sandbox.destination_config(ledger_path=str(ledger))))
         REVOKED.write_text(json.dumps(sandbox.destination_config(api_token=revoked, ledger_path=str(ledger))))
         yield sandbox

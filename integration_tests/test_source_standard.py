@@ -15,15 +15,15 @@ from source_crisp import SourceCrisp
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRETS = ROOT / "secrets"
+GENERATED = ROOT / ".tmp" / "standard_tests"  # git-ignored; never a user's own secrets/
 
 
 @pytest.fixture(scope="module", autouse=True)
 def sandbox_configs() -> Iterator[CrispSandbox]:
     """The config file acceptance-test-config.yml names, pointing at a sandbox started for this module."""
     with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
-        SECRETS.mkdir(exist_ok=True)
-        (SECRETS / "source_config.json").write_text(json.dumps(sandbox.source_config()))
+        GENERATED.mkdir(parents=True, exist_ok=True)
+        (GENERATED / "source_config.json").write_text(json.dumps(sandbox.source_config()))
         yield sandbox
 
 

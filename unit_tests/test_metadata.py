@@ -6,6 +6,7 @@ enums, and a platform that pulls `dockerRepository:dockerImageTag` must get the 
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import uuid
@@ -139,3 +140,12 @@ def test_suggested_streams_are_streams_the_source_declares():
 def test_destination_metadata_ships_inside_the_package():
     package_data = pyproject()["tool"]["setuptools"]["package-data"]["destination_convot"]
     assert "*.yaml" in package_data
+
+
+SPEC_FILES = {"source": "source_crisp/spec.json", "destination": "destination_convot/spec.json"}
+
+
+@pytest.mark.parametrize("kind", sorted(METADATA_FILES))
+def test_the_spec_links_to_the_same_documentation_page_as_the_metadata(kind):
+    spec = json.loads((ROOT / SPEC_FILES[kind]).read_text())
+    assert spec["documentationUrl"] == load(kind)["data"]["documentationUrl"]
