@@ -15,6 +15,9 @@ logger = logging.getLogger("airbyte")
 KINDS = ("contacts", "conversations", "messages", "languages", "categories", "articles")
 CREATED, UPDATED, UNCHANGED, REJECTED = "imported", "updated", "unchanged", "rejected"
 WOULD_CREATE, ALREADY_IMPORTED = "new", "already imported"  # preview outcomes
+# Kept pending at the end of a sync, reported as skips (a preview gives the same reasons)
+EMPTY_CONVERSATION = "empty (no message yet): kept pending"
+ORPHAN_MESSAGE = "waiting for their conversation: kept pending"
 API_IDENTITY = "attributed to the API identity"
 
 

@@ -21,10 +21,10 @@ from typing import Any
 from airbyte_cdk.models import AirbyteMessage, Type
 
 from destination_convot.conversations import ConversationImporter
-from destination_convot.counters import ALREADY_IMPORTED, WOULD_CREATE
+from destination_convot.counters import EMPTY_CONVERSATION, ORPHAN_MESSAGE
 from destination_convot.helpdesk import HelpdeskImporter
 from destination_convot.ledger import Pending
-from destination_convot.mapping import Skipped, message_content
+from destination_convot.preview import PreviewTally
 from destination_convot.reconcile import reconcile_intents
 from destination_convot.routes import COUNTER_OF_KIND, NOT_IMPORTED, ROUTES, Route, fact_value
 from destination_convot.work import WorkContext
@@ -43,6 +43,7 @@ class ConvotWriter:
         self.c = context
         self.conversations = ConversationImporter(context)
         self.helpdesk = HelpdeskImporter(context)
+        self.preview = PreviewTally(context)
         self._buffer: list[tuple[Route, dict[str, Any]]] = []
         # STATEs received, in order, each with the pool mark of the lanes that must finish before its echo.
         self._states: deque[tuple[AirbyteMessage, int]] = deque()
@@ -62,6 +63,7 @@ class ConvotWriter:
                 yield from self._safe_states()
         if self.c.config.preview:
             self._persist()
+            self.preview.settle()
             return  # preview writes nothing, so no state may claim anything was written
         self._persist()  # after a stop, what was read since the last STATE is kept (the source re-sends it)
         yield from self._drain()
@@ -132,7 +134,7 @@ class ConvotWriter:
             self.c.ledger.set_facts(kind, rows)
         pending = [route.pending(record) for route, record in buffer if not route.fact]
         if self.c.config.preview:
-            self._count_preview(pending)
+            self.preview.add(pending)
             return pending, 0
         return pending, self.c.ledger.add_pending(pending)
 
@@ -156,25 +158,12 @@ class ConvotWriter:
 
     def _report_waiting(self) -> None:
         reasons = {
-            "conversation": ("conversations", "empty (no message yet): kept pending"),
-            "message": ("messages", "waiting for their conversation: kept pending"),
+            "conversation": ("conversations", EMPTY_CONVERSATION),
+            "message": ("messages", ORPHAN_MESSAGE),
         }
         for kind, count in self.c.ledger.count_pending().items():
             counter, reason = reasons.get(kind, (COUNTER_OF_KIND.get(kind, kind), "kept pending"))
             self.c.counters.skip(counter, reason, count)
-
-    def _count_preview(self, rows: list[Pending]) -> None:
-        for row in rows:
-            if row.kind == "contact_data":
-                continue  # the same contact as its profile
-            if row.kind == "message":
-                try:
-                    message_content(row.record)
-                except Skipped as skip:
-                    self.c.counters.skip("messages", skip.reason)
-                    continue
-            known = self.c.ledger.get(row.kind, row.website_id, row.crisp_id)
-            self.c.counters.add(COUNTER_OF_KIND[row.kind], ALREADY_IMPORTED if known else WOULD_CREATE)
 
     # -- signals -----------------------------------------------------------------------------------
     @contextmanager

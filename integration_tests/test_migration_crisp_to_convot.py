@@ -17,7 +17,7 @@ import pytest
 
 from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
 from integration_tests.crisp_sandbox import CrispSandbox
-from unit_tests.destination.harness import by_external_id, counts, duplicates
+from unit_tests.destination.harness import by_external_id, counts, duplicates, read_summary
 
 BIN = Path(sys.executable).parent
 HELP = "https://acme.convot.help"
@@ -247,11 +247,26 @@ def test_a_429_storm_pauses_resumes_and_completes(crisp: tuple[CrispSandbox, Pat
         assert_convot_holds_the_workspace(migration)
 
 
-def test_preview_counts_the_workspace_and_writes_nothing(crisp: tuple[CrispSandbox, Path]) -> None:
+def test_preview_counts_what_the_write_then_creates_and_writes_nothing(
+    crisp: tuple[CrispSandbox, Path],
+) -> None:
     with ConvotSandbox() as convot:
-        written = target(*crisp, convot, preview=True).run()
+        migration = target(*crisp, convot, preview=True)
+        written = migration.run()
         assert convot.request_counts() == {}
         assert counts(convot.dump()) == dict.fromkeys(counts(convot.dump()), 0)
-        summary = next(line for line in written.stdout.splitlines() if "Convot preview summary" in line)
-        assert f"contacts {len(crisp[0].workspace.people_profiles())} new" in summary
+        assert not (migration.directory / "ledger.sqlite").exists()
         assert [line for line in written.stdout.splitlines() if '"STATE"' in line] == []
+        logs = [json.loads(line)["log"]["message"] for line in written.stdout.splitlines() if '"LOG"' in line]
+        summary = next(log for log in logs if log.startswith("Convot preview summary"))
+        outcomes, skipped = read_summary(summary)
+
+        config_file = migration.directory / "destination.json"
+        config_file.write_text(json.dumps({**json.loads(config_file.read_text()), "preview": False}))
+        migration.run()
+        created = counts(convot.dump())
+
+    assert {kind: outcomes.get(kind, {}).get("new", 0) for kind in created} == created
+    empty = len(crisp[0].workspace.conversations()) - created["conversations"]
+    assert empty > 0  # the workspace has conversations without a message: they must not count as new
+    assert skipped["conversations: empty (no message yet): kept pending"] == empty

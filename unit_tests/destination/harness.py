@@ -62,3 +62,21 @@ def duplicates(dump: dict[str, Any]) -> dict[str, list[Any]]:
 
 def by_external_id(dump: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {item["external_id"]: item for item in dump[kind]}
+
+
+def read_summary(line: str) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """A counters line read back: ({kind: {outcome: count}}, {"kind: skip reason": count})."""
+    outcomes: dict[str, dict[str, int]] = {}
+    skipped: dict[str, int] = {}
+    for part in line.split(": ", 1)[1].split(" | "):
+        kind, _, rest = part.partition(" ")
+        if kind == "skipped":
+            skipped = _counted(rest, "; ")
+        elif kind != "paused":
+            outcomes[kind] = _counted(rest, ", ")
+    return outcomes, skipped
+
+
+def _counted(items: str, separator: str) -> dict[str, int]:
+    """ "3 new, 2 already imported" -> {"new": 3, "already imported": 2}."""
+    return {label: int(count) for count, label in (item.split(" ", 1) for item in items.split(separator))}
