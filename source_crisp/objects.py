@@ -57,6 +57,9 @@ class CrispObject:
     enrichments: tuple[Enrichment, ...] = ()
     sample_parents: int = 1  # discovery: parents whose children are sampled
     optional: bool = False  # a feature a website may not have: a 404 on its list means "none", not an error
+    # List pages kept for the other streams of the same sync that walk this list with the same query (the
+    # messages stream re-walks conversations): those cost no second request. Bounded: memory stays flat.
+    shared_pages: int = 0
 
     @property
     def incremental(self) -> bool:
@@ -117,6 +120,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         list_params=MappingProxyType({"include_empty": "1"}),
         sort_params=MappingProxyType(CONVERSATION_SORT_PARAMS),
         date_filter_field=CONVERSATION_DATE_FILTER_FIELD,
+        shared_pages=20,  # an incremental run's changed conversations fit; a full scan shares its first 1,000
     ),
     CrispObject(
         name="conversation_messages",

@@ -36,6 +36,7 @@ class CrispReader:
         self.client = client
         self.website_id = website_id
         self.page_size = page_size
+        self._shared_pages: dict[tuple[Any, ...], list[Item]] = {}  # see CrispObject.shared_pages
 
     def path(self, template: str, values: Mapping[str, Any], page: int | None = None) -> str:
         quoted = {name: quote(str(value), safe="") for name, value in values.items()}
@@ -63,9 +64,10 @@ class CrispReader:
             query["per_page"] = self.page_size
         previous: tuple[Any, ...] | None = None
         number = start_page
+        replaying = False
         while True:
-            reply = self.client.get(self.path(obj.path, context, number), query, **policy)
-            items = list(reply.data or []) if reply is not None else []
+            path = self.path(obj.path, context, number)
+            items = self._list_page(obj, path, query, policy, fresh=replaying)
             if not items:
                 return
             signature = (len(items), _key(obj, items[0]), _key(obj, items[-1]))
@@ -79,10 +81,24 @@ class CrispReader:
             yield Page(number, items)
             if obj.pagination == Pagination.PER_PAGE and len(items) < self.page_size:
                 return
-            if replay is not None and replay():
+            replaying = replay is not None and replay()
+            if replaying:
                 previous = None
                 continue
             number += 1
+
+    def _list_page(
+        self, obj: CrispObject, path: str, query: Mapping[str, Any], policy: Mapping[str, bool], fresh: bool
+    ) -> list[Item]:
+        """One list page: from the pages shared within this sync when allowed, else from Crisp."""
+        key = (path, tuple(sorted(query.items())))
+        if not fresh and key in self._shared_pages:
+            return self._shared_pages[key]
+        reply = self.client.get(path, query, **policy)
+        items = list(reply.data or []) if reply is not None else []
+        if key in self._shared_pages or len(self._shared_pages) < obj.shared_pages:
+            self._shared_pages[key] = items
+        return items
 
     def items(
         self, obj: CrispObject, params: Mapping[str, Any] | None = None

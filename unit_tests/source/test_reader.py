@@ -131,3 +131,46 @@ def test_a_website_without_help_center_has_empty_helpdesk_streams(requests_mock,
     with caplog.at_level(logging.WARNING, logger="airbyte"):
         assert list(reader().items(BY_NAME["helpdesk_articles"])) == []
     assert "has not set this up" in caplog.text
+
+
+def _list_all(shared: CrispReader, params: dict | None = None, replay=None) -> list[str]:
+    pages = shared.pages(BY_NAME["conversations"], {}, params, replay=replay)
+    return [item["session_id"] for page in pages for item in page.items]
+
+
+def test_a_second_walk_of_the_same_conversation_pages_in_one_sync_costs_no_request(requests_mock):
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(0, 20)))
+    requests_mock.get(url("conversations/2"), status_code=206, json=envelope(conversations(20, 3)))
+    shared = reader()
+    first = _list_all(shared, {"order_date_updated": "1"})
+    assert _list_all(shared, {"order_date_updated": "1"}) == first  # the messages stream's parent walk
+    assert requests_mock.call_count == 2
+    _list_all(shared, {"order_date_created": "1"})  # another query is another list
+    assert requests_mock.call_count == 4
+
+
+def test_shared_pages_are_bounded_so_a_full_scan_keeps_flat_memory(requests_mock):
+    bound = BY_NAME["conversations"].shared_pages
+    for number in range(1, bound + 3):
+        page = envelope(conversations(number * 20, 20))
+        requests_mock.get(url(f"conversations/{number}"), status_code=206, json=page)
+    requests_mock.get(url(f"conversations/{bound + 3}"), status_code=200, json=envelope([]))
+    shared = reader()
+    _list_all(shared)
+    requests_mock.reset_mock()
+    _list_all(shared)
+    assert requests_mock.call_count == 3  # the pages past the bound, and the empty last page
+
+
+def test_a_replayed_page_is_read_again_from_crisp(requests_mock):
+    requests_mock.get(
+        url("conversations/1"),
+        [
+            {"status_code": 206, "json": envelope(conversations(0, 20))},
+            {"status_code": 206, "json": envelope(conversations(1, 20))},  # s0 was deleted meanwhile
+        ],
+    )
+    requests_mock.get(url("conversations/2"), status_code=206, json=envelope(conversations(21, 2)))
+    replays = iter([True, False, False])
+    assert _list_all(reader(), replay=lambda: next(replays))[20:40] == [f"s{i}" for i in range(1, 21)]
+    assert requests_mock.call_count == 3
