@@ -160,8 +160,8 @@ def request_costs(args: argparse.Namespace) -> dict[str, Any]:
             run = read(server, directory, incremental, state)
             state, used = run["state"], admin(server, "requests")
             figures[f"incremental_after_{changed}_changes"] = {
-                "records": run["records"], "list_calls_both_streams": used.get("conversations", 0),
-                "bound_per_stream": math.ceil(changed / PAGE) + 2,
+                "records": run["records"], "list_calls": used.get("conversations", 0),
+                "bound": math.ceil(changed / PAGE) + 2,  # for the whole sync
                 "message_calls": used.get("conversation_messages", 0)}  # fmt: skip
     server.stop()
     return figures
