@@ -185,7 +185,7 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
     if summary is None:
         show.note(f"destination said: {preview.logs()[-2:]}")
     else:
-        outcomes, _ = summary
+        outcomes, skipped = summary
         show.table(
             ["Convot object", "from Crisp stream", "records", "new", "already imported"],
             [
@@ -194,10 +194,12 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
                 for kind, stream, _ in MIGRATED
             ],
         )
+        for reason in skipped:
+            show.note(f"would skip: {reason}")
 
     show.heading(6, "destination-convot write (the migration)")
     config = write_json(workdir / "destination_config.json", convot.destination_config(ledger_path=ledger))
-    before = convot_counts(convot)
+    before = convot_objects(convot)
     convot.reset_counts()
     process = ConnectorProcess(
         "destination-convot", ["write", "--config", str(config), "--catalog", str(catalog)],
@@ -211,7 +213,7 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
         process.wait()
     finally:
         progress.finish(progress_text(convot_counts(convot), process))
-    after = convot_counts(convot)
+    after = convot_objects(convot)
     requests_sent = sum(convot.request_counts().values())
     show.note(f"{requests_sent} requests to Convot in {process.seconds:.1f} s "
               f"({sum(read.records.values()) / process.seconds:.0f} records/s)")
@@ -220,19 +222,20 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
     summary = counter_summary(process.logs(), IMPORT_SUMMARY)
     if summary is None:
         show.note(f"destination said: {process.logs()[-2:]}")
-    outcomes, skipped = summary or ({}, [])
+    _, skipped = summary or ({}, [])
+    changed = {kind: changes(before[kind], after[kind]) for kind, _, _ in MIGRATED}
     show.table(
         ["Convot object", "Crisp records", "Convot before", "after", "created", "updated", "unchanged"],
         [
-            (kind, read.records[stream], before[kind], after[kind], after[kind] - before[kind],
-             outcomes.get(kind, {}).get("updated", 0), outcomes.get(kind, {}).get("unchanged", 0))
+            (kind, read.records[stream], len(before[kind]), len(after[kind]), *changed[kind])
             for kind, stream, _ in MIGRATED
         ],
     )
+    show.note("created, updated, unchanged: Convot objects (before vs after this run), not API writes")
     for reason in skipped:
         show.note(f"skipped: {reason}")
-    created = sum(after[kind] - before[kind] for kind, _, _ in MIGRATED)
-    if created == 0 and sum(before.values()):
+    created = sum(change[0] for change in changed.values())
+    if created == 0 and any(before.values()):
         show.note("Re-run: Convot already held everything, so nothing was created (the ledger maps each "
                   "Crisp id to its Convot id).")
     dump = write_json(workdir / "convot_dump.json", convot.dump())
@@ -244,11 +247,25 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
               "`.venv/bin/python -m integration_tests.demo --reset`: start over")
 
 
-def convot_counts(convot) -> Counter:
+def convot_objects(convot) -> dict[str, dict[object, object]]:
+    """What Convot holds per migrated kind: object id -> its last update (messages cannot be edited)."""
     dump = convot.dump()
-    counts = Counter({kind: len(dump.get(key, [])) for kind, _, key in MIGRATED if kind != "messages"})
-    counts["messages"] = sum(len(c.get("messages", [])) for c in dump.get("conversations", []))
-    return counts
+    objects = {kind: {item["id"]: item.get("updated_at") for item in dump.get(key, [])}
+               for kind, _, key in MIGRATED if kind != "messages"}
+    objects["messages"] = {(c["id"], m["id"]): None
+                           for c in dump.get("conversations", []) for m in c.get("messages", [])}
+    return objects
+
+
+def changes(before: dict[object, object], after: dict[object, object]) -> tuple[int, int, int]:
+    """(created, updated, unchanged) objects of one kind between two snapshots of Convot."""
+    kept = before.keys() & after.keys()
+    updated = sum(1 for key in kept if before[key] != after[key])
+    return len(after.keys() - before.keys()), updated, len(kept) - updated
+
+
+def convot_counts(convot) -> Counter:
+    return Counter({kind: len(objects) for kind, objects in convot_objects(convot).items()})
 
 
 def progress_text(counts: Counter, process: ConnectorProcess) -> str:
