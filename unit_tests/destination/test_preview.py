@@ -1,5 +1,6 @@
-"""Preview counts what a write would create, by the write's rules: a conversation only with a sendable message,
-a message only with its conversation, each record once. Nothing is sent (the API URL is a closed local port)."""
+"""Preview counts what a write would create, by the write's rules: a conversation only with a sendable
+message, a message only with its conversation, each record once. Nothing is sent (the API URL is a closed
+local port)."""
 
 from __future__ import annotations
 
