@@ -31,15 +31,14 @@ class SourceCrisp(AbstractSource):
         super().__init__()
         self._backoff = backoff  # tests inject an immediate backoff; None = real waiting
 
-    def _reader(self, config: Mapping[str, Any]) -> CrispReader:
-        parsed = CrispConfig.from_mapping(config)
+    def _reader(self, parsed: CrispConfig) -> CrispReader:
         client = CrispClient(parsed, backoff=self._backoff)
         return CrispReader(client, parsed.website_id, parsed.page_size)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Any]:
         """One cheap call (the website itself) proves the credentials, the tier and access to the website."""
         try:
-            reader = self._reader(config)
+            reader = self._reader(CrispConfig.from_mapping(config))
             reader.client.get(reader.path("website/{website_id}", {}))
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
@@ -48,9 +47,10 @@ class SourceCrisp(AbstractSource):
         return True, None
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
-        reader = self._reader(config)
+        parsed = CrispConfig.from_mapping(config)
+        reader = self._reader(parsed)
         discovery = Discovery(reader)
-        settings = CrispConfig.from_mapping(config).incremental
         return [
-            STREAM_CLASSES.get(obj.name, CrispStream)(obj, reader, settings, discovery) for obj in OBJECTS
+            STREAM_CLASSES.get(obj.name, CrispStream)(obj, reader, parsed.incremental, discovery)
+            for obj in OBJECTS
         ]
