@@ -13,6 +13,7 @@ from typing import Any
 
 from airbyte_cdk.models import ConfiguredAirbyteStream, SyncMode
 from airbyte_cdk.sources.streams import Stream
+from airbyte_cdk.sources.streams.core import NO_CURSOR_STATE_KEY
 
 from source_crisp.config import IncrementalSettings, config_error
 from source_crisp.discovery import Discovery
@@ -97,7 +98,8 @@ class CrispStream(Stream):
         # A hand-written catalog without columns means "as discovered", not "no columns".
         self._schema = configured_schema if configured_schema.get("properties") else None
         self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()))
-        if configured_stream.sync_mode == SyncMode.incremental and self.obj.incremental:
+        incremental = configured_stream.sync_mode == SyncMode.incremental and self.obj.incremental
+        if incremental:
             output = self._incremental(self._configured_cursor(configured_stream))
         else:
             if configured_stream.sync_mode == SyncMode.incremental:
@@ -116,6 +118,11 @@ class CrispStream(Stream):
             count += 1
             if internal_config.is_limit_reached(count):
                 break
+        if state_manager and not incremental:
+            # A read without a cursor still ends with a per-stream STATE, as the CDK's own full refresh
+            # does: the platform (and CAT) count the stream's records from its sourceStats, and the
+            # marker tells the next sync there is nothing to resume from.
+            yield self._checkpoint_state({NO_CURSOR_STATE_KEY: True}, state_manager)
         if self._shaper.misfits:
             logger.warning(
                 f"{self.name}: values that did not fit their column type were emitted as null: "
