@@ -62,7 +62,7 @@ class ConvotConfig:
         return cls(
             api_token=_token(raw.get("api_token")),
             api_url=_url(raw.get("api_url", DEFAULT_API_URL), "api_url"),
-            operator_emails=_operator_emails(raw.get("operator_emails") or {}),
+            operator_emails=_operator_emails(raw.get("operator_emails") or []),
             help_center_url=_optional_url(raw.get("help_center_url"), "help_center_url"),
             ledger_path=_ledger_path(raw.get("ledger_path")),
             max_concurrency=_concurrency(raw.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
@@ -92,19 +92,44 @@ def _optional_url(value: Any, name: str) -> str | None:
     return _url(value, name)
 
 
+def upgrade_legacy_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the config in the current spec's shape. `operator_emails` used to be an object (email →
+    user id); existing config files still hold it, and the spec check would reject it before `parse` runs."""
+    config = dict(raw)
+    legacy = config.get("operator_emails")
+    if isinstance(legacy, Mapping):
+        config["operator_emails"] = [{"email": email, "user_id": uid} for email, uid in legacy.items()]
+    return config
+
+
 def _operator_emails(value: Any) -> dict[str, int]:
-    if not isinstance(value, Mapping):
-        raise ConfigError("operator_emails: expected an object mapping operator email to Convot user id.")
+    """`[{email, user_id}, …]` (the legacy `{email: user_id}` object is read too) → lower-cased email → id."""
+    if isinstance(value, Mapping):
+        value = upgrade_legacy_fields({"operator_emails": value})["operator_emails"]
+    if not isinstance(value, list):
+        raise ConfigError(
+            "operator_emails: expected a list of {email, user_id} entries "
+            "(Crisp operator email, Convot user id)."
+        )
     mapping: dict[str, int] = {}
-    for email, user_id in value.items():
+    for position, entry in enumerate(value):
+        where = f"operator_emails[{position}]"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where}: expected an object with `email` and `user_id`.")
+        email, user_id = entry.get("email"), entry.get("user_id")
         if not isinstance(email, str) or "@" not in email:
-            raise ConfigError(f"operator_emails: key {email!r} is not an email address.")
+            raise ConfigError(f"{where}.email: {email!r} is not an email address.")
         if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
             raise ConfigError(
-                f"operator_emails: the Convot user id for {email} must be a positive integer, "
+                f"{where}.user_id: the Convot user id for {email} must be a positive integer, "
                 f"got {user_id!r}."
             )
-        mapping[email.strip().lower()] = user_id
+        key = email.strip().lower()
+        if mapping.get(key, user_id) != user_id:
+            raise ConfigError(
+                f"{where}: {email} is listed twice, with user ids {mapping[key]} and {user_id}."
+            )
+        mapping[key] = user_id
     return mapping
 
 

@@ -23,7 +23,7 @@ from airbyte_cdk.models import (
 from destination_convot.api import ConvotApi
 from destination_convot.checker import check_convot
 from destination_convot.client import ConvotClient, Pacing
-from destination_convot.config import ConfigError, ConvotConfig
+from destination_convot.config import ConfigError, ConvotConfig, upgrade_legacy_fields
 from destination_convot.counters import CounterReporter, Counters
 from destination_convot.errors import ConvotAuthError, ConvotUnavailable
 from destination_convot.ledger import Ledger
@@ -68,6 +68,11 @@ class DestinationConvot(Destination):
                     return
                 raise
         yield from super().run_cmd(parsed_args)
+
+    @staticmethod
+    def read_config(config_path: str) -> dict[str, Any]:
+        """The config file in the current spec's shape: older files keep working (upgrade_legacy_fields)."""
+        return upgrade_legacy_fields(Destination.read_config(config_path))
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         try:
