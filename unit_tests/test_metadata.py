@@ -149,3 +149,19 @@ SPEC_FILES = {"source": "source_crisp/spec.json", "destination": "destination_co
 def test_the_spec_links_to_the_same_documentation_page_as_the_metadata(kind):
     spec = json.loads((ROOT / SPEC_FILES[kind]).read_text())
     assert spec["documentationUrl"] == load(kind)["data"]["documentationUrl"]
+
+
+def test_image_labels_name_the_connector_and_its_version():
+    """CAT's image test reads io.airbyte.name and io.airbyte.version; the version is the image tag."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'io.airbyte.name="airbyte/${CONNECTOR}"' in dockerfile
+    version = re.search(r'io\.airbyte\.version="([^"]+)"', dockerfile)
+    assert version, "the Dockerfile must label io.airbyte.version"
+    assert version.group(1) == pyproject()["project"]["version"] == load("source")["data"]["dockerImageTag"]
+
+
+def test_the_connector_can_be_chosen_by_connector_name_as_airbytes_template_does():
+    """`airbyte-cdk image build` passes CONNECTOR_NAME, not CONNECTOR: it must pick the entrypoint."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^ARG CONNECTOR_NAME=\s*$", dockerfile, re.MULTILINE)
+    assert re.search(r"^ARG CONNECTOR=\$\{CONNECTOR_NAME:-source-crisp\}\s*$", dockerfile, re.MULTILINE)
