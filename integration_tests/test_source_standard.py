@@ -1,29 +1,30 @@
-"""Airbyte's standard tests (spec, check, discover, basic read) of source-crisp against the Crisp sandbox."""
+"""Airbyte's standard tests (spec, check, discover, basic read) of source-crisp against the Crisp sandbox.
+
+They read acceptance-test-config.yml, aimed at the sandbox by integration_tests/acceptance.py: its configs are
+written under .tmp/acceptance/ by the module fixture below, before any test reads them.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
+from boltons.typeutils import classproperty
 
+from integration_tests import acceptance
 from integration_tests.crisp_sandbox import CrispSandbox
 from source_crisp import SourceCrisp
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 
-ROOT = Path(__file__).resolve().parent.parent
-GENERATED = ROOT / ".tmp" / "standard_tests"  # git-ignored; never a user's own secrets/
-
 
 @pytest.fixture(scope="module", autouse=True)
 def sandbox_configs() -> Iterator[CrispSandbox]:
-    """The config file acceptance-test-config.yml names, pointing at a sandbox started for this module."""
     with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
-        GENERATED.mkdir(parents=True, exist_ok=True)
-        (GENERATED / "source_config.json").write_text(json.dumps(sandbox.source_config()))
+        acceptance.write_local_configs(sandbox.source_config())
         yield sandbox
 
 
@@ -32,4 +33,8 @@ class TestSourceCrispStandard(SourceTestSuiteBase):
 
     @classmethod
     def get_connector_root_dir(cls) -> Path:
-        return ROOT
+        return acceptance.ROOT
+
+    @classproperty
+    def acceptance_test_config(cls) -> Any:
+        return acceptance.for_the_standard_tests()
