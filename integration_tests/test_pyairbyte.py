@@ -9,12 +9,16 @@ ground truth, never from the connectors' own code.
 from __future__ import annotations
 
 import importlib
+import json
+import os
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from integration_tests import local_registry
 from integration_tests.crisp_sandbox import CrispSandbox
 
 BIN_DIR = Path(sys.executable).parent
@@ -172,3 +176,46 @@ def test_write_from_the_cache_recreates_the_workspace(ab, read_result, crisp, co
     )
     convot_titles = Counter((article["locale"], article["title"]) for article in convot["helpdesk_articles"])
     assert convot_titles == crisp_titles
+
+
+# A user's script: both connectors by name only. PyAirbyte resolves the names in the registry file the repo
+# generates (AIRBYTE_LOCAL_REGISTRY) and runs the console scripts on PATH. airbyte.validate.full_tests is what
+# `airbyte-lib-validate-source` checks once it has installed the connector (spec, check, discover, a read).
+BY_NAME = """
+import json, sys
+import airbyte as ab
+import airbyte.validate
+from airbyte.registry import get_connector_metadata
+source_config, destination_config = sys.argv[1], json.loads(sys.argv[2])
+airbyte.validate.full_tests("source-crisp", source_config)
+ab.get_destination("destination-convot", config=destination_config).check()
+print("resolved", get_connector_metadata("source-crisp").definition_id,
+      get_connector_metadata("destination-convot").definition_id)
+"""
+
+
+def test_both_connectors_resolve_by_name_offline_from_the_local_registry(crisp, convot_sandbox, tmp_path):
+    registry = local_registry.write(tmp_path / "registry.json")
+    source_config = tmp_path / "source_config.json"
+    source_config.write_text(json.dumps(crisp.source_config()))
+    destination_config = convot_sandbox.destination_config(ledger_path=str(tmp_path / "ledger.sqlite"))
+    unreachable = "http://127.0.0.1:9"  # any request leaving loopback fails: no registry, no telemetry
+    env = os.environ | {
+        "AIRBYTE_LOCAL_REGISTRY": str(registry),
+        "PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DO_NOT_TRACK": "1",
+        "AIRBYTE_PROJECT_DIR": str(tmp_path),
+        "AIRBYTE_LOGGING_ROOT": str(tmp_path / "logs"),
+        "HTTP_PROXY": unreachable, "HTTPS_PROXY": unreachable, "NO_PROXY": "127.0.0.1,localhost",
+    }
+    env.pop("AIRBYTE_OFFLINE_MODE", None)  # offline mode would switch the registry off altogether
+    result = subprocess.run(
+        [sys.executable, "-c", BY_NAME, str(source_config), json.dumps(destination_config)],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    listed = local_registry.registry()
+    definition_ids = [listed[kind][0][f"{kind[:-1]}DefinitionId"] for kind in ("sources", "destinations")]
+    assert f"resolved {definition_ids[0]} {definition_ids[1]}" in result.stdout
+    assert f"Using local `source-crisp` executable: \n{BIN_DIR / 'source-crisp'}" in result.stderr
+    assert "Connection check succeeded for `destination-convot`" in result.stderr

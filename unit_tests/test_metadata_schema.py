@@ -9,17 +9,16 @@ Docker Hub (image and base image published, tag not decremented) cannot run here
 from __future__ import annotations
 
 import copy
-import importlib.resources
-import json
 import re
 from pathlib import Path
 
-import jsonschema
 import pytest
 import yaml
 from airbyte_connector_models.metadata.v0.connector_metadata_definition_v0 import (
     ConnectorMetadataDefinitionV0,
 )
+
+from unit_tests import airbyte_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA_FILES = {
@@ -30,26 +29,8 @@ METADATA_FILES = {
 PINNED_IMAGE = re.compile(r"^[\w.\-/]+:[\w.\-]+@sha256:[0-9a-f]{64}$")
 
 
-def metadata_schema() -> dict:
-    """The published JSON schema. Its sub-schemas keep the `$id` of the YAML file each was bundled from,
-    while its `$ref`s point into the bundle (#/properties/data/…): resolved against the root only, as
-    Airbyte's generated models are, once the nested `$id`s are dropped."""
-    bundled = importlib.resources.files("airbyte_connector_models.metadata.v0")
-    schema = json.loads((bundled / "ConnectorMetadataDefinitionV0.json").read_text())
-
-    def without_nested_ids(node, root: bool = False):
-        if isinstance(node, dict):
-            return {k: without_nested_ids(v) for k, v in node.items() if root or k != "$id"}
-        if isinstance(node, list):
-            return [without_nested_ids(v) for v in node]
-        return node
-
-    return without_nested_ids(schema, root=True)
-
-
 def schema_errors(metadata: dict) -> list[str]:
-    validator = jsonschema.Draft7Validator(metadata_schema(), format_checker=jsonschema.FormatChecker())
-    return [f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}" for e in validator.iter_errors(metadata)]
+    return airbyte_schemas.schema_errors(metadata, "ConnectorMetadataDefinitionV0")
 
 
 def load(kind: str) -> dict:
