@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from .assumptions import DATE_FILTER_FIELD_DEFAULT
+from .assumptions import DATE_FILTER_FIELD_DEFAULT, HELPDESK_MODE_DEFAULT, HELPDESK_MODES
 from .dataset import SIZES
 from .faults import Faults
 from .sandbox import DATE_FILTER_FIELDS, CrispSandbox
@@ -44,6 +44,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", choices=list(SIZES), default="tiny")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--date-filter-field", choices=DATE_FILTER_FIELDS, default=DATE_FILTER_FIELD_DEFAULT)
+    helpdesk = parser.add_argument_group("helpdesk")
+    helpdesk.add_argument(
+        "--helpdesk", choices=HELPDESK_MODES, default=HELPDESK_MODE_DEFAULT,
+        help="which helpdesk routes answer: legacy (npm crisp-api 10.11), knowledge_base (11.x), both, "
+        "neither (locales only) or none (no help center)",
+    )  # fmt: skip
+    helpdesk.add_argument("--article-list-content", action="store_true", help="article lists carry `content`")
+    helpdesk.add_argument(
+        "--uncategorized-articles", action="store_true",
+        help="the last article of each locale has no category (its …/category route answers 404)",
+    )  # fmt: skip
     faults = parser.add_argument_group("faults")
     for flag, name, kind, text in FAULT_FLAGS:
         faults.add_argument(flag, dest=name, type=kind, default=None, help=text)
@@ -54,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     chosen = {name: getattr(args, name) for _, name, _, _ in FAULT_FLAGS if getattr(args, name) is not None}
     started = time.perf_counter()
-    sandbox = CrispSandbox(args.size, args.seed, args.port, Faults(**chosen), args.date_filter_field).start()
+    sandbox = CrispSandbox(
+        args.size, args.seed, args.port, Faults(**chosen), args.date_filter_field,
+        helpdesk=args.helpdesk, article_list_content=args.article_list_content,
+        uncategorized_articles=args.uncategorized_articles,
+    ).start()  # fmt: skip
     ready_s = round(time.perf_counter() - started, 3)
     line = {"base_url": sandbox.base_url, "website_id": sandbox.website_id,
             "credentials": sandbox.credentials("plugin"), "size": args.size, "seed": args.seed,

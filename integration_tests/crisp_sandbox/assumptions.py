@@ -35,9 +35,20 @@ PEOPLE_SORT_FIELDS = ("nickname", "email", "created_at", "updated_at", "score")
 PEOPLE_DATE_FILTER_FIELD = "created_at"
 PEOPLE_SEARCH_TEXT_MATCHES = ("person.nickname", "email")  # case-insensitive substring
 
-# Helpdesk (reference §4.9).
-ARTICLE_LIST_HAS_CONTENT = False  # list items are the article without `content`; single article has it
+# Helpdesk (reference §4.9; npm crisp-api 10.11 for the legacy routes, 11.x for the Knowledge Base).
+# Which routes a help center answers (constructor `helpdesk=`, CLI --helpdesk):
+#   legacy          helpdesk/locale/{locale}/categories|articles|article/… (10.11); KB routes 404
+#   knowledge_base  helpdesk/tree/… and helpdesk/page/… (11.x); legacy routes 404 (a migrated workspace)
+#   both            both families answer, over the same help center
+#   neither         locales answer, both families 404 (what the source must report, never read as empty)
+#   none            the website has no help center: every helpdesk route 404s helpdesk_not_found
+HELPDESK_MODES = ("legacy", "knowledge_base", "both", "neither", "none")
+HELPDESK_MODE_DEFAULT = "legacy"
+NO_HELPDESK_REASON = "helpdesk_not_found"  # name guessed
+ARTICLE_LIST_HAS_CONTENT = False  # default; constructor `article_list_content=True` / --article-list-content
+UNCATEGORIZED_CATEGORY_REASON = "category_not_found"  # `…/article/{id}/category` of an uncategorized article
 HELPDESK_SCOPE = "website:helpdesk"  # the real scope name is undocumented
+KB_TREE_LIST_NESTS_CHILDREN = True  # tree/list returns whole subtrees; `sub_path` lists under a group
 
 # Auth and errors (reference §1.3, §1.4, §8.7, §9).
 MISSING_TIER_HEADER_MEANS = "user"  # the GO and NODE clients default to the user tier
@@ -72,8 +83,13 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("people default order", "created_at descending"),
     ("people sort_field", "one of nickname, email, created_at, updated_at, score; else 400"),
     ("people search_text", "case-insensitive substring of nickname or email"),
-    ("article list items", "the article without `content`; GET article/{id} returns content"),
+    ("article list items", "the article without `content` (switch: with it); GET article/{id} has content"),
     ("article -> category", "{category_id, section_id}; section_id null for articles outside a section"),
+    ("uncategorized article (switch)", "its …/category answers 404 category_not_found"),
+    ("helpdesk routes", "legacy by default; switches: knowledge_base, both, neither, none"),
+    ("Knowledge Base tree entries", "type `group` (with children, whole subtree) or `entry` (a page)"),
+    ("Knowledge Base tree paths", "slugs from the root joined by `/`; page/list `tree_path` is the same"),
+    ("Knowledge Base content types", "only `articles` holds anything; guides, references, news are empty"),
     ("helpdesk scope", "named website:helpdesk (undocumented)"),
     ("missing X-Crisp-Tier", "treated as tier `user` (client default)"),
     ("token under the wrong tier", "401 unauthorized"),

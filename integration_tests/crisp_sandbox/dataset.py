@@ -15,6 +15,7 @@ from . import shapes
 from .conversations import ConversationQuery, ConversationStore
 from .helpdesk import build_helpdesk
 from .ids import make_uuid, mix
+from .knowledge_base import build_knowledge_base
 from .people import PeopleStore
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ SIZES = {
 
 
 class Workspace:
-    def __init__(self, size: str = "tiny", seed: int = 7) -> None:
+    def __init__(self, size: str = "tiny", seed: int = 7, uncategorized_articles: bool = False) -> None:
         if size not in SIZES:
             raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
         self.size, self.seed, self.spec = size, seed, SIZES[size]
@@ -62,7 +63,8 @@ class Workspace:
             spec.empty_one_in,
         )
         self.people = PeopleStore(seed, spec.people, BASE_MS - 30 * 86_400_000, SPAN_MS)
-        self.helpdesk = build_helpdesk(seed, BASE_MS)
+        self.helpdesk = build_helpdesk(seed, BASE_MS, uncategorized_articles)
+        self.knowledge_base = build_knowledge_base(self.helpdesk, make_uuid(seed, "operator", 0))
         operator_rng = random.Random(mix(seed, 41))
         self._operators = [
             shapes.operator(operator_rng, make_uuid(seed, "operator", n), n) for n in range(spec.operators)

@@ -29,13 +29,15 @@ class Helpdesk:
     articles: dict[str, list[dict]] = field(default_factory=dict)  # locale -> full articles (with content)
     article_category: dict[tuple[str, str], dict] = field(
         default_factory=dict
-    )  # (locale, article_id) -> link
+    )  # (locale, article_id) -> link; absent for an uncategorized article
 
     def article(self, locale: str, article_id: str) -> dict | None:
         return next((a for a in self.articles.get(locale, ()) if a["article_id"] == article_id), None)
 
 
-def build_helpdesk(seed: int, base_ms: int) -> Helpdesk:
+def build_helpdesk(seed: int, base_ms: int, uncategorized_articles: bool = False) -> Helpdesk:
+    """`uncategorized_articles`: the last article of each locale belongs to no category (its `…/category`
+    route answers 404 category_not_found)."""
     rng = random.Random(seed * 7919 + 11)
     desk = Helpdesk()
     counters = {"category": 0, "section": 0, "article": 0}
@@ -96,6 +98,8 @@ def build_helpdesk(seed: int, base_ms: int) -> Helpdesk:
                     "category_id": category_id,
                     "section_id": section_id,
                 }
+        if uncategorized_articles:
+            del desk.article_category[(locale, desk.articles[locale][-1]["article_id"])]
         _link_articles(desk.articles[locale])
     desk.locales = [
         {

@@ -117,8 +117,10 @@ class Router:
     routes: list[Route] = field(default_factory=list)
 
     def route(self, name: str, template: str, scope: str | None = None) -> Callable:
-        """Register a GET handler (under /v1) for a template like /website/{website_id}/things[/{page}]."""
+        """Register a GET handler (under /v1) for a template like /website/{website_id}/things[/{page}];
+        `{name:path}` matches one or more segments."""
         regex = template.replace("[/{page}]", "(?:/(?P<page>[^/]+))?")
+        regex = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+?)", regex)  # a tree path spans segments
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex)
         pattern = re.compile(f"^{regex}/?$")
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from . import assumptions
 from .conversations import ConversationQuery, batch_bounds
+from .helpdesk import HELPDESK_URL
+from .knowledge_base import CONTENT_TYPES, FILLED_CONTENT_TYPE, locale_statistics
 from .protocol import ApiError, Call, Reply, Router, listed_page, not_found, resolved
 
 router = Router()
@@ -136,12 +140,41 @@ def operators(call: Call) -> Reply:
     return Reply(assumptions.UNPAGINATED_LIST_STATUS, "listed", call.sandbox.workspace.operators())
 
 
+LEGACY_HELPDESK, KNOWLEDGE_BASE = ("legacy", "both"), ("knowledge_base", "both")  # modes serving each family
+
+
+def _helpdesk(call: Call, family: tuple[str, ...] | None = None) -> None:
+    """404 like an unknown route when the help center does not serve this family of routes."""
+    mode = call.sandbox.helpdesk_mode
+    if mode == "none":
+        raise ApiError(404, assumptions.NO_HELPDESK_REASON, "the website has no helpdesk")
+    if family is not None and mode not in family:
+        raise ApiError(404, "not_found", "the route does not exist")
+
+
+@route("helpdesk", W + "/helpdesk", HELPDESK)
+def helpdesk(call: Call) -> Reply:
+    _helpdesk(call)
+    return resolved({"name": "Sandbox Café Help", "url": HELPDESK_URL})
+
+
 @route("helpdesk_locales", W + "/helpdesk/locales[/{page}]", HELPDESK)
 def helpdesk_locales(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.helpdesk_locales(), call.page(), FIXED)
+    _helpdesk(call)
+    mode, workspace = call.sandbox.helpdesk_mode, call.sandbox.workspace
+    locales = []
+    for locale in workspace.helpdesk_locales():
+        shown = {
+            k: v for k, v in locale.items() if mode in LEGACY_HELPDESK or k not in ("articles", "categories")
+        }
+        if mode in KNOWLEDGE_BASE:
+            shown["statistics"] = locale_statistics(workspace.knowledge_base, locale["locale"])
+        locales.append(shown)
+    return listed_page(locales, call.page(), FIXED)
 
 
-def _locale(call: Call) -> str:
+def _locale(call: Call, family: tuple[str, ...] = LEGACY_HELPDESK) -> str:
+    _helpdesk(call, family)
     locale = call.path["locale"]
     if locale not in call.sandbox.workspace.helpdesk.articles:
         raise not_found("helpdesk locale")
@@ -167,7 +200,7 @@ def helpdesk_sections(call: Call) -> Reply:
 @route("helpdesk_articles", W + "/helpdesk/locale/{locale}/articles[/{page}]", HELPDESK)
 def helpdesk_articles(call: Call) -> Reply:
     articles = call.sandbox.workspace.helpdesk_articles(_locale(call))
-    if not assumptions.ARTICLE_LIST_HAS_CONTENT:
+    if not call.sandbox.article_list_content:
         articles = [{k: v for k, v in article.items() if k != "content"} for article in articles]
     return listed_page(articles, call.page(), FIXED)
 
@@ -176,7 +209,7 @@ def _article(call: Call) -> tuple[str, dict]:
     locale = _locale(call)
     article = call.sandbox.workspace.helpdesk.article(locale, call.path["article_id"])
     if article is None:
-        raise not_found("helpdesk article")
+        raise ApiError(404, "article_not_found", "helpdesk article does not exist")
     return locale, article
 
 
@@ -188,4 +221,91 @@ def helpdesk_article(call: Call) -> Reply:
 @route("helpdesk_article_category", W + "/helpdesk/locale/{locale}/article/{article_id}/category", HELPDESK)
 def helpdesk_article_category(call: Call) -> Reply:
     locale, article = _article(call)
-    return resolved(dict(call.sandbox.workspace.helpdesk.article_category[(locale, article["article_id"])]))
+    link = call.sandbox.workspace.helpdesk.article_category.get((locale, article["article_id"]))
+    if link is None:
+        raise ApiError(404, assumptions.UNCATEGORIZED_CATEGORY_REASON, "the article has no category")
+    return resolved(dict(link))
+
+
+# --- the Knowledge Base (npm crisp-api 11.x) ---
+def _content_type(call: Call) -> tuple[str, bool]:
+    """(locale, whether this content type holds anything); an unknown content type is invalid."""
+    locale = _locale(call, KNOWLEDGE_BASE)
+    content_type = call.path["content_type"]
+    if content_type not in CONTENT_TYPES:
+        raise ApiError(400, "invalid_data", f"content_type should be one of {', '.join(CONTENT_TYPES)}")
+    return locale, content_type == FILLED_CONTENT_TYPE
+
+
+def _tree_path(call: Call) -> tuple[str, str]:
+    locale, filled = _content_type(call)
+    path = unquote(call.path["tree_path"]).strip("/")
+    if not filled or (locale, path) not in call.sandbox.workspace.knowledge_base.metadata:
+        raise ApiError(404, "path_not_found", "the tree path does not exist")
+    return locale, path
+
+
+@route("helpdesk_page_list", W + "/helpdesk/page/list/{locale}/{content_type}[/{page}]", HELPDESK)
+def helpdesk_page_list(call: Call) -> Reply:
+    locale, filled = _content_type(call)
+    pages = call.sandbox.workspace.knowledge_base.pages[locale] if filled else []
+    return listed_page(pages, call.page(), FIXED)
+
+
+@route("helpdesk_page_entity", W + "/helpdesk/page/entity/{locale}/{content_type}/{entity_id}", HELPDESK)
+def helpdesk_page_entity(call: Call) -> Reply:
+    locale, filled = _content_type(call)
+    pages = call.sandbox.workspace.knowledge_base.pages[locale] if filled else []
+    page = next((p for p in pages if p["entity_id"] == call.path["entity_id"]), None)
+    if page is None:
+        raise ApiError(404, "entity_not_found", "the page does not exist")
+    return resolved(dict(page))
+
+
+@route("helpdesk_tree_list", W + "/helpdesk/tree/list/{locale}/{content_type}[/{page}]", HELPDESK)
+def helpdesk_tree_list(call: Call) -> Reply:
+    locale, filled = _content_type(call)
+    entries = call.sandbox.workspace.knowledge_base.children(locale, call.text("sub_path") or None)
+    if entries is None:
+        raise ApiError(404, "path_not_found", "the tree path does not exist")
+    return listed_page(entries if filled else [], call.page(), FIXED)
+
+
+@route("helpdesk_tree_path", W + "/helpdesk/tree/path/{locale}/{content_type}/{tree_path:path}", HELPDESK)
+def helpdesk_tree_path(call: Call) -> Reply:
+    locale, path = _tree_path(call)
+    parent, _, name = path.rpartition("/")
+    entry = next(
+        e for e in call.sandbox.workspace.knowledge_base.children(locale, parent) or () if e["slug"] == name
+    )
+    return resolved(entry)
+
+
+@route(
+    "helpdesk_tree_content", W + "/helpdesk/tree/content/{locale}/{content_type}/{tree_path:path}", HELPDESK
+)
+def helpdesk_tree_content(call: Call) -> Reply:
+    locale, path = _tree_path(call)
+    content = call.sandbox.workspace.knowledge_base.contents.get((locale, path))
+    if content is None:
+        raise ApiError(404, "content_not_found", "a group has no content")
+    return resolved({"content": content})
+
+
+@route(
+    "helpdesk_tree_metadata", W + "/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path:path}", HELPDESK
+)
+def helpdesk_tree_metadata(call: Call) -> Reply:
+    locale, path = _tree_path(call)
+    return resolved(dict(call.sandbox.workspace.knowledge_base.metadata[(locale, path)]))
+
+
+@route("helpdesk_tree_page", W + "/helpdesk/tree/page/{locale}/{content_type}/{tree_path:path}", HELPDESK)
+def helpdesk_tree_page(call: Call) -> Reply:
+    locale, path = _tree_path(call)
+    page = next(
+        (p for p in call.sandbox.workspace.knowledge_base.pages[locale] if p["tree_path"] == path), None
+    )
+    if page is None:
+        raise ApiError(404, "page_not_found", "a group is not a page")
+    return resolved({"title": page["title"], "url": page["url"]})

@@ -27,13 +27,22 @@ class CrispSandbox:
         faults: Faults | None = None,
         date_filter_field: str = assumptions.DATE_FILTER_FIELD_DEFAULT,
         route_tiers: dict[str, Iterable[str]] | None = None,
+        helpdesk: str = assumptions.HELPDESK_MODE_DEFAULT,
+        article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT,
+        uncategorized_articles: bool = False,
     ) -> None:
+        """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
+        article list items carry `content`; `uncategorized_articles`: the last article of each locale has
+        no category and its `…/category` route answers 404 category_not_found."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
                 f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
             )
-        self.workspace = Workspace(size, seed)
+        if helpdesk not in assumptions.HELPDESK_MODES:
+            raise ValueError(f"helpdesk must be one of {assumptions.HELPDESK_MODES}, got {helpdesk!r}")
+        self.workspace = Workspace(size, seed, uncategorized_articles)
         self._state = SandboxState(self.workspace, date_filter_field, FaultInjector(faults))
+        self._state.helpdesk_mode, self._state.article_list_content = helpdesk, article_list_content
         self.set_route_tiers(route_tiers or {})
         self._port = port
         self._server: CrispHTTPServer | None = None

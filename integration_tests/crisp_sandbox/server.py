@@ -40,6 +40,8 @@ class SandboxState:
     date_filter_field: str = assumptions.DATE_FILTER_FIELD_DEFAULT
     injector: FaultInjector = field(default_factory=FaultInjector)
     route_tiers: dict[str, frozenset[str]] = field(default_factory=dict)  # route name -> allowed tiers
+    helpdesk_mode: str = assumptions.HELPDESK_MODE_DEFAULT  # which helpdesk routes answer
+    article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT
     counts: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
