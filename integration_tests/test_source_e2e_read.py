@@ -53,9 +53,14 @@ def full_read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullRead]:
 
 
 # --- the independent expectation --------------------------------------------------------------------------
+KEYS_ARE_DATA = {("ignored",), ("properties",)}  # message maps emitted whole, as JSON text
+
+
 def paths(obj: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
     for key, value in obj.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and (*prefix, key) in KEYS_ARE_DATA:
+            yield (*prefix, key), json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        elif isinstance(value, dict):
             yield from paths(value, (*prefix, key))
         else:
             yield (*prefix, key), value

@@ -37,6 +37,22 @@ RATE_LIMIT_STATUSES = (420, 422, 429)
 # Epoch numbers below this are seconds, above it milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
 EPOCH_MS_THRESHOLD = 100_000_000_000
 
-# §4.9: whether helpdesk article list items carry `content` is undocumented. False: the single-article route
-# is read for every article (one more request per article).
-ARTICLE_LIST_HAS_CONTENT = False
+# §4.9: whether helpdesk article list items carry `content` is undocumented. Verified, not trusted: the first
+# listed article that carries these fields is also read on its own route; only when both answers agree are
+# the other articles of the sync emitted from the list (one request fewer per article). Otherwise, or when
+# the list lacks them, every article is read on its own route.
+ARTICLE_LIST_FIELDS = ("content",)
+
+# §4.9: an article's `…/category` route answering 404 means "no category" (an uncategorized article), not
+# "article deleted", when the article's own route still answers: the article is emitted with category_id and
+# section_id null. Verified per article (its own route), whatever the 404 reason says (category_not_found).
+
+# Helpdesk routes (npm crisp-api 10.11 = legacy helpdesk/locale/{locale}/…; 11.x = Knowledge Base
+# helpdesk/tree/… and helpdesk/page/…). Probed once per sync on the first locale (helpdesk.py): the Knowledge
+# Base wins when both answer (it is where Crisp's current editor writes); neither answering is an error of
+# the category/section/article streams, never an empty read.
+KNOWLEDGE_BASE_CONTENT_TYPE = "articles"  # the content type the legacy streams carry (guides, references and
+# news have no legacy equivalent: counted from the locale statistics and named in a warning)
+# Knowledge Base tree paths: slugs from the root joined by "/"; page/list's `tree_path` uses the same form.
+# Verified: a page whose tree_path matches no tree entry is emitted with a null category and a warning.
+KNOWLEDGE_BASE_MAX_DEPTH = 8  # nested groups walked below the root (a loop guard; legacy has 2 levels)

@@ -129,9 +129,11 @@ class CrispClient:
         *,
         child: bool = False,
         optional: bool = False,
+        quiet: bool = False,
     ) -> Reply | None:
         """GET `path` (relative to api_url). None when the policy says to skip it: a deleted child, or a
-        feature the website does not have. `child` / `optional` pick those rows of the policy (errors.py)."""
+        feature the website does not have. `child` / `optional` pick those rows of the policy (errors.py).
+        `quiet`: the caller explains a skipped answer itself (a probe, an absent part): no warning."""
         failures = limits = 0
         while True:
             resolution, reply, facts = self._attempt(path, params, child, optional)
@@ -139,7 +141,8 @@ class CrispClient:
                 return reply
             action = resolution.response_action
             if action == ResponseAction.IGNORE:
-                self._logger.warning(errors.describe(resolution, **facts))
+                level = logging.DEBUG if quiet else logging.WARNING
+                self._logger.log(level, errors.describe(resolution, **facts))
                 return None
             if action == ResponseAction.RATE_LIMITED and limits < self._backoff.max_rate_limit_retries:
                 pause = self._backoff.delay(limits, facts.pop("retry_after", None))

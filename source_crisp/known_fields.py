@@ -123,6 +123,9 @@ MESSAGE: Fields = {
     **under("user", {**USER_REF, "type": S}),
     "references": S,
     "original.original_id": S,
+    # npm crisp-api 11 ConversationMessage: maps whose keys are data (CrispObject.json_fields): JSON text.
+    "ignored": S,  # Record<string, {type, reason}>
+    "properties": S,  # Record<string, string | number | boolean>
 }
 
 PEOPLE_PROFILE: Fields = {
@@ -207,7 +210,20 @@ OPERATOR: Fields = {  # after `details` is hoisted; identifier/key are never emi
     "has_token": B,
 }
 
-HELPDESK_LOCALE: Fields = {**WEBSITE, "locale_id": S, "locale": S, "url": S, "articles": L, "categories": L}
+HELPDESK_LOCALE: Fields = {
+    **WEBSITE,
+    "locale_id": S,
+    "locale": S,
+    "url": S,
+    "articles": L,  # legacy helpdesk (npm crisp-api 10.11 HelpdeskLocale)
+    "categories": L,
+    # Knowledge Base (npm crisp-api 11 HelpdeskLocaleStatistics): pages and groups per content type
+    **{
+        f"statistics.{content_type}.{count}": L
+        for content_type in ("articles", "guides", "references", "news")
+        for count in ("entries", "groups")
+    },
+}
 
 TIMESTAMPS: Fields = {"created_at": L, "updated_at": L}
 
@@ -251,4 +267,8 @@ HELPDESK_ARTICLE: Fields = {
     "section_id": S,
     **TIMESTAMPS,
     "published_at": L,
+    # Knowledge Base only (npm crisp-api 11 HelpdeskPage, HelpdeskTreeMetadata)
+    "tree_path": S,
+    "format": S,
+    "author.user_id": S,
 }

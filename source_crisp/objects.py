@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from source_crisp import known_fields as known
 from source_crisp.assumptions import (
-    ARTICLE_LIST_HAS_CONTENT,
+    ARTICLE_LIST_FIELDS,
     CONVERSATION_DATE_FILTER_FIELD,
     CONVERSATION_SORT_PARAMS,
 )
@@ -31,10 +31,19 @@ class Pagination(Enum):
 
 @dataclass(frozen=True)
 class Enrichment:
-    """An extra request per item whose answer is merged into it (`keep` = the fields taken, None = all)."""
+    """An extra request per item whose answer is merged into it (`keep` = the fields taken, None = all).
+
+    `is_item`: the item's own route, so its 404 means the item is gone (skipped). Any other route is a PART
+    of the item that may be absent (an uncategorized article's category): its 404 emits the item with the
+    `keep` columns null, once the item's own route confirms the item still exists (enrichment.py).
+    `listed`: fields that make the request unnecessary when the list item already carries them, trusted only
+    after the same sync saw this route answer the same values for a listed item.
+    """
 
     path: str
     keep: tuple[str, ...] | None = None
+    is_item: bool = False
+    listed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,9 @@ class CrispObject:
     date_filter_field: str | None = None  # the cursor Crisp's filter_date_start/end apply to
     hoist: str | None = None  # a sub-object merged into the top level (operators' `details`)
     never_emit: tuple[str, ...] = ()
+    # Objects whose keys are data, not fields: one string column holding their JSON text (like arrays), so a
+    # key that the discovery sample did not show is still emitted.
+    json_fields: tuple[str, ...] = ()
     enrichments: tuple[Enrichment, ...] = ()
     sample_parents: int = 1  # discovery: parents whose children are sampled
     optional: bool = False  # a feature a website may not have: a 404 on its list means "none", not an error
@@ -129,6 +141,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         pagination=Pagination.MESSAGE_WALK,
         primary_key=("session_id", "fingerprint"),
         known_fields=known.MESSAGE,
+        json_fields=("ignored", "properties"),
         parent="conversations",
         parent_fields=("session_id",),
         cursor_candidates=("timestamp",),
@@ -181,7 +194,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         cursor_candidates=("updated_at", "created_at", "published_at"),
         default_cursor="updated_at",
         enrichments=(
-            *(() if ARTICLE_LIST_HAS_CONTENT else (Enrichment(_ARTICLE),)),
+            Enrichment(_ARTICLE, is_item=True, listed=ARTICLE_LIST_FIELDS),
             Enrichment(_ARTICLE + "/category", keep=("category_id", "section_id")),
         ),
     ),

@@ -19,6 +19,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import CrispClient
+from source_crisp.enrichment import Enricher
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
 
 Item = dict[str, Any]
@@ -37,6 +38,7 @@ class CrispReader:
         self.website_id = website_id
         self.page_size = page_size
         self._shared_pages: dict[tuple[Any, ...], list[Item]] = {}  # see CrispObject.shared_pages
+        self._enricher = Enricher(client, self.path)
 
     def path(self, template: str, values: Mapping[str, Any], page: int | None = None) -> str:
         quoted = {name: quote(str(value), safe="") for name, value in values.items()}
@@ -118,15 +120,7 @@ class CrispReader:
 
     def enrich(self, obj: CrispObject, item: Item, context: Context) -> Item | None:
         """Merge the answers of the object's per-item routes; None when the item vanished meanwhile."""
-        for enrichment in obj.enrichments:
-            reply = self.client.get(self.path(enrichment.path, {**item, **context}), child=True)
-            if reply is None:
-                return None
-            extra = reply.data if isinstance(reply.data, dict) else {}
-            if enrichment.keep is not None:
-                extra = {name: extra.get(name) for name in enrichment.keep}
-            item = {**item, **extra}
-        return item
+        return self._enricher.enrich(obj, item, context)
 
     def messages(self, obj: CrispObject, context: Context, stop_at: int | None = None) -> list[Item] | None:
         """Messages of one conversation, oldest first; the walk stops once a batch reaches `stop_at`.

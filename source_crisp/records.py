@@ -13,13 +13,17 @@ from source_crisp.types import COERCERS, MISFIT, to_json_text
 
 
 def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any], website_id: str) -> dict:
-    """The item as users see it: hoisted, secrets dropped, parent fields and website_id added."""
+    """The item as users see it: hoisted, secrets dropped, key-as-data maps as JSON text, parent fields and
+    website_id added."""
     record = dict(item)
     if obj.hoist:
         nested = record.pop(obj.hoist, None) or {}
         record.update(nested)
     for secret in obj.never_emit:
         record.pop(secret, None)
+    for name in obj.json_fields:
+        if isinstance(record.get(name), dict):
+            record[name] = to_json_text(record[name])
     for name, value in context.items():
         record.setdefault(name, value)
     record.setdefault("website_id", website_id)

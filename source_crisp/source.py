@@ -15,6 +15,7 @@ from source_crisp.client import Backoff, CrispClient
 from source_crisp.config import CrispConfig
 from source_crisp.conversation_streams import ConversationsStream, MessagesStream
 from source_crisp.discovery import Discovery
+from source_crisp.helpdesk import HELPDESK_STREAMS, Helpdesk, HelpdeskStream
 from source_crisp.objects import OBJECTS
 from source_crisp.reader import CrispReader
 from source_crisp.streams import CrispStream
@@ -40,6 +41,7 @@ class SourceCrisp(AbstractSource):
         try:
             reader = self._reader(CrispConfig.from_mapping(config))
             reader.client.get(reader.path("website/{website_id}", {}))
+            Helpdesk(reader, logger).probe()  # logs which helpdesk answers (never fails check by itself)
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 return False, error.message
@@ -50,7 +52,10 @@ class SourceCrisp(AbstractSource):
         parsed = CrispConfig.from_mapping(config)
         reader = self._reader(parsed)
         discovery = Discovery(reader)
+        helpdesk = Helpdesk(reader)
         return [
-            STREAM_CLASSES.get(obj.name, CrispStream)(obj, reader, parsed.incremental, discovery)
+            HelpdeskStream(obj, reader, parsed.incremental, discovery, helpdesk)
+            if obj.name in HELPDESK_STREAMS
+            else STREAM_CLASSES.get(obj.name, CrispStream)(obj, reader, parsed.incremental, discovery)
             for obj in OBJECTS
         ]

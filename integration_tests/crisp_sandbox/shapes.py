@@ -275,6 +275,15 @@ def message(
         "timestamp": timestamp,
         "user": user,
     }
+    # Fields of npm crisp-api 11 ConversationMessage on a few messages, chosen without drawing from `rng` so
+    # that every other generated value stays what it was.
+    if position % 11 == 3:
+        item["properties"] = {"source": "widget", "rating": position % 5, "vip": position % 2 == 0}
+    if sender == "operator" and position % 13 == 4:
+        item["ignored"] = {"email": {"type": "bounced", "reason": "mailbox_full"}}
+    if position % 17 == 6:
+        item["references"] = [{"type": "url", "name": "Pricing", "target": "https://example.com/pricing"}]
+        item["original"] = {"original_id": f"original_{timestamp}"}
     if kind == "text" and rng.random() < 0.1:
         item["preview"] = [
             {
