@@ -280,3 +280,16 @@ def test_check_says_which_helpdesk_answers(
         )
     assert status.status.name == "SUCCEEDED"  # the helpdesk alone never blocks a connection
     assert [r.levelno for r in caplog.records if says in r.getMessage()] == [level]
+
+
+def test_check_succeeds_and_warns_when_the_token_may_not_read_the_helpdesk(caplog: pytest.LogCaptureFixture):
+    with (
+        CrispSandbox(size="tiny", seed=7, port=0, route_tiers={"helpdesk_locales": ["user"]}) as sandbox,
+        caplog.at_level(logging.INFO),
+    ):
+        status = SourceCrisp(backoff=Backoff.immediate()).check(
+            logging.getLogger("airbyte"), sandbox.source_config()
+        )
+    assert status.status.name == "SUCCEEDED"
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("helpdesk: could not be probed" in m and "restricted_route_tier" in m for m in warned), warned

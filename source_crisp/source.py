@@ -41,7 +41,7 @@ class SourceCrisp(AbstractSource):
         try:
             reader = self._reader(CrispConfig.from_mapping(config))
             reader.client.get(reader.path("website/{website_id}", {}))
-            Helpdesk(reader, logger).probe()  # logs which helpdesk answers (never fails check by itself)
+            Helpdesk(reader, logger).report()  # logs which helpdesk answers
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 return False, error.message
