@@ -191,11 +191,8 @@ class HelpdeskStream(CrispStream):
             return self._shape(item, context)  # already complete: no legacy per-item routes
         return super()._record(item, context)
 
-    def _full_refresh(self) -> Output:
-        for item, context in self._helpdesk.items(self.obj):
-            record = self._record(item, context)
-            if record is not None:
-                yield record
+    def _items(self) -> Iterator[tuple[Item, Context]]:
+        return self._helpdesk.items(self.obj)
 
     def _incremental(self, cursor: str) -> Output:
         if self._kind() == HelpdeskKind.LEGACY:

@@ -164,8 +164,12 @@ class CrispStream(Stream):
     def _shape(self, item: Item, context: Context | None = None) -> Mapping[str, Any]:
         return self._shaper.shape(prepare(self.obj, item, context or {}, self._reader.website_id))
 
+    def _items(self) -> Iterable[tuple[Item, Context]]:
+        """Every listed item with its parent fields (the helpdesk streams pick their route family)."""
+        return self._reader.items(self.obj)
+
     def _full_refresh(self) -> Output:
-        for item, context in self._reader.items(self.obj):
+        for item, context in self._items():
             record = self._record(item, context)
             if record is not None:
                 yield record
