@@ -37,7 +37,8 @@ class SourceCrisp(AbstractSource):
         return CrispReader(client, parsed.website_id, parsed.page_size)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Any]:
-        """One cheap call (the website itself) proves the credentials, the tier and access to the website."""
+        """The website itself proves the credentials, the tier and access; then the helpdesk probe logs which
+        helpdesk answers (helpdesk.py)."""
         try:
             reader = self._reader(CrispConfig.from_mapping(config))
             reader.client.get(reader.path("website/{website_id}", {}))
