@@ -63,6 +63,7 @@ class LocaleTree:
     groups: list[Node]
     pages: dict[str, Node]  # tree path -> placement of a page
     listed: list[Item]  # page/list items, in their order
+    page_paths: set[str]  # their tree paths: every other tree entry is a group
 
 
 def clean(path: Any) -> str:
@@ -137,9 +138,8 @@ class KnowledgeBase:
     def _tree(self, locale: str) -> LocaleTree:
         if locale not in self._trees:
             listed = [item for page in self._reader.pages(PAGES, {"locale": locale}) for item in page.items]
-            tree = LocaleTree([], {}, listed)
-            page_paths = {clean(item.get("tree_path")) for item in listed}
-            self._walk(tree, page_paths, locale, self._entries(locale, None), None, None, "", 1)
+            tree = LocaleTree([], {}, listed, {clean(item.get("tree_path")) for item in listed})
+            self._walk(tree, locale, self._entries(locale, None), None)
             self._trees[locale] = tree
         return self._trees[locale]
 
@@ -147,34 +147,21 @@ class KnowledgeBase:
         params = {"sub_path": sub_path} if sub_path else None
         return [item for page in self._reader.pages(TREE, {"locale": locale}, params) for item in page.items]
 
-    def _walk(
-        self,
-        tree: LocaleTree,
-        page_paths: set[str],
-        locale: str,
-        entries: list[Item],
-        category: str | None,
-        section: str | None,
-        prefix: str,
-        depth: int,
-    ) -> None:
+    def _walk(self, tree: LocaleTree, locale: str, entries: list[Item], parent: Node | None) -> None:
+        """Place `entries` (the children of `parent`, the root when None), then walk their groups."""
         counts = {"group": 0, "page": 0}
+        depth = parent.depth + 1 if parent else 1
         for entry in entries:
-            path = f"{prefix}/{entry.get('slug')}".lstrip("/")
-            kind = "page" if path in page_paths else "group"
-            counts[kind] += 1
-            node_category = category or (path if kind == "group" else None)
-            node_section = section or (path if kind == "group" and depth == 2 else None)
-            node = Node(
-                path,
-                entry.get("title"),
-                counts[kind],
-                node_category,
-                node_section,
-                depth,
-                entry.get("state") or {},
-            )
-            if kind == "page":
+            path = f"{parent.path if parent else ''}/{entry.get('slug')}".lstrip("/")
+            is_group = path not in tree.page_paths
+            counts["group" if is_group else "page"] += 1
+            category = parent.category if parent else None
+            section = parent.section if parent else None
+            if is_group:  # a root group is a category, the groups inside it sections (deeper ones fold in)
+                category, section = category or path, section or (path if depth == 2 else None)
+            node = Node(path, entry.get("title"), counts["group" if is_group else "page"], category, section,
+                        depth, entry.get("state") or {})  # fmt: skip
+            if not is_group:
                 tree.pages[path] = node
                 continue
             tree.groups.append(node)
@@ -184,7 +171,7 @@ class KnowledgeBase:
             children = entry.get("children")
             if not isinstance(children, list):  # a listing without subtrees: ask for this group's entries
                 children = self._entries(locale, path)
-            self._walk(tree, page_paths, locale, children, node_category, node_section, path, depth + 1)
+            self._walk(tree, locale, children, node)
 
     def _read(self, kind: str, locale: str, path: str) -> dict[str, Any] | None:
         """`tree/metadata` or `tree/content` of one tree path (each segment quoted, the slashes kept)."""
