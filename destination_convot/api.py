@@ -6,7 +6,7 @@ helpdesk paths) comes from `assumptions.py`. Methods return plain dicts (the unw
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from destination_convot import assumptions as A
@@ -26,6 +26,18 @@ def unwrap(body: Any, singular: str) -> dict[str, Any]:
     if isinstance(body, dict) and isinstance(body.get(singular), dict):
         return body[singular]
     return body if isinstance(body, dict) else {}
+
+
+def carries_id(singular: str) -> Callable[[Any], bool]:
+    """A write's answer confirms it only with the written object's id (a 200 `{}` confirms nothing)."""
+    return lambda body: unwrap(body, singular).get("id") not in (None, "")
+
+
+def known_id(value: Any, what: str) -> Any:
+    """An id that goes into a path: never `None` (that would write to `/conversations/None/...`)."""
+    if value in (None, "", "None"):
+        raise ValueError(f"no Convot id for {what}: refusing to build a request path with it")
+    return value
 
 
 class ConvotApi:
@@ -49,7 +61,8 @@ class ConvotApi:
     # -- contacts ----------------------------------------------------------------------------------
     def upsert_contact(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         # Documented find-or-create: safe to retry as is.
-        return unwrap(self.client.request("POST", "/contacts", json=dict(payload)), "contact")
+        body = self.client.request("POST", "/contacts", json=dict(payload), confirms=carries_id("contact"))
+        return unwrap(body, "contact")
 
     # -- conversations and messages ----------------------------------------------------------------
     def find_conversation(self, external_id: str) -> dict[str, Any] | None:
@@ -62,10 +75,12 @@ class ConvotApi:
             "/conversations",
             json=dict(payload),
             already_applied=lambda: self.find_conversation(external_id),
+            confirms=carries_id("conversation"),
         )
         return unwrap(body, "conversation")
 
     def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
+        conversation_id = known_id(conversation_id, "a conversation")
         return list(self.iter_list(f"/conversations/{conversation_id}/messages", "messages"))
 
     def find_message(self, conversation_id: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -76,24 +91,29 @@ class ConvotApi:
         return None
 
     def post_message(self, conversation_id: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        conversation_id = known_id(conversation_id, "the conversation of a message")
         body = self.client.request(
             "POST",
             f"/conversations/{conversation_id}/messages",
             json=dict(payload),
             already_applied=lambda: self.find_message(conversation_id, payload),
+            confirms=carries_id("message"),
         )
         return unwrap(body, "message")
 
     def set_status(self, conversation_id: str, status: str) -> None:
         path = A.RESOLVE_PATH if status == "resolved" else A.REOPEN_PATH
-        self.client.request("POST", path.format(uuid=conversation_id))
+        self.client.request("POST", path.format(uuid=known_id(conversation_id, "a conversation status")))
 
     # -- helpdesk ----------------------------------------------------------------------------------
     def list_languages(self) -> list[dict[str, Any]]:
         return list(self.iter_list(A.LANGUAGES_PATH, "languages"))
 
     def create_language(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        return unwrap(self.client.request("POST", A.LANGUAGES_PATH, json=dict(payload)), "language")
+        body = self.client.request(
+            "POST", A.LANGUAGES_PATH, json=dict(payload), confirms=carries_id("language")
+        )
+        return unwrap(body, "language")
 
     def find_helpdesk(self, kind: str, external_id: str) -> dict[str, Any] | None:
         path, plural = HELPDESK_RESOURCES[kind]
@@ -107,10 +127,12 @@ class ConvotApi:
             HELPDESK_RESOURCES[kind][0],
             json=dict(payload),
             already_applied=lambda: self.find_helpdesk(kind, external_id),
+            confirms=carries_id(kind),
         )
         return unwrap(body, kind)
 
     def update_helpdesk(self, kind: str, object_id: Any, payload: Mapping[str, Any]) -> dict[str, Any]:
+        object_id = known_id(object_id, f"a {kind}")
         body = self.client.request("PATCH", f"{HELPDESK_RESOURCES[kind][0]}/{object_id}", json=dict(payload))
         return unwrap(body, kind)
 

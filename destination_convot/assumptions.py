@@ -31,6 +31,18 @@ CONVERSATION_EXTERNAL_ID = "crisp:{session_id}"
 CATEGORY_EXTERNAL_ID = "crisp:category:{locale}:{category_id}"
 ARTICLE_EXTERNAL_ID = "crisp:article:{locale}:{article_id}"
 
+# Key rotation: no endpoint names a key's app. The docs say another app's resource answers 404, so a new
+# key is tested on objects the ledger holds (see `app_identity.py`): messages of a conversation (documented
+# route), then a contact and helpdesk objects by id (inferred from "read" in the scopes). A route that does
+# not exist answers 404 like another app's object would: the key is then treated as a new app, and
+# `rebuild.py` stops that from duplicating anything.
+APP_PROBE_PATHS = {
+    "conversation": "/conversations/{id}/messages",
+    "contact": "/contacts/{id}",
+    "article": "/helpdesk/articles/{id}",
+    "category": "/helpdesk/categories/{id}",
+}
+
 # Gap 10: status paths.
 RESOLVE_PATH = "/conversations/{uuid}/resolve"
 REOPEN_PATH = "/conversations/{uuid}/reopen"

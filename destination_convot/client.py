@@ -42,7 +42,7 @@ class Pacing:
     base_seconds: float = 1.0
     cap_seconds: float = 30.0
     scale: float = 1.0  # multiplies every wait, Retry-After included; tests use 0 or a tiny value
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None  # None: wait on the client's stop event (SIGTERM ends it)
     jitter: Callable[[], float] = random.random
 
     def retry_delay(self, attempt: int) -> float:
@@ -51,11 +51,31 @@ class Pacing:
         return step * (0.5 + 0.5 * self.jitter()) * self.scale
 
 
+class Interrupted(Exception):
+    """A stop was requested while a request waited (rate-limit pause, retry delay): it is not sent. What it
+    would have written stays pending in the ledger, and an unsent create's intent is reconciled next run."""
+
+
+def waiter(pacing: Pacing, stop: threading.Event) -> Callable[[float], None]:
+    """How the client waits: the injected sleep (tests), else the stop event (SIGTERM cuts a pause short)."""
+
+    def wait(seconds: float) -> None:
+        if pacing.sleep is not None:
+            pacing.sleep(seconds)
+        else:
+            stop.wait(seconds)
+        if stop.is_set():
+            raise Interrupted(f"stop requested during a {seconds:.1f}s wait")
+
+    return wait
+
+
 @dataclass
 class RateLimitWatermark:
     """One pause shared by all worker threads: after a 429 nobody sends until Convot said to come back."""
 
     pacing: Pacing
+    sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     hits: int = 0
     paused_seconds: float = 0.0
@@ -83,7 +103,7 @@ class RateLimitWatermark:
         with self._lock:
             remaining = self._pause_until - self.clock()
         if remaining > 0:
-            self.pacing.sleep(remaining)
+            self.sleep(remaining)
         with self._lock:
             if self._announced_resume or self.clock() < self._pause_until:
                 return
@@ -110,11 +130,15 @@ def retry_after_seconds(header: str | None) -> float | None:
 
 
 class ConvotClient:
-    def __init__(self, base_url: str, token: str, *, pacing: Pacing | None = None) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, pacing: Pacing | None = None, stop: threading.Event | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.pacing = pacing or Pacing()
-        self.watermark = RateLimitWatermark(self.pacing)
+        self.stop = stop or threading.Event()
+        self._sleep = waiter(self.pacing, self.stop)
+        self.watermark = RateLimitWatermark(self.pacing, self._sleep)
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
@@ -143,11 +167,14 @@ class ConvotClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         already_applied: Callable[[], Any] | None = None,
+        confirms: Callable[[Any], bool] | None = None,
     ) -> Any:
         """Send one request and return its decoded JSON body.
 
         `already_applied` marks a non-idempotent create: after an ambiguous failure (dropped connection, 5xx)
         it is asked whether Convot applied the first attempt; its answer is returned, not a second create.
+        `confirms` tells whether a 2xx body is the confirmation the caller needs (a create's body must carry
+        the new id): one that is not (`{}`, no id) is an ambiguous failure like a lost answer, never a write.
         """
         label = f"{method} {path}"
         failures = 0
@@ -178,6 +205,10 @@ class ConvotClient:
                 failures = self._count_failure(label, failures, f"HTTP {response.status_code}")
                 continue
             body = _json_or_none(response)
+            if response.ok and confirms is not None and not confirms(body):
+                problem = f"HTTP {response.status_code} without the id of the object written"
+                failures = self._count_failure(label, failures, problem)
+                continue
             if response.ok:
                 return body
             raise error_for(response.status_code, body, label)
@@ -188,7 +219,7 @@ class ConvotClient:
             raise ConvotUnavailable(label, problem, failures)
         delay = self.pacing.retry_delay(failures)
         logger.warning(f"{label}: {problem}; retry {failures}/{self.pacing.max_retries} in {delay:.2f}s.")
-        self.pacing.sleep(delay)
+        self._sleep(delay)
         return failures
 
     def _rate_limit_wait(self, response: requests.Response, attempt: int) -> float:
@@ -205,4 +236,11 @@ def _json_or_none(response: requests.Response) -> Any:
         return None
 
 
-__all__ = ["ConvotApiError", "ConvotClient", "Pacing", "RateLimitWatermark", "retry_after_seconds"]
+__all__ = [
+    "ConvotApiError",
+    "ConvotClient",
+    "Interrupted",
+    "Pacing",
+    "RateLimitWatermark",
+    "retry_after_seconds",
+]

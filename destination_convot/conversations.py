@@ -12,10 +12,11 @@ import threading
 from typing import Any
 
 from destination_convot import mapping as M
-from destination_convot.counters import API_IDENTITY, CREATED, UNCHANGED, UPDATED
+from destination_convot.api import same_message
+from destination_convot.counters import API_IDENTITY, CREATED, MATCHED, UNCHANGED, UPDATED
 from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Entry, Intent, Pending
-from destination_convot.work import Lane, WorkContext, convot_id, mapped
+from destination_convot.work import UNMAPPABLE, Lane, WorkContext, convot_id, mapped, skip_reason
 
 logger = logging.getLogger("airbyte")
 PERSON_LOCK_STRIPES = 64
@@ -146,9 +147,19 @@ class ConversationImporter:
         if sessions is None:
             ledger = self.c.ledger
             sessions = ledger.pending_keys("message", "parent_id") | ledger.pending_keys("conversation")
+            sessions |= self._status_drift()
         for website_id, session_id in sorted(sessions):
             lane = self._conversation_lane(website_id, session_id, up_to)
             self.c.pool.submit(("conversation", website_id, session_id), lane)
+
+    def _status_drift(self) -> set[tuple[str, str]]:
+        """Conversations whose Convot status is not (known to be) the Crisp one: a run died between a message
+        that reopened it, or a status call, and the ledger commit. Their lane sets the status again."""
+        return {
+            (website_id, session_id)
+            for website_id, session_id, entry in self.c.ledger.entries("conversation")
+            if entry.extra.get("desired") is not None and entry.extra.get("status") != entry.extra["desired"]
+        }
 
     def _conversation_lane(self, website_id: str, session_id: str, up_to: int | None) -> Lane:
         return lambda: self._write_conversation(website_id, session_id, up_to)
@@ -160,6 +171,10 @@ class ConversationImporter:
         known = ledger.get("conversation", website_id, session_id)
         pending = ledger.pending_one("conversation", website_id, session_id, up_to)
         thread = self._messages_to_send(website_id, session_id, up_to)
+        if known is not None and not known.convot_id:
+            known = self._held(website_id, session_id)  # an entry without its Convot id confirms nothing
+        if known is None and self.c.existing is not None and pending is not None and thread:
+            known = self._held(website_id, session_id)
         if known is None:
             if pending is None or not thread:
                 return  # waits: messages of a conversation not seen yet, or a conversation without messages
@@ -167,15 +182,63 @@ class ConversationImporter:
             if created is None:
                 return
             known = created
+        elif self.c.existing is not None and thread:
+            thread = self._not_held(website_id, known, thread)
         state = dict(known.extra)
         for row, payload in thread:
             if self.c.should_stop():
                 return
+            reopens = payload[M.A.MESSAGE_TYPE_FIELD] == "incoming" and state.get("status") != "open"
+            if reopens:
+                # Convot reopens on an incoming message: the ledger says so before the POST, so a crash right
+                # after it leaves a status the next run repairs, never one it believes is already right.
+                self._record_status(website_id, session_id, known, {**state, "status": "open"})
             if not self._post_message(website_id, known.convot_id, row, payload):
+                if reopens:
+                    self._record_status(website_id, session_id, known, {**state, "status": None})
                 continue
             if payload[M.A.MESSAGE_TYPE_FIELD] == "incoming":
-                state["status"] = "open"  # Convot reopens a conversation on an incoming message
+                state["status"] = "open"
         self._apply_status(website_id, session_id, known, state, pending)
+
+    def _record_status(self, website_id: str, session_id: str, known: Entry, state: dict[str, Any]) -> None:
+        entry = Entry(known.convot_id, known.content_hash, state)
+        self.c.ledger.confirm(website_id, [("conversation", session_id, entry)])
+
+    # -- rebuilding the mapping from what Convot holds (rebuild.py) -----------------------------------
+    def _held(self, website_id: str, session_id: str) -> Entry | None:
+        """The conversation Convot holds, found by external id and adopted by the ledger; None if absent."""
+        external_id = M.conversation_external_id(session_id)
+        if self.c.existing is not None:
+            held = self.c.existing.find("conversation", external_id)
+        else:
+            held = self.c.api.find_conversation(external_id)
+            held = held if held and held.get(M.A.EXTERNAL_ID_FIELD) == external_id else None
+        if not held or not held.get("id"):
+            return None
+        entry = Entry(str(held["id"]), None, {"status": held.get("status")})
+        self.c.ledger.confirm(website_id, [("conversation", session_id, entry)])
+        self.c.counters.add("conversations", MATCHED)
+        return entry
+
+    def _not_held(
+        self, website_id: str, known: Entry, thread: list[tuple[Pending, dict[str, Any]]]
+    ) -> list[tuple[Pending, dict[str, Any]]]:
+        """The messages Convot does not hold yet; the ones it holds are adopted by the ledger."""
+        held = self.c.api.list_messages(known.convot_id)
+        missing = []
+        for row, payload in thread:
+            match = next((message for message in held if same_message(message, payload)), None)
+            if match is None:
+                missing.append((row, payload))
+                continue
+            held.remove(match)  # two identical messages in Crisp are matched to two in Convot
+            entry = Entry(match.get("id"), M.message_hash(payload), {})
+            self.c.ledger.confirm(
+                website_id, [("message", row.crisp_id, entry)], done=[("message", row.crisp_id)]
+            )
+            self.c.counters.add("messages", MATCHED)
+        return missing
 
     def _messages_to_send(
         self, website_id: str, session_id: str, up_to: int | None
@@ -184,8 +247,8 @@ class ConversationImporter:
         for row in self.c.ledger.pending("message", website_id, parent_id=session_id, up_to=up_to):
             try:
                 payload = M.message_payload(row.record, self._operator_id(website_id, row.record))
-            except M.Skipped as skip:
-                self.c.counters.skip("messages", skip.reason)
+            except (M.Skipped, *UNMAPPABLE) as skip:
+                self.c.counters.skip("messages", skip_reason(skip))
                 self.c.ledger.drop_pending("message", website_id, row.crisp_id)
                 continue
             known = self.c.ledger.get("message", website_id, row.crisp_id)
@@ -216,8 +279,8 @@ class ConversationImporter:
         try:
             contact_id = self._contact_for(website_id, pending.record)
             payload = M.conversation_payload(pending.record, contact_id, seed_payload)
-        except M.Skipped as skip:
-            self.c.counters.skip("conversations", skip.reason)
+        except (M.Skipped, *UNMAPPABLE) as skip:
+            self.c.counters.skip("conversations", skip_reason(skip))
             self.c.ledger.drop_pending("conversation", website_id, session_id)
             return None
         except ConvotRejected as error:
@@ -280,7 +343,7 @@ class ConversationImporter:
         desired = (
             M.conversation_status(pending.record) if pending else state.get("desired", state.get("status"))
         )
-        changed = desired != state.get("status")
+        changed = desired is not None and desired != state.get("status")
         if changed:
             try:
                 self.c.api.set_status(known.convot_id, desired)

@@ -14,6 +14,7 @@ logger = logging.getLogger("airbyte")
 
 KINDS = ("contacts", "conversations", "messages", "languages", "categories", "articles")
 CREATED, UPDATED, UNCHANGED, REJECTED = "imported", "updated", "unchanged", "rejected"
+MATCHED = "matched in Convot"  # held by Convot though the ledger did not know it (rebuild.py)
 WOULD_CREATE, ALREADY_IMPORTED = "new", "already imported"  # preview outcomes
 # Kept pending at the end of a sync, reported as skips (a preview gives the same reasons)
 EMPTY_CONVERSATION = "empty (no message yet): kept pending"

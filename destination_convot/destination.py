@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import sqlite3
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 from airbyte_cdk.destinations import Destination
 from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import (
@@ -16,18 +20,22 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteMessageSerializer,
     ConfiguredAirbyteCatalog,
+    FailureType,
     Status,
     Type,
 )
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from destination_convot import rebuild
 from destination_convot.api import ConvotApi
+from destination_convot.app_identity import resolve_app
 from destination_convot.checker import check_convot
 from destination_convot.client import ConvotClient, Pacing
 from destination_convot.config import ConfigError, ConvotConfig, upgrade_legacy_fields
 from destination_convot.counters import CounterReporter, Counters
 from destination_convot.errors import ConvotAuthError, ConvotUnavailable
-from destination_convot.ledger import Ledger
-from destination_convot.work import WorkContext
+from destination_convot.ledger import LOCK_WAIT_SECONDS, Ledger, LedgerError, explain
+from destination_convot.work import UNMAPPABLE, WorkContext
 from destination_convot.writer import ConvotWriter
 
 logger = logging.getLogger("airbyte")
@@ -35,11 +43,18 @@ CHECK_PACING = Pacing(max_retries=2, max_rate_limit_waits=5)
 
 
 class DestinationConvot(Destination):
-    """`pacing` and `report_interval` are injectable so tests never really wait."""
+    """`pacing`, `report_interval` and `ledger_wait` (for another sync's lock) are injectable so tests never
+    really wait."""
 
-    def __init__(self, pacing: Pacing | None = None, report_interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        pacing: Pacing | None = None,
+        report_interval: float = 5.0,
+        ledger_wait: float = LOCK_WAIT_SECONDS,
+    ) -> None:
         self._pacing = pacing
         self._report_interval = report_interval
+        self._ledger_wait = ledger_wait
 
     def run(self, args: list[str]) -> None:
         """As the CDK's, except that each output message is ONE write, flushed: worker threads log while the
@@ -92,24 +107,66 @@ class DestinationConvot(Destination):
         input_messages: Iterable[AirbyteMessage],
     ) -> Iterable[AirbyteMessage]:
         parsed = ConvotConfig.parse(config)
-        client = ConvotClient(parsed.api_url, parsed.api_token, pacing=self._pacing)
+        stopping = threading.Event()
+        client = ConvotClient(parsed.api_url, parsed.api_token, pacing=self._pacing, stop=stopping)
         counters = Counters(lambda: client.watermark.paused_seconds)
         ledger_file = parsed.ledger_path if not parsed.preview or parsed.ledger_path.exists() else None
-        ledger = Ledger(ledger_file, parsed.app_key)
-        context = WorkContext(parsed, ConvotApi(client), ledger, counters)
+        try:
+            ledger = Ledger(ledger_file, parsed.app_key, lock_wait=self._ledger_wait)
+        except LedgerError as error:
+            raise config_error(str(error)) from None
+        api = ConvotApi(client)
+        context = WorkContext(parsed, api, ledger, counters, stopping=stopping)
         mode = "PREVIEW (nothing is written)" if parsed.preview else f"ledger {parsed.ledger_path}"
         logger.info(
             f"Writing to Convot at {parsed.api_url}, {mode}, up to {parsed.max_concurrency} requests at once."
         )
+        writer = ConvotWriter(context)
         try:
+            resolve_app(ledger, client, parsed.app_key)
+            if not parsed.preview and rebuild.start_if_needed(ledger, api):
+                context.existing = rebuild.ExistingObjects(api, ledger.path)
             with CounterReporter(counters, self._report_interval):
-                yield from ConvotWriter(context).write(input_messages)
+                yield from writer.write(input_messages)
+            if writer.complete and context.existing is not None:
+                rebuild.finish(ledger)
         except ConvotAuthError as error:
             raise error.as_config_error() from None
         except ConvotUnavailable as error:
             raise error.as_traced() from None
+        except rebuild.RebuildImpossible as error:
+            raise config_error(str(error)) from None
+        except (sqlite3.Error, LedgerError) as error:
+            raise config_error(str(explain(ledger.path, error))) from None
         finally:
             context.pool.close()
             ledger.close()
             label = "Convot preview" if parsed.preview else "Convot import"
             logger.info(f"{label} summary: {counters.line()}")
+
+    def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
+        """As the CDK's, except that a line that is JSON but not an Airbyte message (`null`, `[1,2]`, an
+        unknown type) is skipped with a warning instead of ending the sync; the line itself is not logged
+        (it may hold customer data), only where it was and why it was skipped."""
+        for number, line in enumerate(input_stream, start=1):
+            try:
+                data = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                logger.warning(f"Input line {number} skipped: not JSON.")
+                continue
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError(f"a JSON {type(data).__name__}, not an object")
+                yield AirbyteMessageSerializer.load(data)
+            except UNREADABLE as error:
+                logger.warning(f"Input line {number} skipped: not an Airbyte message ({str(error)[:120]}).")
+
+
+# What the CDK's message model raises on a JSON object that is not a valid Airbyte message.
+UNREADABLE = (*UNMAPPABLE, LookupError)
+
+
+def config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.config_error
+    )

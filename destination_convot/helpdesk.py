@@ -9,11 +9,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from destination_convot import assumptions as A
 from destination_convot import helpdesk_mapping as H
 from destination_convot import mapping as M
-from destination_convot.counters import CREATED, UNCHANGED, UPDATED
+from destination_convot.counters import CREATED, MATCHED, UNCHANGED, UPDATED
 from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Entry, Intent, Pending
+from destination_convot.routes import COUNTER_OF_KIND
 from destination_convot.work import Lane, WorkContext, convot_id, mapped
 
 logger = logging.getLogger("airbyte")
@@ -91,6 +93,8 @@ class HelpdeskImporter:
         """Create once (intent first), PATCH when the content changed, nothing when unchanged."""
         kind = row.kind
         known = self.c.ledger.get(kind, row.website_id, row.crisp_id)
+        if known is None or not known.convot_id:
+            known = self._held(kind, payload, known)
         digest = M.content_hash(payload)
         if known and known.content_hash == digest:
             self.c.counters.add(counter, UNCHANGED)
@@ -114,6 +118,22 @@ class HelpdeskImporter:
         entry = Entry(held.get("id") or (known and known.convot_id), digest, extra)
         self.c.ledger.confirm(row.website_id, [(kind, row.crisp_id, entry)], done=[(kind, row.crisp_id)])
         self.c.counters.add(counter, CREATED if known is None else UPDATED)
+
+    def _held(self, kind: str, payload: dict[str, Any], known: Entry | None) -> Entry | None:
+        """While rebuilding (or for an entry without its Convot id): the object Convot holds by external id,
+        so it is updated, not created a second time."""
+        if known is None and self.c.existing is None:
+            return None
+        external_id = payload[A.EXTERNAL_ID_FIELD]
+        if self.c.existing is not None:
+            held = self.c.existing.find(kind, external_id)
+        else:
+            held = self.c.api.find_helpdesk(kind, external_id)
+            held = held if held and held.get(A.EXTERNAL_ID_FIELD) == external_id else None
+        if not held or not held.get("id"):
+            return None
+        self.c.counters.add(COUNTER_OF_KIND[kind], MATCHED)
+        return Entry(str(held["id"]), None, held_extra(held, payload))
 
     # -- links -------------------------------------------------------------------------------------
     def rewrite_links(self) -> None:

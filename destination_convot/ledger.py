@@ -1,6 +1,7 @@
 """The idempotency ledger: a SQLite file remembering what this destination already wrote.
 
-Tables (all scoped by Crisp website and Convot app, the non-secret `ck_<id>` of the key):
+Tables (all scoped by Crisp website and Convot app; the app is named by the first key id that reached it, and
+`keys` binds every later key of the same app to that name, see `app_identity.py`):
 - `mapping`: (kind, Crisp id) -> Convot id + a content hash, written only after Convot confirmed the write;
 - `pending`: records received but not written yet (a message whose conversation does not exist yet, helpdesk
   records waiting for the end of the sync): durable, so a STATE may be echoed while they wait. Each persisted
@@ -9,14 +10,22 @@ Tables (all scoped by Crisp website and Convot app, the non-secret `ck_<id>` of 
   looks the object up in Convot instead of creating it again;
 - `facts`: Crisp-side facts later records need (operator emails, sections, article sources).
 
-One connection shared by the worker threads behind a lock; WAL so a SIGKILL never loses a committed row.
+- `keys`: Convot key id (`ck_<id>`) -> the app name its rows are stored under;
+- `flags`: per app, e.g. `rebuild` (the app held imported objects the ledger did not know, see `rebuild.py`).
+
+One connection shared by the worker threads behind a lock; WAL so a SIGKILL never loses a committed row. One
+sync at a time per ledger: an OS lock on `<ledger>.lock` is held while the ledger is open (two writers on one
+ledger would each create what the other has not confirmed yet).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +49,75 @@ CREATE TABLE IF NOT EXISTS intents (
 CREATE TABLE IF NOT EXISTS facts (
     website_id TEXT NOT NULL, kind TEXT NOT NULL, crisp_id TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (website_id, kind, crisp_id));
+CREATE TABLE IF NOT EXISTS keys (key_id TEXT PRIMARY KEY, app TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS flags (app TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (app, name));
 """
+LOCK_WAIT_SECONDS = 30.0  # a second sync waits this long for the first to release the ledger, then stops
+RESTART_ADVICE = (
+    "Restore the file from a backup, or move it aside: the next sync then starts a new ledger and matches "
+    "what Convot already holds by external id instead of importing it twice."
+)
+
+
+class LedgerError(Exception):
+    """The ledger file cannot be used; the message names the file, what is wrong and what to do."""
+
+
+def explain(path: Path | None, error: BaseException) -> LedgerError:
+    """A sqlite/OS error on the ledger as something a user can act on (no traceback, the path named)."""
+    text = str(error)
+    where = f"The ledger file {path}"
+    if isinstance(error, LedgerError):
+        return error
+    if "readonly" in text or "read-only" in text or isinstance(error, PermissionError):
+        return LedgerError(
+            f"{where} cannot be written ({text}). Give the user running the destination write access to the "
+            "file and its folder (SQLite also writes `-wal` and `-shm` files next to it), or point "
+            "ledger_path at a writable place (then move the file there)."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return LedgerError(
+            f"{where} is not a readable SQLite ledger ({text}): it is damaged. {RESTART_ADVICE}"
+        )
+    if "unable to open" in text or isinstance(error, OSError):
+        return LedgerError(
+            f"{where} cannot be opened ({text}). Check that ledger_path names a file (not a folder) in a "
+            "folder that exists and that the user running the destination can read and write."
+        )
+    if "locked" in text or "busy" in text:
+        return LedgerError(
+            f"{where} is locked by another process ({text}). Wait for it to finish, then re-run."
+        )
+    return LedgerError(f"{where} could not be used ({type(error).__name__}: {text}). {RESTART_ADVICE}")
+
+
+class LedgerBusy(LedgerError):
+    """Another sync holds this ledger."""
+
+
+def hold_lock(path: Path, wait_seconds: float) -> int:
+    """Take the ledger's OS lock (released by the OS if the process dies), waiting a bounded time for it."""
+    lock_path = path.with_name(path.name + ".lock")
+    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+                os.close(descriptor)
+                raise LedgerBusy(
+                    f"Another destination-convot sync is using the ledger {path} (lock {lock_path} held"
+                    + (f" by process {holder}" if holder else "")
+                    + f"; waited {wait_seconds:.0f}s). Two syncs writing at once would import objects twice: "
+                    "let the other sync finish (or stop it), then re-run this one."
+                ) from None
+            time.sleep(0.1)
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, str(os.getpid()).encode(), 0)
+    return descriptor
 
 
 @dataclass(frozen=True)
@@ -79,25 +156,81 @@ def _text(value: Any) -> str | None:
 class Ledger:
     """`path=None` keeps the ledger in memory (a preview without a ledger file writes nothing to disk)."""
 
-    def __init__(self, path: Path | None, app: str) -> None:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | None, app: str, lock_wait: float = LOCK_WAIT_SECONDS) -> None:
         self.path = path
         self.app = app
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            str(path) if path else ":memory:", check_same_thread=False, isolation_level=None
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "PRAGMA synchronous=NORMAL"
-        )  # durable against process death, which is what re-runs need
-        self._db.executescript(SCHEMA)
-        self._batch = self._db.execute("SELECT COALESCE(MAX(batch), 0) FROM pending").fetchone()[0]
+        self._file_lock: int | None = None
+        try:
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._file_lock = hold_lock(path, lock_wait)
+            self._db = sqlite3.connect(
+                str(path) if path else ":memory:", check_same_thread=False, isolation_level=None
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "PRAGMA synchronous=NORMAL"
+            )  # durable against process death, which is what re-runs need
+            self._db.executescript(SCHEMA)
+            self._batch = self._db.execute("SELECT COALESCE(MAX(batch), 0) FROM pending").fetchone()[0]
+        except (sqlite3.Error, OSError) as error:
+            self._release()
+            raise explain(path, error) from None
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if hasattr(self, "_db"):
+                self._db.close()
+            self._release()
+
+    def __del__(self) -> None:
+        self._release()  # a ledger dropped without close() (tests inspecting one) must not keep the lock
+
+    def _release(self) -> None:
+        if getattr(self, "_file_lock", None) is not None:
+            os.close(self._file_lock)  # closing the descriptor releases the flock
+            self._file_lock = None
+
+    # -- which app the rows belong to (app_identity.py decides) -------------------------------------
+    def app_of_key(self, key_id: str) -> str | None:
+        rows = self._rows("SELECT app FROM keys WHERE key_id=?", (key_id,))
+        return rows[0][0] if rows else None
+
+    def bind_key(self, key_id: str, app: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO keys VALUES (?,?)", (key_id, app))
+        self.app = app
+
+    def apps(self) -> list[str]:
+        """Every app name holding rows: ledgers written before `keys` existed name apps by key id."""
+        rows = self._rows(
+            "SELECT app FROM mapping UNION SELECT app FROM pending UNION SELECT app FROM intents "
+            "UNION SELECT app FROM keys ORDER BY 1",
+            (),
+        )
+        return [row[0] for row in rows]
+
+    def samples(self, app: str, kind: str, limit: int) -> list[str]:
+        """Convot ids of objects confirmed for an app: what proves a key reaches that app."""
+        rows = self._rows(
+            "SELECT convot_id FROM mapping WHERE app=? AND kind=? AND convot_id IS NOT NULL LIMIT ?",
+            (app, kind, limit),
+        )
+        return [row[0] for row in rows]
+
+    def knows_anything(self) -> bool:
+        return bool(self._rows("SELECT 1 FROM mapping WHERE app=? LIMIT 1", (self.app,)))
+
+    def flag(self, name: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM flags WHERE app=? AND name=?", (self.app, name)))
+
+    def set_flag(self, name: str, on: bool) -> None:
+        with self.transaction() as db:
+            if on:
+                db.execute("INSERT OR IGNORE INTO flags VALUES (?,?)", (self.app, name))
+            else:
+                db.execute("DELETE FROM flags WHERE app=? AND name=?", (self.app, name))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

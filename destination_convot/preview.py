@@ -15,7 +15,7 @@ from destination_convot import mapping as M
 from destination_convot.counters import ALREADY_IMPORTED, EMPTY_CONVERSATION, ORPHAN_MESSAGE, WOULD_CREATE
 from destination_convot.ledger import Pending
 from destination_convot.routes import COUNTER_OF_KIND
-from destination_convot.work import WorkContext
+from destination_convot.work import UNMAPPABLE, WorkContext, skip_reason
 
 Key = tuple[str, str]  # (website id, Crisp id)
 
@@ -55,8 +55,8 @@ class PreviewTally:
                     self._conversations[key] = self._conversation(row)
                 else:
                     self._outcomes[(row.kind, *key)] = self._outcome(row.kind, key)
-            except M.Skipped as skip:
-                self.c.counters.skip(COUNTER_OF_KIND[row.kind], skip.reason)
+            except (M.Skipped, *UNMAPPABLE) as skip:
+                self.c.counters.skip(COUNTER_OF_KIND[row.kind], skip_reason(skip))
 
     def settle(self) -> None:
         """End of input: count what the write would do with everything seen."""

@@ -6,6 +6,7 @@ need (operator emails for attribution, sections for article positions) and are o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,18 @@ class Route:
 
     def crisp_id(self, record: Record) -> str:
         return ":".join(str(record[column]) for column in self.key)
+
+    def problem(self, record: Record) -> str | None:
+        """Why a record cannot be kept (its ordering column is not a number), or None."""
+        if self.sort is None or record.get(self.sort) is None:
+            return None
+        value = record[self.sort]
+        try:
+            if isinstance(value, bool) or not math.isfinite(float(value)):
+                raise ValueError
+        except (TypeError, ValueError):
+            return f"{self.sort} is not a time in milliseconds (got {str(value)[:40]!r})"
+        return None
 
     def pending(self, record: Record) -> Pending:
         return Pending(

@@ -13,14 +13,18 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from destination_convot.api import ConvotApi
+from destination_convot.client import Interrupted
 from destination_convot.config import ConvotConfig
 from destination_convot.counters import REJECTED, Counters
 from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Ledger, Pending
 from destination_convot.mapping import Skipped
+
+if TYPE_CHECKING:
+    from destination_convot.rebuild import ExistingObjects
 
 logger = logging.getLogger("airbyte")
 
@@ -35,6 +39,7 @@ class WorkContext:
     ledger: Ledger
     counters: Counters
     stopping: threading.Event = field(default_factory=threading.Event)  # SIGTERM/SIGINT
+    existing: ExistingObjects | None = None  # set while rebuilding the mapping from Convot (rebuild.py)
     failed: threading.Event = field(default_factory=threading.Event)  # a lane failed: the sync ends
     pool: LanePool = field(init=False)
 
@@ -56,10 +61,21 @@ def mapped(context: WorkContext, row: Pending, counter: str, build: Callable[[An
     """`build(record)`, or None after counting and dropping a record the mapping deliberately skips."""
     try:
         return build(row.record)
-    except Skipped as skip:
-        context.counters.skip(counter, skip.reason)
+    except (Skipped, *UNMAPPABLE) as skip:
+        context.counters.skip(counter, skip_reason(skip))
         context.ledger.drop_pending(row.kind, row.website_id, row.crisp_id)
         return None
+
+
+# A record whose values are not of the shape the mapping expects (a hostile or broken source): skipped and
+# counted like a deliberate skip, so that it does not fail every sync that meets it.
+UNMAPPABLE = (TypeError, ValueError, KeyError, AttributeError)
+
+
+def skip_reason(error: Exception) -> str:
+    if isinstance(error, Skipped):
+        return error.reason
+    return f"cannot be mapped ({type(error).__name__}: {str(error)[:80]})"
 
 
 def convot_id(value: Any) -> Any:
@@ -102,6 +118,8 @@ class LanePool:
         try:
             if not self._context.should_stop():
                 lane()
+        except Interrupted:
+            pass  # stopped while waiting: its records stay pending in the ledger, as after any stop
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for this lane
             self._context.failed.set()
             future.set_exception(exc)

@@ -49,11 +49,14 @@ class ConvotWriter:
         self._states: deque[tuple[AirbyteMessage, int]] = deque()
         self._scheduled_everything = False
         self._reading = False
+        self.complete = False  # every record of the sync written or matched, nothing stopped it
 
     def write(self, messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
-        if not self.c.config.preview:
-            reconcile_intents(self.c)
+        # The handlers cover every phase, draining and the final pass included: a SIGTERM after the input
+        # ended must stop as cleanly as one during it (the default handler would kill the process at once).
         with self._stop_on_signals():
+            if not self.c.config.preview:
+                reconcile_intents(self.c)
             for message in self._until_stopped(iter(messages)):
                 if message.type == Type.RECORD and message.record is not None:
                     self._accept(message.record.stream, message.record.data)
@@ -61,16 +64,24 @@ class ConvotWriter:
                     self._persist_and_schedule()
                     self._states.append((message, self.c.pool.mark()))
                 yield from self._safe_states()
-        if self.c.config.preview:
-            self._persist()
-            self.preview.settle()
-            return  # preview writes nothing, so no state may claim anything was written
-        self._persist()  # after a stop, what was read since the last STATE is kept (the source re-sends it)
-        yield from self._drain()
-        if self.c.stopping.is_set():
-            logger.info("Stopped on request: in-flight writes done, ledger flushed, last safe state echoed.")
-            return
-        self._final_pass()
+            if self.c.config.preview:
+                self._persist()
+                self.preview.settle()
+                return  # preview writes nothing, so no state may claim anything was written
+            self._persist()  # after a stop, what was read since the last STATE is kept (the source re-sends)
+            yield from self._drain()
+            if self.c.stopping.is_set():
+                logger.info(
+                    "Stopped on request: in-flight writes done, ledger flushed, last safe state echoed."
+                )
+                return
+            self._final_pass()
+            if self.c.stopping.is_set():
+                logger.info(
+                    "Stopped on request during the final pass: what is left stays pending in the ledger."
+                )
+                return
+        self.complete = not self.c.failed.is_set()
 
     def _drain(self) -> Iterator[AirbyteMessage]:
         """Wait for every queued lane (a stop lets in-flight ones finish), then echo the states now safe."""
@@ -115,6 +126,12 @@ class ConvotWriter:
         missing = [column for column in (*route.key, "website_id") if record.get(column) is None]
         if missing:
             self.c.counters.skip(route.counter or stream, f"record without {', '.join(missing)}")
+            return
+        problem = route.problem(record)
+        if problem:
+            # One bad record must not block every sync: it is skipped, counted and named, the rest goes on.
+            self.c.counters.skip(route.counter or stream, problem)
+            logger.warning(f"Skipped a {stream} record ({route.kind} {route.crisp_id(record)}): {problem}.")
             return
         self._buffer.append((route, record))
         if len(self._buffer) >= BUFFER_LIMIT:

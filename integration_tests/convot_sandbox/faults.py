@@ -32,7 +32,9 @@ class ConvotFaults:
     latency_ms: float = 0.0  # added before every API request is handled
     fail_path_regex: str | None = None  # re.search over "METHOD /v1/path" (no query): always fail_status
     fail_status: int = 500
+    fail_retry_after: float | None = None  # Retry-After (seconds) on the fail rule's answers (e.g. a 429)
     reject_content_regex: str | None = None  # POST/PATCH whose content or title matches -> 422
+    empty_success_regex: str | None = None  # writes matching "METHOD /v1/path" are applied, answer 200 {}
     seed: int = 0  # the random stream behind the ratios, so a run is repeatable
 
     def __post_init__(self) -> None:
@@ -47,7 +49,7 @@ class ConvotFaults:
             raise ValueError("burst must be >= 1 and latency_ms >= 0")
         if not 400 <= self.fail_status <= 599:
             raise ValueError(f"fail_status must be an HTTP error status 400-599, got {self.fail_status!r}")
-        for name in ("fail_path_regex", "reject_content_regex"):
+        for name in ("fail_path_regex", "reject_content_regex", "empty_success_regex"):
             try:
                 re.compile(getattr(self, name) or "")
             except re.error as error:
@@ -101,6 +103,7 @@ class FaultPlan:
                 faults.fail_status,
                 f"Request failed permanently (sandbox rule {faults.fail_path_regex})",
                 ["Rejected by the sandbox fail rule"] if faults.fail_status == 422 else [],
+                headers={"Retry-After": str(faults.fail_retry_after)} if faults.fail_retry_after else {},
             )
         return None
 
@@ -110,6 +113,11 @@ class FaultPlan:
             return False
         with self._lock:
             return self._random.random() < self.faults.lost_response_ratio
+
+    def empty_success(self, method: str, path: str) -> bool:
+        """A write applied whose 2xx answer is `{}`: the client must not take it as a confirmation."""
+        pattern = self.faults.empty_success_regex
+        return bool(pattern) and re.search(pattern, f"{method} {path}") is not None
 
     def rate_limit(self, app_id: int) -> ApiError | None:
         wait = self._buckets.take(app_id) if self._buckets else 0.0

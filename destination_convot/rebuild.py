@@ -1,0 +1,88 @@
+"""An empty ledger in front of an app that already holds objects: match them by external id, never re-create.
+
+A lost ledger, a new `ledger_path`, or a key the ledger could not tie to its app (`app_identity.py`) would
+otherwise import everything a second time. When the ledger knows nothing of the app but Convot holds
+conversations or help-center objects, the sync runs in *rebuild* mode until one sync completes: before each
+create of a conversation, category or article it looks the object up by its `external_id` (one walk of each
+list, indexed), and before posting a conversation's messages it lists the messages Convot already holds and
+adopts those that match (created_at + type + content). Contacts are find-or-create by external id anyway.
+
+The flag lives in the ledger, so a rebuild killed midway goes on rebuilding on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from destination_convot import assumptions as A
+from destination_convot.api import HELPDESK_RESOURCES, ConvotApi
+from destination_convot.ledger import Ledger
+
+logger = logging.getLogger("airbyte")
+FLAG = "rebuild"
+LISTS = {"conversation": ("/conversations", "conversations"), **HELPDESK_RESOURCES}
+
+
+class RebuildImpossible(Exception):
+    """Convot's lists do not show external ids: the mapping cannot be rebuilt, so nothing is written."""
+
+
+def start_if_needed(ledger: Ledger, api: ConvotApi) -> bool:
+    """Whether this sync must match existing objects before creating (and remember it in the ledger)."""
+    if ledger.flag(FLAG):
+        logger.warning("Rebuilding the ledger from Convot (a previous rebuild did not complete).")
+        return True
+    if ledger.knows_anything():
+        return False
+    held = [kind for kind, (path, plural) in LISTS.items() if api.find_one(path, plural)]
+    if not held:
+        return False
+    ledger.set_flag(FLAG, True)
+    logger.warning(
+        f"The Convot app already holds {', '.join(sorted(held))} objects but the ledger {ledger.path} knows "
+        "none of them (a lost or new ledger, or a key of an app it did not know): rebuilding the mapping "
+        "from Convot by external id; objects already there are matched, not created again."
+    )
+    return True
+
+
+def finish(ledger: Ledger) -> None:
+    """A complete sync has matched or written every record: later syncs trust the ledger again."""
+    ledger.set_flag(FLAG, False)
+
+
+class ExistingObjects:
+    """What Convot holds, by external id, listed once per kind on first use (lanes share it)."""
+
+    def __init__(self, api: ConvotApi, ledger_path: Any) -> None:
+        self._api = api
+        self._ledger_path = ledger_path
+        self._lock = threading.Lock()
+        self._index: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def find(self, kind: str, external_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            if kind not in self._index:
+                self._index[kind] = self._walk(kind)
+            return self._index[kind].get(external_id)
+
+    def _walk(self, kind: str) -> dict[str, dict[str, Any]]:
+        path, plural = LISTS[kind]
+        index: dict[str, dict[str, Any]] = {}
+        for item in self._api.iter_list(path, plural):
+            if A.EXTERNAL_ID_FIELD not in item:
+                raise RebuildImpossible(
+                    f"The Convot app already holds {plural} and the ledger {self._ledger_path} does not know "
+                    f"them, but Convot's list of {plural} shows no `{A.EXTERNAL_ID_FIELD}`, so they cannot "
+                    "be matched to Crisp: writing would import them twice. Restore the ledger file from a "
+                    "backup, or import into an empty Convot app."
+                )
+            index.setdefault(str(item[A.EXTERNAL_ID_FIELD]), item)
+        return index
+
+    def adopt(self, kind: str, external_id: str, held: dict[str, Any]) -> None:
+        """Remember an object this sync created, so a later lookup in the same sync finds it."""
+        with self._lock:
+            self._index.setdefault(kind, {})[external_id] = held
