@@ -226,9 +226,15 @@ class ConversationImporter:
     ) -> list[tuple[Pending, dict[str, Any]]]:
         """The messages Convot does not hold yet; the ones it holds are adopted by the ledger."""
         held = self.c.api.list_messages(known.convot_id)
+        session_id = thread[0][0].parent_id or ""
+        # The seed was sent with the conversation, dated like it (conversation_payload): while none of the
+        # conversation's messages is known, Convot's first message is the seed of the oldest one.
+        seed = None if self.c.ledger.knows_children("message", website_id, session_id) else held[:1]
         missing = []
-        for row, payload in thread:
+        for index, (row, payload) in enumerate(thread):
             match = next((message for message in held if same_message(message, payload)), None)
+            if match is None and index == 0 and seed and same_message(seed[0], payload, timed=False):
+                match = seed[0]
             if match is None:
                 missing.append((row, payload))
                 continue

@@ -157,7 +157,13 @@ class DestinationConvot(Destination):
             try:
                 if not isinstance(data, dict):
                     raise TypeError(f"a JSON {type(data).__name__}, not an object")
-                yield AirbyteMessageSerializer.load(data)
+                message = AirbyteMessageSerializer.load(data)
+                body = {Type.RECORD: message.record, Type.STATE: message.state}.get(message.type, True)
+                if body is None:
+                    raise ValueError(
+                        f"a {message.type.value} message without its {message.type.value.lower()}"
+                    )
+                yield message
             except UNREADABLE as error:
                 logger.warning(f"Input line {number} skipped: not an Airbyte message ({str(error)[:120]}).")
 

@@ -118,8 +118,10 @@ class LanePool:
         try:
             if not self._context.should_stop():
                 lane()
-        except Interrupted:
-            pass  # stopped while waiting: its records stay pending in the ledger, as after any stop
+        except (
+            Interrupted
+        ):  # stopped while waiting: its records stay pending in the ledger, as after any stop
+            future.set_result(None)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for this lane
             self._context.failed.set()
             future.set_exception(exc)
