@@ -47,12 +47,16 @@ def test_a_new_key_of_the_same_app_resumes_the_ledger_and_duplicates_nothing(
     convot_sandbox: ConvotSandbox, tmp_path: Path
 ) -> None:
     workspace = B.workspace()
-    first, rest = split(workspace, "conversations")  # conversations wait for their messages: pending
-    run_write(convot_sandbox, tmp_path, first)
+    held_back = [m for m in workspace if m.type.name == "RECORD" and m.record.data.get("session_id") == "s-2"]
+    held_back = [m for m in held_back if m.record.stream == "conversation_messages"]
+    run_write(convot_sandbox, tmp_path, [m for m in workspace if m not in held_back])  # s-2 waits: pending
     rotated = convot_sandbox.create_token(1)
     convot_sandbox.revoke_token(convot_sandbox.token)
-    run_write(convot_sandbox, tmp_path, rest, api_token=rotated)  # resumes the pending conversations
-    run_write(convot_sandbox, tmp_path, workspace, api_token=rotated)  # and a full re-read changes nothing
+    run_write(
+        convot_sandbox, tmp_path, [*held_back, B.state("conversation_messages", "late")], api_token=rotated
+    )
+    assert counts(convot_sandbox.dump()) == WORKSPACE  # the pending conversation was resumed with the new key
+    run_write(convot_sandbox, tmp_path, workspace, api_token=rotated)  # and a full re-read creates nothing
     dump = convot_sandbox.dump()
     assert counts(dump) == WORKSPACE
     assert duplicates(dump) == {}
