@@ -122,12 +122,16 @@ class DestinationConvot(Destination):
             f"Writing to Convot at {parsed.api_url}, {mode}, up to {parsed.max_concurrency} requests at once."
         )
         writer = ConvotWriter(context)
-        try:
+
+        def prepare() -> None:
+            """Whose ledger rows these are, and whether Convot holds objects the ledger does not know."""
             resolve_app(ledger, client, parsed.app_key)
             if not parsed.preview and rebuild.start_if_needed(ledger, api):
                 context.existing = rebuild.ExistingObjects(api, ledger.path)
+
+        try:
             with CounterReporter(counters, self._report_interval):
-                yield from writer.write(input_messages)
+                yield from writer.write(input_messages, prepare)
             if writer.complete and context.existing is not None:
                 rebuild.finish(ledger)
         except ConvotAuthError as error:

@@ -14,12 +14,13 @@ import logging
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from airbyte_cdk.models import AirbyteMessage, Type
 
+from destination_convot.client import Interrupted
 from destination_convot.conversations import ConversationImporter
 from destination_convot.counters import EMPTY_CONVERSATION, ORPHAN_MESSAGE
 from destination_convot.helpdesk import HelpdeskImporter
@@ -51,12 +52,20 @@ class ConvotWriter:
         self._reading = False
         self.complete = False  # every record of the sync written or matched, nothing stopped it
 
-    def write(self, messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
+    def write(
+        self, messages: Iterable[AirbyteMessage], prepare: Callable[[], None] = lambda: None
+    ) -> Iterator[AirbyteMessage]:
+        """`prepare` runs first, under the same signal handling (the start-of-sync requests)."""
         # The handlers cover every phase, draining and the final pass included: a SIGTERM after the input
         # ended must stop as cleanly as one during it (the default handler would kill the process at once).
         with self._stop_on_signals():
-            if not self.c.config.preview:
-                reconcile_intents(self.c)
+            try:
+                prepare()
+                if not self.c.config.preview:
+                    reconcile_intents(self.c)
+            except Interrupted:
+                logger.info("Stopped on request before writing anything: nothing changed, no state echoed.")
+                return
             for message in self._until_stopped(iter(messages)):
                 if message.type == Type.RECORD and message.record is not None:
                     self._accept(message.record.stream, message.record.data)
@@ -75,7 +84,8 @@ class ConvotWriter:
                     "Stopped on request: in-flight writes done, ledger flushed, last safe state echoed."
                 )
                 return
-            self._final_pass()
+            with suppress(Interrupted):  # a request of the final pass was waiting: it was not sent
+                self._final_pass()
             if self.c.stopping.is_set():
                 logger.info(
                     "Stopped on request during the final pass: what is left stays pending in the ledger."
