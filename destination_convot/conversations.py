@@ -155,11 +155,7 @@ class ConversationImporter:
     def _status_drift(self) -> set[tuple[str, str]]:
         """Conversations whose Convot status is not (known to be) the Crisp one: a run died between a message
         that reopened it, or a status call, and the ledger commit. Their lane sets the status again."""
-        return {
-            (website_id, session_id)
-            for website_id, session_id, entry in self.c.ledger.entries("conversation")
-            if entry.extra.get("desired") is not None and entry.extra.get("status") != entry.extra["desired"]
-        }
+        return self.c.ledger.status_drift("conversation")
 
     def _conversation_lane(self, website_id: str, session_id: str, up_to: int | None) -> Lane:
         return lambda: self._write_conversation(website_id, session_id, up_to)

@@ -219,6 +219,16 @@ class Ledger:
         )
         return [row[0] for row in rows]
 
+    def status_drift(self, kind: str) -> set[tuple[str, str]]:
+        """(website, Crisp id) of objects whose recorded `status` is not their `desired` one."""
+        rows = self._rows(
+            "SELECT website_id, crisp_id FROM mapping WHERE app=? AND kind=? "
+            "AND json_extract(extra, '$.desired') IS NOT NULL "
+            "AND json_extract(extra, '$.status') IS NOT json_extract(extra, '$.desired')",
+            (self.app, kind),
+        )
+        return {(row[0], row[1]) for row in rows}
+
     def knows_children(self, kind: str, website_id: str, parent_id: str) -> bool:
         """Whether any object keyed `<parent>:<...>` (a conversation's messages) is confirmed."""
         prefix = f"{parent_id}:"
