@@ -18,6 +18,7 @@ from typing import Any
 
 from destination_convot import assumptions as A
 from destination_convot.api import HELPDESK_RESOURCES, ConvotApi
+from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Ledger
 
 logger = logging.getLogger("airbyte")
@@ -36,7 +37,7 @@ def start_if_needed(ledger: Ledger, api: ConvotApi) -> bool:
         return True
     if ledger.knows_anything():
         return False
-    held = [kind for kind, (path, plural) in LISTS.items() if api.find_one(path, plural)]
+    held = [kind for kind, (path, plural) in LISTS.items() if _first(api, path, plural)]
     if not held:
         return False
     ledger.set_flag(FLAG, True)
@@ -46,6 +47,16 @@ def start_if_needed(ledger: Ledger, api: ConvotApi) -> bool:
         "from Convot by external id; objects already there are matched, not created again."
     )
     return True
+
+
+def _first(api: ConvotApi, path: str, plural: str) -> dict[str, Any] | None:
+    """The first object of a list; a list Convot does not serve (404: a guessed path) holds nothing."""
+    try:
+        return api.find_one(path, plural)
+    except ConvotRejected as error:
+        if error.status == 404:
+            return None
+        raise
 
 
 def finish(ledger: Ledger) -> None:
@@ -71,6 +82,8 @@ class ExistingObjects:
     def _walk(self, kind: str) -> dict[str, dict[str, Any]]:
         path, plural = LISTS[kind]
         index: dict[str, dict[str, Any]] = {}
+        if _first(self._api, path, plural) is None:
+            return index
         for item in self._api.iter_list(path, plural):
             if A.EXTERNAL_ID_FIELD not in item:
                 raise RebuildImpossible(
@@ -81,8 +94,3 @@ class ExistingObjects:
                 )
             index.setdefault(str(item[A.EXTERNAL_ID_FIELD]), item)
         return index
-
-    def adopt(self, kind: str, external_id: str, held: dict[str, Any]) -> None:
-        """Remember an object this sync created, so a later lookup in the same sync finds it."""
-        with self._lock:
-            self._index.setdefault(kind, {})[external_id] = held

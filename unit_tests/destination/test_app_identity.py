@@ -66,6 +66,9 @@ def test_a_rebuild_stops_when_convot_lists_show_no_external_id() -> None:
         def iter_list(self, path: str, plural: str) -> Any:
             yield {"id": "uuid-1", "status": "open"}
 
+        def find_one(self, path: str, plural: str) -> Any:
+            return next(self.iter_list(path, plural))
+
     existing = ExistingObjects(Lists(), Path("/data/ledger.sqlite"))  # type: ignore[arg-type]
     with pytest.raises(RebuildImpossible, match=r"shows no `external_id`.*Restore the ledger file"):
         existing.find("conversation", "crisp:s-1")
