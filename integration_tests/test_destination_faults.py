@@ -72,8 +72,9 @@ def test_a_write_that_fails_permanently_stops_the_sync_and_no_state_past_it_is_e
 def test_a_429_storm_pauses_resumes_and_completes_with_nothing_lost(
     convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # 100 requests/s, burst 3: most requests meet a 429 whose Retry-After (a few ms) is really waited.
-    convot_sandbox.set_faults(ConvotFaults(rate_per_second=100, burst=3))
+    # 40 requests/s, burst 3: most requests meet a 429 whose Retry-After (tens of ms) is really waited; slow
+    # enough that the summed pause cannot round to 0.0 s even when a loaded machine sends fewer requests.
+    convot_sandbox.set_faults(ConvotFaults(rate_per_second=40, burst=3))
     with caplog.at_level(logging.INFO, logger="airbyte"):
         output = run_write(convot_sandbox, tmp_path, B.workspace(), pacing=Pacing(), max_concurrency=4)
     assert [name for name, _ in B.state_values(output)] == list(B.STREAMS)
