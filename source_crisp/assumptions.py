@@ -13,18 +13,28 @@ from __future__ import annotations
 CONVERSATION_DATE_FILTER_FIELD: str | None = "updated_at"
 
 # §4.1: `order_date_*=1` sorts "instead of default order"; the direction is not documented. Assumed
-# DESCENDING (newest first), like the inbox. Early stopping of incremental reads relies on it.
+# DESCENDING (newest first), like the inbox. Verified on every record read (incremental.DescendingScan): the
+# early stop and the covered ranges of incremental reads hold only while the pages read confirm it; the first
+# value above its predecessor logs one warning and turns the read into a complete scan filtered client-side.
 CONVERSATION_SORT_PARAMS: dict[str, str] = {
     "updated_at": "order_date_updated",
     "created_at": "order_date_created",
-    "waiting_since": "order_date_waiting",
 }
 # Full refresh sorts by creation date: updates do not move a conversation in that order (§8.4 page drift).
+# Completeness does not depend on it (every page is read; repeats are dropped by session_id, not by value).
 FULL_REFRESH_SORT_PARAM = "order_date_created"
 
-# §3: the size of list pages without `per_page` (visitors, helpdesk) is undocumented. Relied on, not
-# switchable: such lists are read until an EMPTY page; a short page is not trusted as the end (a smaller real
-# size than guessed would silently truncate them).
+# §4.1: `order_date_waiting` is ambiguous: newest waiting first, or (the docs' reading) longest-waiting first
+# with the conversations that are not waiting left out. Either way that list cannot give a complete
+# `waiting_since` read, so it is never used: `waiting_since` reads scan the `order_date_updated` list and
+# filter client-side, relying on a conversation waiting since one of its messages, so never after its
+# updated_at. Checked on every conversation read: one with waiting_since > updated_at logs one warning and
+# turns the read into a complete scan.
+WAITING_SINCE_SCAN_AXIS = "updated_at"
+
+# §3: the size of list pages without `per_page` (visitors, helpdesk) is undocumented. Made harmless: such
+# lists are read until an EMPTY page; a short page is never trusted as the end, so a smaller or larger real
+# size costs requests, never records (sandbox switch `fixed_page_size`).
 
 # §4.3: messages arrive in batches of an undocumented size; inside a batch, order is undocumented (we sort).
 # Relied on, not switchable: a new message always gets a timestamp later than its conversation's previous

@@ -1,6 +1,7 @@
-"""Conversations and their messages: Crisp sorts conversations by date, so these scan newest first, stop as
-soon as the order proves nothing further can match, and checkpoint the cursor ranges they covered
-(incremental.py). Messages are read only for conversations whose updated_at passed the reference.
+"""Conversations and their messages: Crisp sorts conversations by date (a guess, checked on every record
+read), so these scan newest first, stop once the confirmed order proves nothing further can match, and
+checkpoint the cursor ranges they covered (incremental.py). Once the order is contradicted they read the whole
+list and filter it here. Messages are read only for conversations whose updated_at passed the reference.
 """
 
 from __future__ import annotations
@@ -8,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from source_crisp.assumptions import FULL_REFRESH_SORT_PARAM
+from source_crisp.assumptions import FULL_REFRESH_SORT_PARAM, WAITING_SINCE_SCAN_AXIS
 from source_crisp.config import Comparison
 from source_crisp.dates import iso_utc
-from source_crisp.incremental import Coverage, DescendingScan, Verdict, Window, highest, window_for
+from source_crisp.incremental import Coverage, DescendingScan, Window, highest, window_for
 from source_crisp.objects import BY_NAME
 from source_crisp.reader import Item
 from source_crisp.streams import Checkpoint, CrispStream, Output
+
+# The list a cursor is scanned on: its own sort, or (a cursor Crisp's sort cannot give completely) a list
+# whose sort axis bounds it from above. See assumptions.WAITING_SINCE_SCAN_AXIS.
+SCAN_AXIS = {"waiting_since": WAITING_SINCE_SCAN_AXIS}
 
 
 class _NewestFirst(CrispStream):
@@ -37,30 +42,62 @@ class _NewestFirst(CrispStream):
             changed, replayed = self.vanished != replayed, self.vanished
             return changed
 
+        warned = False
         for page in self._reader.pages(self.conversations, {}, params, replay=deleted_since_last_page):
-            stopped = False
             for conversation in page.items:
-                verdict = scan.admit(conversation.get(axis), conversation.get("session_id"))
-                if verdict == Verdict.STOP:
-                    stopped = True
-                    break
-                if verdict == Verdict.EMIT:
+                if scan.admit(conversation.get(axis), conversation.get("session_id")):
                     yield conversation
+            if scan.contradiction is not None and not warned:
+                warned = True
+                self._warn_contradiction(scan, axis, params, page.number, incremental=state_key is not None)
             if state_key is not None:
                 yield Checkpoint(scan.checkpoint(state_key))
-            if stopped:
+            if scan.may_stop():
                 return
 
-    def _plan(self, cursor: str) -> tuple[Window, DescendingScan, int | None]:
-        """The run's window, and the scan over conversations that applies it (see `_scan_window`)."""
+    def _warn_contradiction(
+        self, scan: DescendingScan, axis: str, params: Mapping[str, Any], page: int, incremental: bool
+    ) -> None:
+        """One warning per sync and list: which guess failed, where, and what the read does instead."""
+        sort = next((name for name in params if name.startswith("order_date_")), "default order")
+        guess = scan.broken_guess or (
+            f"{'CONVERSATION_SORT_PARAMS' if incremental else 'FULL_REFRESH_SORT_PARAM'}: {sort}=1 lists "
+            f"conversations newest first by {axis}"
+        )
+        what = scan.contradiction if scan.broken_guess else f"{axis} {scan.contradiction}"
+        if incremental:
+            consequence = (
+                "reading the whole conversation list and filtering it here instead of stopping early; "
+                "the state advances when the scan completes"
+            )
+        else:
+            consequence = (
+                "a full refresh reads every page whatever the order (repeats dropped by session_id), so "
+                "nothing is skipped; a conversation that moves in the list while it is read may be missed "
+                "until the next sync"
+            )
+        self._reader.warn_once(
+            (sort, axis, incremental),
+            f"Crisp contradicts the guess {guess} (source_crisp/assumptions.py): {what} on page {page}. "
+            f"{self.name}: {consequence}.",
+        )
+
+    def _full_scan(self) -> Iterator[Item]:
+        """Every conversation once, whatever order Crisp lists them in."""
+        scan = DescendingScan(Window.everything(), Coverage())
+        for item in self._scan_conversations(scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None):
+            if not isinstance(item, Checkpoint):
+                yield item
+
+    def _plan(self, cursor: str, axis: str) -> tuple[Window, DescendingScan, int | None]:
+        """The run's window, and the scan over the conversations list sorted by `axis` that applies it."""
         state = self._state_for(cursor)
         high_water = state.get(cursor)
         window = window_for(self._settings, high_water)
         coverage = Coverage.from_state(cursor, state) if self._newer(window) else Coverage()
-        return window, DescendingScan(self._scan_window(window), coverage), high_water
-
-    def _scan_window(self, window: Window) -> Window:
-        return window
+        # On another axis only newer_than narrows the conversations to visit (the axis bounds the cursor).
+        scan_window = window if axis == cursor or self._newer(window) else Window()
+        return window, DescendingScan(scan_window, coverage), high_water
 
     @staticmethod
     def _newer(window: Window) -> bool:
@@ -76,22 +113,22 @@ class _NewestFirst(CrispStream):
 
 class ConversationsStream(_NewestFirst):
     def _full_refresh(self) -> Output:
-        # Creation order: updates do not move a conversation, so paging is stable; new ones are
-        # skipped as drift.
-        scan = DescendingScan(Window.everything(), Coverage())
-        for conversation in self._scan_conversations(
-            scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None
-        ):
+        for conversation in self._full_scan():
             yield self._shape(conversation)
 
     def _incremental(self, cursor: str) -> Output:
-        window, scan, high_water = self._plan(cursor)
-        params = {self.obj.sort_params[cursor]: "1"} | self._date_filter(cursor, window)
-        for item in self._scan_conversations(scan, cursor, params, cursor if self._newer(window) else None):
+        axis = SCAN_AXIS.get(cursor, cursor)
+        window, scan, high_water = self._plan(cursor, axis)
+        params = {self.obj.sort_params[axis]: "1"} | self._date_filter(cursor, window)
+        for item in self._scan_conversations(scan, axis, params, cursor if self._newer(window) else None):
             if isinstance(item, Checkpoint):
                 yield item
-            else:
+            elif axis == cursor:
                 yield self._shape(item)
+            else:
+                _check_bound(scan, item, cursor, axis)
+                if window.matches(item.get(cursor)):
+                    yield self._shape(item)
         yield self._finish(cursor, window, scan, high_water)
 
     def _date_filter(self, cursor: str, window: Window) -> dict[str, str]:
@@ -101,21 +138,24 @@ class ConversationsStream(_NewestFirst):
         return {"filter_date_end": iso_utc(window.reference + 1000)}
 
 
-class MessagesStream(_NewestFirst):
-    def _scan_window(self, window: Window) -> Window:
-        # Any conversation may hold messages older than the reference; only newer_than narrows the parents.
-        return window if self._newer(window) else Window()
+def _check_bound(scan: DescendingScan, item: Item, cursor: str, axis: str) -> None:
+    """A conversation whose cursor is above its axis value breaks what the early stop relies on."""
+    value, bound = item.get(cursor), item.get(axis)
+    if isinstance(value, int) and isinstance(bound, int) and value > bound:
+        scan.contradict(
+            f"{item.get('session_id')} has {cursor} {value} after its {axis} {bound}",
+            guess=f"WAITING_SINCE_SCAN_AXIS: a conversation's {cursor} is never after its {axis}",
+        )
 
+
+class MessagesStream(_NewestFirst):
     def _full_refresh(self) -> Output:
-        scan = DescendingScan(Window.everything(), Coverage())
-        for conversation in self._scan_conversations(
-            scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None
-        ):
+        for conversation in self._full_scan():
             yield from self._messages_of(conversation, Window.everything())
 
     def _incremental(self, cursor: str) -> Output:
         # Coverage lives on the parent's updated_at axis: messages are never newer than their conversation.
-        window, scan, high_water = self._plan(cursor)
+        window, scan, high_water = self._plan(cursor, "updated_at")
         params = {self.conversations.sort_params["updated_at"]: "1"}
         for item in self._scan_conversations(
             scan, "updated_at", params, cursor if self._newer(window) else None

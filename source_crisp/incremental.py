@@ -9,23 +9,24 @@ State shape (per stream, keyed by the cursor field, so choosing another cursor s
         The next run emits only what is not covered, and the state collapses to {"<cursor>": top} when a scan
         completes. `conversation_messages` uses the same shape with H on `timestamp` and the covered ranges on
         the PARENT conversation's `updated_at` (a conversation whose updated_at is in a range had all its
-        messages emitted; its messages are never newer than its updated_at);
+        messages emitted; its messages are never newer than its updated_at); so does `conversations` on the
+        `waiting_since` cursor (a conversation waits since one of its messages: never after its updated_at);
     {"<cursor>": H, "resume_page": p, "scan_high": m, "safe_high": s}
         an unsorted full scan was interrupted before page p; m is the highest cursor seen so far and s the
         highest cursor seen before the FIRST interruption. On completion H becomes max(H, s) (max(H, m) when
         the scan was never interrupted): records changed after the first interruption are newer than s, so a
         later run picks them up again instead of losing them.
 
-Newest-first scans dedupe page drift with flat memory: a record above the last processed cursor value was
-either already emitted or moved up after the scan started (the next run gets it), so it is skipped; ties at
-the current value are remembered by key.
+Newest-first scans check the order they assume on every record (DescendingScan): the early stop and the
+covered ranges hold only while the order is confirmed; a contradiction turns the scan into a complete one.
+Page-drift repeats are dropped by primary key with bounded memory (RecentKeys), never by value.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from source_crisp.config import Comparison, IncrementalSettings, ReferenceKind
@@ -111,46 +112,90 @@ class Coverage:
         return state
 
 
-class Verdict(Enum):
-    EMIT = "emit"
-    SKIP = "skip"
-    STOP = "stop"
+RECENT_KEYS = 10_000
+
+
+class RecentKeys:
+    """The last `limit` primary keys a scan read, to drop the repeats page drift causes (items pushed down
+    onto the next page). Bounded: about 130 bytes a key, so ~1.3 MB at the default whatever the list's size. A
+    repeat further back than `limit` keys (that many conversations moved above the read position while the
+    scan ran) is emitted twice: a duplicate, never a loss."""
+
+    def __init__(self, limit: int = RECENT_KEYS) -> None:
+        self._limit = limit
+        self._order: deque[Hashable] = deque()
+        self._keys: set[Hashable] = set()
+
+    def repeat(self, key: Hashable) -> bool:
+        """True when `key` was read recently; otherwise remembers it."""
+        if key is None:
+            return False
+        if key in self._keys:
+            return True
+        self._keys.add(key)
+        self._order.append(key)
+        if len(self._order) > self._limit:
+            self._keys.discard(self._order.popleft())
+        return False
 
 
 class DescendingScan:
-    """Decides, record by record, what a newest-first scan emits; knows what it has covered so far."""
+    """Decides, record by record, what a scan of a list assumed newest first emits, checking the order as it
+    reads (the order is a guess: assumptions.CONVERSATION_SORT_PARAMS).
+
+    While every value is <= the one before (repeats of a recent key aside), the order is CONFIRMED: the scan
+    may stop at the end of the page where the values reach the reference, and a checkpoint claims the range
+    read. The first value above its predecessor CONTRADICTS it: from then on nothing stops the scan (the
+    caller reads to the end of the list), every matching record is emitted, and checkpoints claim no more than
+    the coverage the run started with (what was read is not proven to be a range). Completeness never depends
+    on the order: repeats are dropped by key (RecentKeys), never by value.
+    """
 
     def __init__(self, window: Window, coverage: Coverage) -> None:
         self._window = window
         self._coverage = coverage
-        self.top: int | None = None
-        self._last: int | None = None
-        self._ties: set[Hashable] = set()
+        self.top: int | None = None  # the highest value read
+        self._last: int | None = None  # the lowest value read while the order held
+        self._reached = False  # a value at or below the reference was read: the order says nothing follows
+        self.contradiction: str | None = None  # what broke the order, once it did
+        self.broken_guess: str | None = None  # the guess it broke, when not the order itself
+        self._recent = RecentKeys()
 
-    def admit(self, value: Any, key: Hashable) -> Verdict:
+    def admit(self, value: Any, key: Hashable) -> bool:
+        """True when the record is to be emitted."""
+        if self._recent.repeat(key):
+            return False  # page drift pushed it onto the next page: emitted (or skipped) already
         if value is None:
-            return Verdict.EMIT if self._window.include_missing else Verdict.SKIP
-        if self.top is None:
-            self.top = value
-        if self._last is not None and (value > self._last or (value == self._last and key in self._ties)):
-            return Verdict.SKIP  # page drift: seen already, or moved above the scan after it started
-        if self._window.exhausted_below(value):
-            return Verdict.STOP
-        if value != self._last:
-            self._last, self._ties = value, set()
-        self._ties.add(key)
-        if self._coverage.covers(value) or not self._window.matches(value):
-            return Verdict.SKIP
-        return Verdict.EMIT
+            return self._window.include_missing
+        self.top = highest(self.top, value)
+        if self.contradiction is None:
+            if self._last is not None and value > self._last:
+                self.contradict(f"{value} came after {self._last}")
+            else:
+                self._last = value
+                self._reached = self._reached or self._window.exhausted_below(value)
+        return not self._coverage.covers(value) and self._window.matches(value)
+
+    def contradict(self, what: str, guess: str | None = None) -> None:
+        """The list is not in the assumed order (or another guess the early stop relies on broke): from now
+        on the scan reads it all."""
+        if self.contradiction is None:
+            self.contradiction, self.broken_guess = what, guess
+
+    def may_stop(self) -> bool:
+        """At the end of a page: True when the confirmed order proves no later page can match."""
+        return self._reached and self.contradiction is None
 
     def checkpoint(self, cursor: str) -> dict[str, Any]:
-        """Covered so far: everything strictly above the last processed value, up to the scan's top."""
+        """Covered so far: everything strictly above the last processed value, up to the scan's top, while
+        the order holds; only the starting coverage once it was contradicted."""
         coverage = Coverage(self._coverage.high_water, list(self._coverage.ranges))
-        if self.top is not None and self._last is not None:
+        if self.contradiction is None and self.top is not None and self._last is not None:
             coverage.add(self._last, self.top)
         return coverage.to_state(cursor)
 
     def complete(self, cursor: str) -> dict[str, Any]:
+        """After the scan ended (stopped by the confirmed order, or read to the end of the list)."""
         return {cursor: highest(self._coverage.high_water, self.top)}
 
 

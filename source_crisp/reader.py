@@ -10,7 +10,8 @@ Pure iteration over the client; no Airbyte types. Each paging style is a few lin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import logging
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from source_crisp.client import CrispClient
 from source_crisp.enrichment import Enricher
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
 
+LOGGER = logging.getLogger("airbyte")
 Item = dict[str, Any]
 Context = dict[str, Any]
 
@@ -39,6 +41,13 @@ class CrispReader:
         self.page_size = page_size
         self._shared_pages: dict[tuple[Any, ...], list[Item]] = {}  # see CrispObject.shared_pages
         self._enricher = Enricher(client, self.path)
+        self._warned: set[Hashable] = set()
+
+    def warn_once(self, topic: Hashable, message: str) -> None:
+        """Log `message` the first time `topic` comes up in this sync (the reader lives for one sync)."""
+        if topic not in self._warned:
+            self._warned.add(topic)
+            LOGGER.warning(message)
 
     def path(self, template: str, values: Mapping[str, Any], page: int | None = None) -> str:
         quoted = {name: quote(str(value), safe="") for name, value in values.items()}

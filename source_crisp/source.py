@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import AirbyteConnectionStatus, FailureType, Status
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -17,6 +17,7 @@ from source_crisp.conversation_streams import ConversationsStream, MessagesStrea
 from source_crisp.discovery import Discovery
 from source_crisp.helpdesk import HELPDESK_STREAMS, Helpdesk, HelpdeskStream
 from source_crisp.objects import OBJECTS
+from source_crisp.order_probe import conversation_order
 from source_crisp.reader import CrispReader
 from source_crisp.streams import CrispStream
 
@@ -36,9 +37,18 @@ class SourceCrisp(AbstractSource):
         client = CrispClient(parsed, backoff=self._backoff)
         return CrispReader(client, parsed.website_id, parsed.page_size)
 
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        """A successful check also says which API guesses hold (`check_notes`)."""
+        self.check_notes: list[str] = []
+        status = super().check(logger, config)
+        if status.status == Status.SUCCEEDED and self.check_notes:
+            status.message = "; ".join(self.check_notes)
+        return status
+
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Any]:
-        """The website itself proves the credentials, the tier and access; then the helpdesk probe logs which
-        helpdesk answers (helpdesk.py)."""
+        """The website itself proves the credentials, the tier and access; then read-only probes log (and
+        report) which guesses hold: which helpdesk answers (helpdesk.py), the conversation order
+        (order_probe.py). A probe never fails the check."""
         try:
             reader = self._reader(CrispConfig.from_mapping(config))
             reader.client.get(reader.path("website/{website_id}", {}))
@@ -47,6 +57,9 @@ class SourceCrisp(AbstractSource):
             if error.failure_type == FailureType.config_error:
                 return False, error.message
             raise
+        self.check_notes = [conversation_order(reader)]
+        for note in self.check_notes:
+            logger.info(note)
         return True, None
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:

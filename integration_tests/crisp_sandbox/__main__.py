@@ -12,9 +12,10 @@ import sys
 import threading
 import time
 
-from .assumptions import DATE_FILTER_FIELD_DEFAULT, HELPDESK_MODE_DEFAULT, HELPDESK_MODES
+from .assumptions import DATE_FILTER_FIELD_DEFAULT, FIXED_PAGE_SIZE, HELPDESK_MODE_DEFAULT, HELPDESK_MODES
 from .dataset import SIZES
 from .faults import Faults
+from .ordering import DIRECTIONS, LONGEST_WAITING_FIRST, MISPLACED, ORDER_FLAGS, parse_order
 from .sandbox import DATE_FILTER_FIELDS, CrispSandbox
 
 # (flag, Faults field, type, help)
@@ -55,6 +56,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--uncategorized-articles", action="store_true",
         help="the last article of each locale has no category (its …/category route answers 404)",
     )  # fmt: skip
+    lists = parser.add_argument_group("list order and paging (ordering.py)")
+    lists.add_argument(
+        "--order", action="append", default=[], metavar="FLAG=DIRECTION",
+        help=f"sort direction of an order flag ({', '.join(ORDER_FLAGS)}): {', '.join(DIRECTIONS)}; "
+        f"order_date_waiting also {LONGEST_WAITING_FIRST} (the docs' reading). Repeatable",
+    )  # fmt: skip
+    lists.add_argument("--misplaced", choices=MISPLACED, default=None,
+                       help="list one conversation at the top of a page whatever the order")  # fmt: skip
+    lists.add_argument("--misplaced-page", type=int, default=1, help="the page --misplaced puts it on")
+    lists.add_argument("--fixed-page-size", type=int, default=FIXED_PAGE_SIZE,
+                       help="page size of the lists without per_page (visitors, helpdesk)")  # fmt: skip
     faults = parser.add_argument_group("faults")
     for flag, name, kind, text in FAULT_FLAGS:
         faults.add_argument(flag, dest=name, type=kind, default=None, help=text)
@@ -65,11 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     chosen = {name: getattr(args, name) for _, name, _, _ in FAULT_FLAGS if getattr(args, name) is not None}
     started = time.perf_counter()
-    sandbox = CrispSandbox(
-        args.size, args.seed, args.port, Faults(**chosen), args.date_filter_field,
-        helpdesk=args.helpdesk, article_list_content=args.article_list_content,
-        uncategorized_articles=args.uncategorized_articles,
-    ).start()  # fmt: skip
+    try:
+        sandbox = CrispSandbox(
+            args.size, args.seed, args.port, Faults(**chosen), args.date_filter_field,
+            helpdesk=args.helpdesk, article_list_content=args.article_list_content,
+            uncategorized_articles=args.uncategorized_articles,
+            order=parse_order(args.order), misplaced=args.misplaced, misplaced_page=args.misplaced_page,
+            fixed_page_size=args.fixed_page_size,
+        ).start()  # fmt: skip
+    except ValueError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
     ready_s = round(time.perf_counter() - started, 3)
     line = {"base_url": sandbox.base_url, "website_id": sandbox.website_id,
             "credentials": sandbox.credentials("plugin"), "size": args.size, "seed": args.seed,

@@ -22,6 +22,8 @@ RESOLVED, UNRESOLVED, PENDING = 2, 1, 0
 @dataclass(frozen=True)
 class ConversationQuery:
     order: str = "updated_at"  # updated_at | created_at | waiting_since
+    ascending: bool = False  # oldest first (ordering.OLDEST_FIRST, LONGEST_WAITING_FIRST)
+    waiting_only: bool = False  # leave out the conversations that are not waiting (LONGEST_WAITING_FIRST)
     include_empty: bool = False
     resolved: bool = False
     not_resolved: bool = False
@@ -76,6 +78,9 @@ class ConversationStore:
             self.waiting.append(0 if state == RESOLVED or not messages else updated - (h >> 48) % 600_000)
         self.extra_messages: dict[int, list[int]] = {}  # index -> timestamps of messages added by touch
         self.deleted: set[int] = set()
+        # created_at shown instead of the real one (ordering.NEGATIVE); messages keep their own timestamps
+        self.shown_created: dict[int, int] = {}
+        self.negative_index = count // 2 + 1
         self.clock = max(self.updated, default=base_ms) + 60_000  # every new message is later than all others
         self.touch_rounds = 0
         self._orders: dict[str, array] = {}
@@ -119,12 +124,14 @@ class ConversationStore:
             dates = self.updated if q.date_field == "updated_at" else self.created
             lo = q.date_start if q.date_start is not None else -(1 << 62)
             hi = q.date_end if q.date_end is not None else 1 << 62
+            order = self._order(q.order)
             result = array(
                 "i",
                 (
                     i
-                    for i in self._order(q.order)
+                    for i in (reversed(order) if q.ascending else order)
                     if i not in self.deleted
+                    and (not q.waiting_only or self.waiting[i])
                     and (q.include_empty or self.base_count[i] or i in self.extra_messages)
                     and (not q.resolved or self.state[i] == RESOLVED)
                     and (not q.not_resolved or self.state[i] != RESOLVED)

@@ -96,7 +96,7 @@ class Workspace:
             people_id=people.people_id(k),
             email=people.email(k),
             nickname=people.nickname(k),
-            created_at=store.created[i],
+            created_at=store.shown_created.get(i, store.created[i]),
             updated_at=store.updated[i],
             waiting_since=store.waiting[i],
             state=store.state[i],

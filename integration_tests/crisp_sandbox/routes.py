@@ -8,6 +8,7 @@ from . import assumptions
 from .conversations import ConversationQuery, batch_bounds
 from .helpdesk import HELPDESK_URL
 from .knowledge_base import CONTENT_TYPES, FILLED_CONTENT_TYPE, locale_statistics
+from .ordering import IGNORED, LONGEST_WAITING_FIRST, NEWEST_FIRST, OLDEST_FIRST
 from .protocol import ApiError, Call, Reply, Router, listed_page, not_found, resolved
 
 router = Router()
@@ -16,7 +17,11 @@ W = "/website/{website_id}"
 CONVERSATIONS, MESSAGES = "website:conversation:sessions", "website:conversation:messages"
 PROFILES, PEOPLE_DATA = "website:people:profiles", "website:people:data"
 HELPDESK = assumptions.HELPDESK_SCOPE
-FIXED = assumptions.FIXED_PAGE_SIZE
+
+
+def _fixed(call: Call) -> int:
+    """The page size of the lists without `per_page` (switch `fixed_page_size`)."""
+    return call.sandbox.lists.fixed_page_size
 
 
 @route("website", W)
@@ -26,13 +31,18 @@ def website(call: Call) -> Reply:
 
 @route("conversations", W + "/conversations[/{page}]", CONVERSATIONS)
 def conversations(call: Call) -> Reply:
-    order = next(
-        (flag for flag in assumptions.ORDER_FLAG_PRECEDENCE if call.flag(flag)), "order_date_updated"
+    lists = call.sandbox.lists
+    flag = next(
+        (f for f in assumptions.ORDER_FLAG_PRECEDENCE if call.flag(f) and lists.direction(f) != IGNORED),
+        None,
     )
+    direction = lists.direction(flag) if flag else NEWEST_FIRST  # no flag: the default order
     query = ConversationQuery(
         order={"order_date_waiting": "waiting_since", "order_date_created": "created_at"}.get(
-            order, "updated_at"
+            flag or "", "updated_at"
         ),
+        ascending=direction in (OLDEST_FIRST, LONGEST_WAITING_FIRST),
+        waiting_only=direction == LONGEST_WAITING_FIRST,
         include_empty=call.flag("include_empty"),
         resolved=call.flag("filter_resolved"),
         not_resolved=call.flag("filter_not_resolved"),
@@ -43,7 +53,8 @@ def conversations(call: Call) -> Reply:
     )
     workspace = call.sandbox.workspace
     page, size = call.page(), call.per_page()
-    return listed_page(workspace.list_conversations(query), page, size, workspace.conversation_object)
+    listed = lists.misplace(workspace.list_conversations(query), size, workspace.store.negative_index)
+    return listed_page(listed, page, size, workspace.conversation_object)
 
 
 def _conversation_index(call: Call) -> int:
@@ -132,7 +143,7 @@ def people_stats(call: Call) -> Reply:
 
 @route("visitors", W + "/visitors/list[/{page}]", "website:visitors")
 def visitors(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.visitors(), call.page(), FIXED)
+    return listed_page(call.sandbox.workspace.visitors(), call.page(), _fixed(call))
 
 
 @route("operators", W + "/operators/list", "website:operators")
@@ -170,7 +181,7 @@ def helpdesk_locales(call: Call) -> Reply:
         if mode in KNOWLEDGE_BASE:
             shown["statistics"] = locale_statistics(workspace.knowledge_base, locale["locale"])
         locales.append(shown)
-    return listed_page(locales, call.page(), FIXED)
+    return listed_page(locales, call.page(), _fixed(call))
 
 
 def _locale(call: Call, family: tuple[str, ...] = LEGACY_HELPDESK) -> str:
@@ -183,7 +194,7 @@ def _locale(call: Call, family: tuple[str, ...] = LEGACY_HELPDESK) -> str:
 
 @route("helpdesk_categories", W + "/helpdesk/locale/{locale}/categories[/{page}]", HELPDESK)
 def helpdesk_categories(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.helpdesk_categories(_locale(call)), call.page(), FIXED)
+    return listed_page(call.sandbox.workspace.helpdesk_categories(_locale(call)), call.page(), _fixed(call))
 
 
 @route(
@@ -194,7 +205,7 @@ def helpdesk_sections(call: Call) -> Reply:
     key = (_locale(call), call.path["category_id"])
     if key not in helpdesk.sections:
         raise not_found("helpdesk category")
-    return listed_page(helpdesk.sections[key], call.page(), FIXED)
+    return listed_page(helpdesk.sections[key], call.page(), _fixed(call))
 
 
 @route("helpdesk_articles", W + "/helpdesk/locale/{locale}/articles[/{page}]", HELPDESK)
@@ -202,7 +213,7 @@ def helpdesk_articles(call: Call) -> Reply:
     articles = call.sandbox.workspace.helpdesk_articles(_locale(call))
     if not call.sandbox.article_list_content:
         articles = [{k: v for k, v in article.items() if k != "content"} for article in articles]
-    return listed_page(articles, call.page(), FIXED)
+    return listed_page(articles, call.page(), _fixed(call))
 
 
 def _article(call: Call) -> tuple[str, dict]:
@@ -249,7 +260,7 @@ def _tree_path(call: Call) -> tuple[str, str]:
 def helpdesk_page_list(call: Call) -> Reply:
     locale, filled = _content_type(call)
     pages = call.sandbox.workspace.knowledge_base.pages[locale] if filled else []
-    return listed_page(pages, call.page(), FIXED)
+    return listed_page(pages, call.page(), _fixed(call))
 
 
 @route("helpdesk_page_entity", W + "/helpdesk/page/entity/{locale}/{content_type}/{entity_id}", HELPDESK)
@@ -268,7 +279,7 @@ def helpdesk_tree_list(call: Call) -> Reply:
     entries = call.sandbox.workspace.knowledge_base.children(locale, call.text("sub_path") or None)
     if entries is None:
         raise ApiError(404, "path_not_found", "the tree path does not exist")
-    return listed_page(entries if filled else [], call.page(), FIXED)
+    return listed_page(entries if filled else [], call.page(), _fixed(call))
 
 
 @route("helpdesk_tree_path", W + "/helpdesk/tree/path/{locale}/{content_type}/{tree_path:path}", HELPDESK)

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 from . import assumptions
 from .dataset import Workspace
 from .faults import FaultInjector, Faults
+from .ordering import NEGATIVE, NEGATIVE_CREATED_AT, ListBehaviour
 from .server import CrispHTTPServer, SandboxState
 from .tokens import TIERS, TOKENS_BY_NAME
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from types import TracebackType
 
 DATE_FILTER_FIELDS = ("updated_at", "created_at")
@@ -30,18 +31,29 @@ class CrispSandbox:
         helpdesk: str = assumptions.HELPDESK_MODE_DEFAULT,
         article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT,
         uncategorized_articles: bool = False,
+        order: Mapping[str, str] | None = None,
+        misplaced: str | None = None,
+        misplaced_page: int = 1,
+        fixed_page_size: int = assumptions.FIXED_PAGE_SIZE,
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
         article list items carry `content`; `uncategorized_articles`: the last article of each locale has
-        no category and its `…/category` route answers 404 category_not_found."""
+        no category and its `…/category` route answers 404 category_not_found.
+        order, misplaced, misplaced_page, fixed_page_size: the list switches of ordering.ListBehaviour
+        (sort direction per `order_date_*`, an out-of-order conversation at the top of a page, the page size
+        of the lists without `per_page`)."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
                 f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
             )
         if helpdesk not in assumptions.HELPDESK_MODES:
             raise ValueError(f"helpdesk must be one of {assumptions.HELPDESK_MODES}, got {helpdesk!r}")
+        lists = ListBehaviour(order or {}, misplaced, misplaced_page, fixed_page_size)
         self.workspace = Workspace(size, seed, uncategorized_articles)
-        self._state = SandboxState(self.workspace, date_filter_field, FaultInjector(faults))
+        if misplaced == NEGATIVE:
+            store = self.workspace.store
+            store.shown_created[store.negative_index] = NEGATIVE_CREATED_AT
+        self._state = SandboxState(self.workspace, date_filter_field, FaultInjector(faults), lists=lists)
         self._state.helpdesk_mode, self._state.article_list_content = helpdesk, article_list_content
         self.set_route_tiers(route_tiers or {})
         self._port = port

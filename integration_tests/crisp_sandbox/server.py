@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import assumptions
 from .faults import FaultInjector, Faults
+from .ordering import ListBehaviour
 from .protocol import ApiError, Call, Reply
 from .routes import router
 from .tokens import TIERS, TOKENS_BY_IDENTIFIER, Token
@@ -42,6 +43,7 @@ class SandboxState:
     route_tiers: dict[str, frozenset[str]] = field(default_factory=dict)  # route name -> allowed tiers
     helpdesk_mode: str = assumptions.HELPDESK_MODE_DEFAULT  # which helpdesk routes answer
     article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT
+    lists: ListBehaviour = field(default_factory=ListBehaviour)  # order and page-size switches
     counts: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

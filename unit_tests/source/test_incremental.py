@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from source_crisp.config import Comparison, IncrementalSettings, ReferenceKind
-from source_crisp.incremental import Coverage, DescendingScan, Verdict, Window, window_for
+from source_crisp.incremental import Coverage, DescendingScan, RecentKeys, Window, window_for
 
 NEWER, OLDER = Comparison.NEWER_THAN, Comparison.OLDER_THAN
 LAST, FIXED, VARIABLE = ReferenceKind.LAST_SUCCESSFUL_RUN, ReferenceKind.FIXED_DATE, ReferenceKind.VARIABLE
@@ -61,27 +61,67 @@ def test_coverage_ranges_are_half_open():
     assert [coverage.covers(v) for v in (300, 301, 400)] == [False, True, True]
 
 
-def scan(window: Window, coverage: Coverage, values: list[tuple[int, str]]) -> list[tuple[str, Verdict]]:
+def scan(
+    window: Window, coverage: Coverage, pages: list[list[tuple[int, str]]]
+) -> tuple[list[str], DescendingScan, int]:
+    """Feed pages to a scan like the streams do; returns the emitted keys, the scan, and the pages read."""
     runner = DescendingScan(window, coverage)
-    out = []
-    for value, key in values:
-        verdict = runner.admit(value, key)
-        out.append((key, verdict))
-        if verdict == Verdict.STOP:
+    emitted, read = [], 0
+    for page in pages:
+        read += 1
+        emitted += [key for value, key in page if runner.admit(value, key)]
+        if runner.may_stop():
             break
-    return out
+    return emitted, runner, read
 
 
-def test_newest_first_scan_stops_at_the_reference():
-    verdicts = scan(Window(NEWER, 50), Coverage(50), [(90, "a"), (70, "b"), (50, "c"), (40, "d")])
-    assert verdicts == [("a", Verdict.EMIT), ("b", Verdict.EMIT), ("c", Verdict.STOP)]
+def test_newest_first_scan_stops_at_the_end_of_the_page_that_reaches_the_reference():
+    pages = [[(90, "a"), (70, "b")], [(60, "c"), (50, "d"), (40, "e")], [(30, "f")]]
+    emitted, runner, read = scan(Window(NEWER, 50), Coverage(50), pages)
+    assert (emitted, read, runner.contradiction) == (["a", "b", "c"], 2, None)
+    assert runner.complete("updated_at") == {"updated_at": 90}
 
 
-def test_page_drift_duplicates_are_skipped_with_flat_memory():
-    # "b" is seen again at the top of the next page (the list shifted down); "z" jumped to the top meanwhile.
-    values = [(90, "a"), (80, "b"), (80, "c"), (99, "z"), (80, "c"), (70, "d")]
-    verdicts = scan(Window(), Coverage(), values)
-    assert [key for key, verdict in verdicts if verdict == Verdict.EMIT] == ["a", "b", "c", "d"]
+def test_page_drift_repeats_are_dropped_by_key_without_breaking_the_order():
+    # "b" and "c" are read again at the top of the next page: the list shifted down while it was read.
+    emitted, runner, _ = scan(Window(), Coverage(), [[(90, "a"), (80, "b"), (80, "c")], [(80, "b"), (80, "c"),
+                                                                                    (70, "d")]])  # fmt: skip
+    assert emitted == ["a", "b", "c", "d"]
+    assert runner.contradiction is None
+
+
+def test_repeat_memory_is_bounded_and_forgets_the_oldest_keys():
+    recent = RecentKeys(limit=2)
+    # "c" pushes "a" out: a third sighting of "a" reads as new (a duplicate at worst, never a loss).
+    assert [recent.repeat(key) for key in ["a", "b", "a", "c", "a"]] == [False, False, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected", "top"),
+    [
+        # an item from further down the list at the top of page 1: without the check, 1 of 4 emitted
+        ([[(10, "x"), (90, "a"), (80, "b")], [(70, "c"), (60, "d")]], ["a", "b", "c", "d"], 90),
+        ([[(-5, "x"), (90, "a"), (80, "b")], [(70, "c"), (60, "d")]], ["a", "b", "c", "d"], 90),  # negative
+        ([[(90, "a"), (80, "b")], [(20, "x"), (70, "c"), (60, "d")]], ["a", "b", "c", "d"], 90),  # page 2
+        ([[(10, "x"), (20, "y"), (30, "z")], [(60, "d"), (70, "c")]], ["c", "d"], 70),  # oldest first
+    ],
+)
+def test_a_contradicted_order_reads_every_page_and_emits_every_match(pages, expected, top):
+    emitted, runner, read = scan(Window(NEWER, 50), Coverage(50), pages)
+    assert sorted(emitted) == expected
+    assert read == len(pages)
+    assert runner.contradiction is not None
+    assert runner.complete("updated_at") == {"updated_at": top}
+
+
+def test_after_a_contradiction_checkpoints_claim_only_the_starting_coverage():
+    runner = DescendingScan(Window(NEWER, 10), Coverage(10, [(100, 200)]))
+    for value, key in [(90, "a"), (80, "b")]:
+        runner.admit(value, key)
+    assert runner.checkpoint("updated_at") == {"updated_at": 10, "covered": [[80, 90], [100, 200]]}
+    runner.admit(85, "c")  # above its predecessor: the range read is not proven any more
+    assert runner.checkpoint("updated_at") == {"updated_at": 10, "covered": [[100, 200]]}
+    assert not runner.may_stop()
 
 
 def test_checkpoint_covers_strictly_above_the_last_value_and_resume_skips_it():
@@ -90,12 +130,11 @@ def test_checkpoint_covers_strictly_above_the_last_value_and_resume_skips_it():
         runner.admit(value, key)
     state = runner.checkpoint("updated_at")
     assert state == {"updated_at": 10, "covered": [[80, 90]]}  # 80 itself may have unread ties
-    resumed = scan(
+    emitted, _, _ = scan(
         Window(NEWER, 10),
         Coverage.from_state("updated_at", state),
-        [(95, "new"), (90, "a"), (80, "b"), (80, "tie"), (20, "e"), (10, "old")],
+        [[(95, "new"), (90, "a"), (80, "b"), (80, "tie"), (20, "e"), (10, "old")]],
     )
-    emitted = [key for key, verdict in resumed if verdict == Verdict.EMIT]
     assert emitted == ["new", "b", "tie", "e"]
 
 

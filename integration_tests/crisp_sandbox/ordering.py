@@ -1,0 +1,77 @@
+"""Switches for how lists are ordered and paged where the Crisp docs are silent (reference §3, §4.1).
+
+The defaults are the guesses of `assumptions.py`; each switch gives an answer a real Crisp could give instead,
+so tests show what the source does when a guess is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from . import assumptions
+
+ORDER_FLAGS = ("order_date_created", "order_date_updated", "order_date_waiting")
+NEWEST_FIRST, OLDEST_FIRST, IGNORED = "newest_first", "oldest_first", "ignored"
+# The docs' reading of order_date_waiting: the longest-waiting first, conversations not waiting left out.
+LONGEST_WAITING_FIRST = "longest_waiting_first"
+DIRECTIONS = (NEWEST_FIRST, OLDEST_FIRST, IGNORED)
+DIRECTIONS_BY_FLAG = {flag: DIRECTIONS for flag in ORDER_FLAGS} | {
+    "order_date_waiting": (*DIRECTIONS, LONGEST_WAITING_FIRST)
+}
+NEGATIVE, MIDDLE = "negative", "middle"
+MISPLACED = (NEGATIVE, MIDDLE)
+NEGATIVE_CREATED_AT = -3_600_000  # 1969-12-31T23:00:00Z
+
+
+@dataclass(frozen=True)
+class ListBehaviour:
+    """order: order flag -> direction (unset flags sort newest first).
+    misplaced: one conversation listed at the top of page `misplaced_page` of every conversations list,
+    whatever the order: `negative` (a conversation whose created_at is negative) or `middle` (the item from
+    the middle of that list).
+    fixed_page_size: the page size of the lists without `per_page` (visitors, helpdesk)."""
+
+    order: Mapping[str, str] = field(default_factory=dict)
+    misplaced: str | None = None
+    misplaced_page: int = 1
+    fixed_page_size: int = assumptions.FIXED_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        for flag, direction in self.order.items():
+            if flag not in DIRECTIONS_BY_FLAG:
+                raise ValueError(f"order: unknown flag {flag!r}; accepted: {', '.join(ORDER_FLAGS)}")
+            if direction not in DIRECTIONS_BY_FLAG[flag]:
+                raise ValueError(
+                    f"order[{flag!r}]: {direction!r} is not one of {', '.join(DIRECTIONS_BY_FLAG[flag])}"
+                )
+        if self.misplaced not in (None, *MISPLACED):
+            raise ValueError(f"misplaced must be one of {', '.join(MISPLACED)} or None: {self.misplaced!r}")
+        if self.misplaced_page < 1 or self.fixed_page_size < 1:
+            raise ValueError("misplaced_page and fixed_page_size must be >= 1")
+        object.__setattr__(self, "order", MappingProxyType(dict(self.order)))
+
+    def direction(self, flag: str) -> str:
+        return self.order.get(flag, NEWEST_FIRST)
+
+    def misplace(self, indexes: Sequence[int], size: int, negative_index: int) -> Sequence[int]:
+        """The list with the misplaced conversation moved to the top of `misplaced_page` (same for every page
+        request, so the pages stay consistent with one another)."""
+        if self.misplaced is None or len(indexes) < 2:
+            return indexes
+        chosen = negative_index if self.misplaced == NEGATIVE else indexes[len(indexes) // 2]
+        moved = [i for i in indexes if i != chosen]
+        if len(moved) == len(indexes):
+            return indexes  # not in this list (filtered out)
+        moved.insert(min((self.misplaced_page - 1) * size, len(moved)), chosen)
+        return moved
+
+
+def parse_order(values: Sequence[str]) -> dict[str, str]:
+    """CLI `--order FLAG=DIRECTION` values as the `order` mapping."""
+    order = {}
+    for value in values:
+        flag, _, direction = value.partition("=")
+        order[flag] = direction
+    return order
