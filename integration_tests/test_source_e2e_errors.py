@@ -38,7 +38,8 @@ def test_check_reports_a_tier_the_route_refuses(crisp_sandbox: CrispSandbox, tmp
 def test_check_succeeds_with_a_few_cheap_calls(crisp_sandbox: CrispSandbox, tmp_path):
     assert run("check", tmp_path, crisp_sandbox.source_config()).connection_status["status"] == "SUCCEEDED"
     helpdesk_probe = {"helpdesk_locales": 1, "helpdesk_tree_list": 1, "helpdesk_categories": 1}
-    assert crisp_sandbox.request_counts() == {"website": 1, **helpdesk_probe}
+    order_probe = {"conversations": 2}
+    assert crisp_sandbox.request_counts() == {"website": 1, **helpdesk_probe, **order_probe}
 
 
 def test_read_without_the_people_scope_says_which_scope(crisp_sandbox: CrispSandbox, tmp_path):
