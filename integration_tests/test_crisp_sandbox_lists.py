@@ -227,3 +227,49 @@ def test_unknown_children_are_not_found(client):
     for path in ("conversation/session_00000000-0000-4000-8000-000000000000", "helpdesk/locale/de/articles/1",
                  "helpdesk/locale/en/article/nope", "people/profile/nope"):  # fmt: skip
         assert client.get(path).status_code == 404
+
+
+# --- list switches (ordering.py) ---
+
+
+def _order(**options) -> list[dict]:
+    with running_client(**options) as switched:
+        return switched.all("conversations", per_page=20, include_empty=1, order_date_created=1)
+
+
+def test_order_switches_reverse_or_drop_a_sort(everything):
+    newest_first = sorted(everything, key=lambda c: c["created_at"], reverse=True)
+    ids = [c["session_id"] for c in newest_first]
+    assert [c["session_id"] for c in _order()] == ids
+    assert [c["session_id"] for c in _order(order={"order_date_created": "oldest_first"})] == ids[::-1]
+    ignored = _order(order={"order_date_created": "ignored"})
+    assert [c["session_id"] for c in ignored] == [c["session_id"] for c in everything]  # the default order
+
+
+def test_waiting_as_the_docs_read_lists_only_waiting_ones_longest_waiting_first(everything):
+    with running_client(order={"order_date_waiting": "longest_waiting_first"}) as switched:
+        listed = switched.all("conversations", per_page=20, include_empty=1, order_date_waiting=1)
+    waiting = sorted((c for c in everything if c.get("waiting_since")), key=lambda c: c["waiting_since"])
+    assert [c["session_id"] for c in listed] == [c["session_id"] for c in waiting]
+    assert len(waiting) < len(everything)
+
+
+@pytest.mark.parametrize(("misplaced", "page"), [("negative", 1), ("middle", 1), ("middle", 2)])
+def test_misplaced_puts_one_conversation_at_the_top_of_a_page(misplaced, page):
+    with running_client(misplaced=misplaced, misplaced_page=page) as switched:
+        pages = switched.pages("conversations", per_page=20, include_empty=1, order_date_updated=1)
+        truth = {c["session_id"] for c in switched.sandbox.workspace.conversations()}
+    listed = [c for p in pages for c in p]
+    assert {c["session_id"] for c in listed} == truth
+    assert len(listed) == len(truth)
+    top = pages[page - 1][0]
+    assert top["updated_at"] < pages[page - 1][1]["updated_at"]  # out of order
+    assert (top["created_at"] < 0) == (misplaced == "negative")
+
+
+@pytest.mark.parametrize("size", [1, 7, 100])
+def test_fixed_page_size_switch(size):
+    with running_client(fixed_page_size=size) as switched:
+        pages = switched.pages("visitors/list")
+    assert [len(p) for p in pages[:-1]] == [size] * (len(pages) - 1)
+    assert sum(len(p) for p in pages) == 24

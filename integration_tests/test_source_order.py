@@ -34,7 +34,7 @@ SWITCHES: dict[str, dict[str, Any]] = {
     "waiting as the docs read": {"order": {"order_date_waiting": "longest_waiting_first"}},
     "negative created_at on top of page 1": {"misplaced": "negative"},
     "middle item on top of page 1": {"misplaced": "middle"},
-    "middle item on top of page 3": {"misplaced": "middle", "misplaced_page": 3},
+    "middle item on top of page 2": {"misplaced": "middle", "misplaced_page": 2},
     "everything switched": {
         "order": {
             "order_date_created": OLDEST,

@@ -156,7 +156,7 @@ class DescendingScan:
         self._coverage = coverage
         self.top: int | None = None  # the highest value read
         self._last: int | None = None  # the lowest value read while the order held
-        self._reached = False  # a value at or below the reference was read: the order says nothing follows
+        self._below = 0  # values at or below the reference read while the order held
         self.contradiction: str | None = None  # what broke the order, once it did
         self.broken_guess: str | None = None  # the guess it broke, when not the order itself
         self._recent = RecentKeys()
@@ -173,7 +173,7 @@ class DescendingScan:
                 self.contradict(f"{value} came after {self._last}")
             else:
                 self._last = value
-                self._reached = self._reached or self._window.exhausted_below(value)
+                self._below += self._window.exhausted_below(value)
         return not self._coverage.covers(value) and self._window.matches(value)
 
     def contradict(self, what: str, guess: str | None = None) -> None:
@@ -183,8 +183,10 @@ class DescendingScan:
             self.contradiction, self.broken_guess = what, guess
 
     def may_stop(self) -> bool:
-        """At the end of a page: True when the confirmed order proves no later page can match."""
-        return self._reached and self.contradiction is None
+        """At the end of a page: True when the confirmed order proves no later page can match. Two values at
+        or below the reference are asked for, so that a single out-of-place item at the end of a page cannot
+        end the scan alone: the next page then checks the order (one request more, at most)."""
+        return self._below >= 2 and self.contradiction is None
 
     def checkpoint(self, cursor: str) -> dict[str, Any]:
         """Covered so far: everything strictly above the last processed value, up to the scan's top, while

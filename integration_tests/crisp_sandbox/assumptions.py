@@ -65,14 +65,22 @@ RETRY_AFTER_DEFAULT = None  # no Retry-After header unless configured
 
 ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("per_page outside 20..50", "clamped to the range (not 400)"),
-    ("page size of other lists", "fixed 20: visitors, helpdesk locales/categories/sections/articles"),
+    (
+        "page size of other lists",
+        "fixed 20: visitors, helpdesk locales/categories/sections/articles (switch fixed_page_size)",
+    ),
     ("page 0", "400 invalid_data; pages start at 1, a missing page segment means 1"),
     ("operators/list status", "200 `listed` (not paginated, so never 206)"),
     ("filter_date_start/end field", "updated_at by default (current docs); created_at via constructor"),
     ("filter_date bounds", "inclusive on both ends; ISO-8601 without offset is UTC"),
-    ("order_date_* direction", "descending (newest first); precedence waiting > created > updated"),
+    (
+        "order_date_* direction",
+        "descending (newest first); precedence waiting > created > updated (switch order: oldest_first, "
+        "ignored; order_date_waiting also longest_waiting_first)",
+    ),
     ("default conversation order", "updated_at descending (latest activity first)"),
     ("order_date_waiting", "conversations without waiting_since come last, by updated_at desc"),
+    ("list order on every page", "strict (switch misplaced: an out-of-order item at the top of a page)"),
     ("filter_unread", "unread.operator > 0"),
     ("message batch", "20 messages, ascending by timestamp inside a batch"),
     ("no selector", "the newest batch"),

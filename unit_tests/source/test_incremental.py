@@ -82,6 +82,18 @@ def test_newest_first_scan_stops_at_the_end_of_the_page_that_reaches_the_referen
     assert runner.complete("updated_at") == {"updated_at": 90}
 
 
+@pytest.mark.parametrize(
+    ("pages", "expected", "read"),
+    [
+        ([[(90, "a"), (50, "b")], [(40, "c"), (30, "d")], [(20, "e")]], ["a"], 2),  # one value below: confirm
+        ([[(90, "a"), (5, "x")], [(60, "b"), (40, "c")], [(55, "d")]], ["a", "b", "d"], 3),  # x was misplaced
+    ],
+)
+def test_a_single_value_at_the_end_of_a_page_does_not_stop_the_scan_alone(pages, expected, read):
+    emitted, _, pages_read = scan(Window(NEWER, 50), Coverage(50), pages)
+    assert (emitted, pages_read) == (expected, read)
+
+
 def test_page_drift_repeats_are_dropped_by_key_without_breaking_the_order():
     # "b" and "c" are read again at the top of the next page: the list shifted down while it was read.
     emitted, runner, _ = scan(Window(), Coverage(), [[(90, "a"), (80, "b"), (80, "c")], [(80, "b"), (80, "c"),
