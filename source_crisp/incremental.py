@@ -117,7 +117,7 @@ RECENT_KEYS = 10_000
 
 class RecentKeys:
     """The last `limit` primary keys a scan read, to drop the repeats page drift causes (items pushed down
-    onto the next page). Bounded: about 130 bytes a key, so ~1.3 MB at the default whatever the list's size. A
+    onto the next page). Bounded: about 150 bytes a key, so ~1.5 MB at the default whatever the list's size. A
     repeat further back than `limit` keys (that many conversations moved above the read position while the
     scan ran) is emitted twice: a duplicate, never a loss."""
 
