@@ -29,9 +29,15 @@ class _NewestFirst(CrispStream):
     vanished = 0  # conversations found deleted (404) during the current scan
 
     def _scan_conversations(
-        self, scan: DescendingScan, axis: str, params: Mapping[str, Any], state_key: str | None
+        self,
+        scan: DescendingScan,
+        axis: str,
+        params: Mapping[str, Any],
+        state_key: str | None,
+        bound: str | None = None,
     ) -> Iterator[Item | Checkpoint]:
-        """Conversations the scan admits, with a checkpoint after each page when state_key is given.
+        """Conversations the scan admits, with a checkpoint after each page when state_key is given. `bound`:
+        the cursor the `axis` is relied on to bound (checked on every conversation read, see _check_bound).
 
         A page during which a conversation turned out to be deleted is read again (see CrispReader.pages)."""
         self.vanished = 0
@@ -45,6 +51,8 @@ class _NewestFirst(CrispStream):
         warned = False
         for page in self._reader.pages(self.conversations, {}, params, replay=deleted_since_last_page):
             for conversation in page.items:
+                if bound is not None:
+                    _check_bound(scan, conversation, bound, axis)
                 if scan.admit(conversation.get(axis), conversation.get("session_id")):
                     yield conversation
             if scan.contradiction is not None and not warned:
@@ -120,15 +128,14 @@ class ConversationsStream(_NewestFirst):
         axis = SCAN_AXIS.get(cursor, cursor)
         window, scan, high_water = self._plan(cursor, axis)
         params = {self.obj.sort_params[axis]: "1"} | self._date_filter(cursor, window)
-        for item in self._scan_conversations(scan, axis, params, cursor if self._newer(window) else None):
+        bound = cursor if axis != cursor else None
+        for item in self._scan_conversations(
+            scan, axis, params, cursor if self._newer(window) else None, bound
+        ):
             if isinstance(item, Checkpoint):
                 yield item
-            elif axis == cursor:
+            elif bound is None or window.matches(item.get(cursor)):
                 yield self._shape(item)
-            else:
-                _check_bound(scan, item, cursor, axis)
-                if window.matches(item.get(cursor)):
-                    yield self._shape(item)
         yield self._finish(cursor, window, scan, high_water)
 
     def _date_filter(self, cursor: str, window: Window) -> dict[str, str]:
@@ -139,12 +146,15 @@ class ConversationsStream(_NewestFirst):
 
 
 def _check_bound(scan: DescendingScan, item: Item, cursor: str, axis: str) -> None:
-    """A conversation whose cursor is above its axis value breaks what the early stop relies on."""
+    """A conversation whose cursor is above its axis value breaks what the early stop and the axis filter rely
+    on: every conversation is visited from then on, filtered on the cursor itself. Those read before passed
+    this check, so the axis filter that skipped them was right."""
     value, bound = item.get(cursor), item.get(axis)
     if isinstance(value, int) and isinstance(bound, int) and value > bound:
         scan.contradict(
             f"{item.get('session_id')} has {cursor} {value} after its {axis} {bound}",
             guess=f"WAITING_SINCE_SCAN_AXIS: a conversation's {cursor} is never after its {axis}",
+            unfiltered=True,
         )
 
 

@@ -159,6 +159,7 @@ class DescendingScan:
         self._below = 0  # values at or below the reference read while the order held
         self.contradiction: str | None = None  # what broke the order, once it did
         self.broken_guess: str | None = None  # the guess it broke, when not the order itself
+        self._unfiltered = False  # the values stopped saying which records match: the caller filters
         self._recent = RecentKeys()
 
     def admit(self, value: Any, key: Hashable) -> bool:
@@ -166,7 +167,7 @@ class DescendingScan:
         if self._recent.repeat(key):
             return False  # page drift pushed it onto the next page: emitted (or skipped) already
         if value is None:
-            return self._window.include_missing
+            return self._window.include_missing or self._unfiltered
         self.top = highest(self.top, value)
         if self.contradiction is None:
             if self._last is not None and value > self._last:
@@ -174,13 +175,17 @@ class DescendingScan:
             else:
                 self._last = value
                 self._below += self._window.exhausted_below(value)
+        if self._unfiltered:
+            return True
         return not self._coverage.covers(value) and self._window.matches(value)
 
-    def contradict(self, what: str, guess: str | None = None) -> None:
+    def contradict(self, what: str, guess: str | None = None, unfiltered: bool = False) -> None:
         """The list is not in the assumed order (or another guess the early stop relies on broke): from now
-        on the scan reads it all."""
+        on the scan reads it all. `unfiltered`: the scanned values no longer bound the caller's cursor, so
+        every record read from now on is admitted and the caller filters on its own cursor."""
         if self.contradiction is None:
             self.contradiction, self.broken_guess = what, guess
+        self._unfiltered = self._unfiltered or unfiltered
 
     def may_stop(self) -> bool:
         """At the end of a page: True when the confirmed order proves no later page can match. Two values at
