@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
@@ -95,7 +96,7 @@ def test_messages_only_for_changed_conversations_oldest_first(requests_mock):
 
 
 def test_waiting_since_scans_the_updated_list_and_a_conversation_waiting_after_its_update_turns_it_complete(
-    requests_mock,
+    requests_mock, caplog
 ):
     def waiting(n: int, since: int | None) -> dict[str, Any]:
         return {"session_id": f"s{n}", "updated_at": n, **({"waiting_since": since} if since else {})}
@@ -104,11 +105,12 @@ def test_waiting_since_scans_the_updated_list_and_a_conversation_waiting_after_i
     first = [waiting(100, 95), waiting(90, 200), *(waiting(n, n - 10) for n in range(80, 62, -1))]
     requests_mock.get(url("conversations/1"), status_code=206, json=envelope(first))
     requests_mock.get(url("conversations/2"), status_code=206, json=envelope([waiting(60, 99)]))
-    output = run("conversations", "waiting_since", {"waiting_since": 85}, page_size=20)
+    with caplog.at_level(logging.WARNING, logger="airbyte"):
+        output = run("conversations", "waiting_since", {"waiting_since": 85}, page_size=20)
     assert [r.record.data["session_id"] for r in output.records] == ["s100", "s90", "s60"]
     assert requests_mock.request_history[0].qs == {"include_empty": ["1"], "order_date_updated": ["1"],
                                                    "per_page": ["20"]}  # fmt: skip
-    warnings = [m.log.message for m in output.logs if m.log.level.value == "WARN"]
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "WAITING_SINCE_SCAN_AXIS" in warnings[0]
     assert output.most_recent_state.stream_state.__dict__ == {"waiting_since": 100}
