@@ -1,17 +1,23 @@
 """The Convot API as this destination uses it: the one place holding paths and payload shapes.
 
 Everything undocumented (message `type`/`created_at`, `external_id` on conversations and articles, the
-helpdesk paths) comes from `assumptions.py`. Methods return plain dicts (the unwrapped object).
+helpdesk paths) comes from `assumptions.py`, and each answer is checked against the guesses it relies on:
+the first contradiction switches the run to the guess's fallback (`guesses.py`). Methods return plain dicts
+(the unwrapped object).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from destination_convot import assumptions as A
+from destination_convot import guesses as G
 from destination_convot.client import ConvotClient
-from destination_convot.errors import ConvotApiError
+from destination_convot.errors import AssumptionFailed, ConvotApiError, ConvotRejected, StreamUnwritable
+from destination_convot.guesses import GuessOutcomes
 from destination_convot.mapping import parse_iso
 
 # Ledger kind -> (collection path, list key); the singular wrapper key is the kind itself.
@@ -41,22 +47,91 @@ def known_id(value: Any, what: str) -> Any:
 
 
 class ConvotApi:
+    """Each guess a request relies on is checked against Convot's answer (`guesses.py` keeps the verdicts)."""
+
     def __init__(self, client: ConvotClient) -> None:
         self.client = client
+        self.outcomes = GuessOutcomes()
+        self._per_page: int | None = A.PER_PAGE  # None: Convot refused it, its default page size is used
+        self._refused: set[tuple[str, Any]] = set()  # (field, value) Convot refused: no longer sent
 
     # -- lists -------------------------------------------------------------------------------------
     def iter_list(self, path: str, plural: str, **filters: Any) -> Iterator[dict[str, Any]]:
-        page = 1
-        while True:
-            params = {**filters, A.PAGE_PARAM: page, A.PER_PAGE_PARAM: A.PER_PAGE}
-            body = self.client.get(path, params)
-            yield from body.get(plural) or []
-            if not (body.get("meta") or {}).get("has_more"):
+        """Every item of a list, page after page, bounded.
+
+        Guarded against the paging guesses: a refused page size falls back to Convot's default; a list
+        without `meta.has_more` is read until an empty page; a page repeating the previous one (the page
+        parameter ignored) stops the sync rather than looping or missing items.
+        """
+        previous: list[Any] = []
+        for page in range(1, MAX_LIST_PAGES + 1):
+            body = self._page(path, {**filters, A.PAGE_PARAM: page})
+            items = [item for item in body.get(plural) or [] if isinstance(item, dict)]
+            ids = [item.get("id") for item in items]
+            if items and ids == previous:
+                raise AssumptionFailed(
+                    "PAGE_PARAM",
+                    f"GET {path} answered page {page} with the items of page {page - 1}",
+                    "Convot does not page with this parameter: set PAGE_PARAM to the one it uses.",
+                )
+            previous = ids
+            yield from items
+            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            if not items or meta.get("has_more") not in (True, None):  # no has_more: read to an empty page
                 return
-            page += 1
+        raise AssumptionFailed(
+            "PAGE_PARAM",
+            f"GET {path} still had more after {MAX_LIST_PAGES} pages",
+            "The list is longer than this destination reads, or Convot pages differently.",
+        )
+
+    def _page(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        if self._per_page is None:
+            return _object(self.client.get(path, params))
+        try:
+            return _object(self.client.get(path, {**params, A.PER_PAGE_PARAM: self._per_page}))
+        except ConvotRejected as error:
+            if error.status not in (400, 422):
+                raise
+            refused = f"{error.status} {error.code}"
+        body = _object(self.client.get(path, params))  # raises again when the page size was not the problem
+        self._per_page = None
+        self.outcomes.fall_back(
+            G.PER_PAGE, f"GET {path} with {A.PER_PAGE_PARAM}={A.PER_PAGE} answered {refused}"
+        )
+        return body
 
     def find_one(self, path: str, plural: str, **filters: Any) -> dict[str, Any] | None:
         return next(self.iter_list(path, plural, **filters), None)
+
+    def find_by_external_id(
+        self, kind: str, path: str, plural: str, external_id: str
+    ) -> dict[str, Any] | None:
+        """The object holding this external id, the filter checked on what comes back.
+
+        An object with another external id means Convot ignores the filter: the list is then matched
+        client-side, within MAX_SCANNED_OBJECTS; past that the sync stops rather than guess.
+        """
+        guess = G.external_id_filter(path)
+        for scanned, item in enumerate(self.iter_list(path, plural, **{A.EXTERNAL_ID_FIELD: external_id})):
+            if item.get(A.EXTERNAL_ID_FIELD) == external_id:
+                if scanned == 0:
+                    self.outcomes.hold(guess)
+                return item
+            self.outcomes.fall_back(
+                guess,
+                f"asked for {A.EXTERNAL_ID_FIELD}={external_id!r}, it answered "
+                f"{A.EXTERNAL_ID_FIELD}={item.get(A.EXTERNAL_ID_FIELD)!r}",
+            )
+            if scanned >= MAX_SCANNED_OBJECTS:
+                raise AssumptionFailed(
+                    "EXTERNAL_ID_FIELD",
+                    f"Convot ignores the {A.EXTERNAL_ID_FIELD} filter on GET {path} and holds more than "
+                    f"{MAX_SCANNED_OBJECTS} objects, so whether the {kind} {external_id} was already "
+                    "created cannot be checked",
+                    f"Ask Convot how to find a {kind} by external id.",
+                )
+        return None
 
     # -- contacts ----------------------------------------------------------------------------------
     def upsert_contact(self, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -66,81 +141,222 @@ class ConvotApi:
 
     # -- conversations and messages ----------------------------------------------------------------
     def find_conversation(self, external_id: str) -> dict[str, Any] | None:
-        return self.find_one("/conversations", "conversations", **{A.EXTERNAL_ID_FIELD: external_id})
+        return self.find_by_external_id("conversation", "/conversations", "conversations", external_id)
 
-    def create_conversation(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def create_conversation(self, payload: Mapping[str, Any], email: str | None = None) -> dict[str, Any]:
+        """Start a conversation with its seed message; `email` is the documented way to name its contact
+        when Convot refuses `contact_id` (gap 9)."""
         external_id = payload[A.EXTERNAL_ID_FIELD]
-        body = self.client.request(
-            "POST",
-            "/conversations",
-            json=dict(payload),
-            already_applied=lambda: self.find_conversation(external_id),
-            confirms=carries_id("conversation"),
+
+        def send(body: dict[str, Any]) -> dict[str, Any]:
+            answer = self.client.request(
+                "POST",
+                "/conversations",
+                json=body,
+                already_applied=lambda: self.find_conversation(external_id),
+                confirms=carries_id("conversation"),
+            )
+            return unwrap(answer, "conversation")
+
+        by_email = (
+            [Refusable(G.CONTACT_ID, "contact_id", lambda body: _by_email(body, email))] if email else []
         )
-        return unwrap(body, "conversation")
+        conversation, sent = self._send_refusable(send, payload, [*by_email, *MESSAGE_FIELDS])
+        self._check_conversation_echo(conversation, sent)
+        return conversation
+
+    def _send_refusable(
+        self,
+        send: Callable[[dict[str, Any]], dict[str, Any]],
+        payload: Mapping[str, Any],
+        fields: list[Refusable],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """`send` the payload without the fields Convot refused earlier in this run; returns (answer, sent).
+
+        On a 400/422, the fields whose guess is not proven yet are taken out one by one (or replaced by their
+        documented alternative), keeping each removal that changes Convot's complaint. If Convot then accepts,
+        the removed fields are given up for the rest of the run; if not, the record's own problem is raised
+        as Convot first stated it.
+        """
+        sent = dict(payload)
+        for refusable in fields:
+            if refusable.key(sent) in self._refused:
+                sent = refusable.without(sent)
+        try:
+            return send(sent), sent
+        except ConvotRejected as error:
+            if error.status not in (400, 422):
+                raise
+            complaint, trial = error.reason, sent
+            causes: list[tuple[Refusable, tuple[str, Any], str]] = []  # with what Convot said about each
+            for refusable in fields:
+                key = refusable.key(trial)
+                if refusable.field not in trial or (
+                    self.outcomes.known(refusable.guess) and key not in self._refused
+                ):
+                    continue  # not sent, or proven to work: not why Convot refused
+                candidate = refusable.without(trial)
+                try:
+                    answer = send(candidate)
+                except ConvotRejected as other:
+                    if other.status in (400, 422) and other.reason != complaint:
+                        causes.append((refusable, key, complaint))  # without it, Convot complains of else
+                        complaint, trial = other.reason, candidate
+                    continue
+                for cause, cause_key, said in [*causes, (refusable, key, complaint)]:
+                    self._refused.add(cause_key)
+                    refused = f"{cause.field} {sent[cause.field]!r}"
+                    self.outcomes.fall_back(
+                        cause.guess, f"{error.request} with {refused} answered {error.status}: {said}"
+                    )
+                return answer, candidate
+            raise
+
+    def _check_conversation_echo(self, held: Mapping[str, Any], sent: Mapping[str, Any]) -> None:
+        if "contact_id" in sent and held.get("contact_id") is not None:
+            self.outcomes.compare(G.CONTACT_ID, "contact_id", held, sent, "a conversation")
+        self._check_time(held, sent, "conversation")
+        seed_type = sent.get(A.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
+        if seed_type != DEFAULT_MESSAGE_TYPE and not self.outcomes.known(G.MESSAGE_TYPE) and held.get("id"):
+            # The conversation's answer does not show its seed message: read it back once per run.
+            seed = next(self.iter_list(f"/conversations/{held['id']}/messages", "messages"), None)
+            if seed is not None and A.MESSAGE_TYPE_FIELD in seed:
+                self._check_type(seed, sent)
 
     def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
         conversation_id = known_id(conversation_id, "a conversation")
         return list(self.iter_list(f"/conversations/{conversation_id}/messages", "messages"))
 
-    def find_message(self, conversation_id: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
-        """A message with the same created_at, type and content: how an unconfirmed POST is recognised."""
-        for message in self.list_messages(conversation_id):
-            if same_message(message, payload):
-                return message
+    def find_message(
+        self, conversation_id: str, payload: Mapping[str, Any], confirmed: int
+    ) -> dict[str, Any] | None:
+        """The held copy of a message whose POST got no answer, or None when Convot does not hold it.
+
+        The same created_at, type and content; when Convot does not keep those (guesses 5 and 6), the newest
+        message with the same content, provided Convot holds more messages than the ledger confirmed
+        (`confirmed`): a thread is posted in order, so only the newest can be unconfirmed.
+        """
+        held = [m for m in self.list_messages(conversation_id) if m.get(A.MESSAGE_TYPE_FIELD) != "activity"]
+        exact = next((message for message in held if same_message(message, payload)), None)
+        if exact is not None:
+            return exact
+        if len(held) > confirmed and held[-1].get("content") == payload.get("content"):
+            return held[-1]
         return None
 
-    def post_message(self, conversation_id: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def post_message(
+        self, conversation_id: str, payload: Mapping[str, Any], confirmed: Callable[[], int]
+    ) -> dict[str, Any]:
+        """`confirmed()`: messages of this conversation the ledger holds (see `find_message`)."""
         conversation_id = known_id(conversation_id, "the conversation of a message")
-        body = self.client.request(
-            "POST",
-            f"/conversations/{conversation_id}/messages",
-            json=dict(payload),
-            already_applied=lambda: self.find_message(conversation_id, payload),
-            confirms=carries_id("message"),
-        )
-        return unwrap(body, "message")
+
+        def send(body: dict[str, Any]) -> dict[str, Any]:
+            answer = self.client.request(
+                "POST",
+                f"/conversations/{conversation_id}/messages",
+                json=body,
+                already_applied=lambda: self.find_message(conversation_id, payload, confirmed()),
+                confirms=carries_id("message"),
+            )
+            return unwrap(answer, "message")
+
+        message, sent = self._send_refusable(send, payload, MESSAGE_FIELDS)
+        if A.MESSAGE_TYPE_FIELD in message:
+            self._check_type(message, payload)
+        self._check_time(message, sent, "message")
+        return message
+
+    def _check_type(self, held: Mapping[str, Any], sent: Mapping[str, Any]) -> None:
+        # The default type proves nothing when it comes back: only another one does.
+        proves = sent.get(A.MESSAGE_TYPE_FIELD) != DEFAULT_MESSAGE_TYPE
+        self.outcomes.compare(G.MESSAGE_TYPE, A.MESSAGE_TYPE_FIELD, held, sent, "a message", proves=proves)
+
+    def _check_time(self, held: Mapping[str, Any], sent: Mapping[str, Any], kind: str) -> None:
+        if sent.get(A.CREATED_AT_FIELD) and held.get(A.CREATED_AT_FIELD):
+            self.outcomes.compare(
+                G.CREATED_AT, A.CREATED_AT_FIELD, held, sent, f"a {kind}", same=_same_instant
+            )
 
     def set_status(self, conversation_id: str, status: str) -> None:
-        path = A.RESOLVE_PATH if status == "resolved" else A.REOPEN_PATH
-        self.client.request("POST", path.format(uuid=known_id(conversation_id, "a conversation status")))
+        """The status paths (gap 10), else PATCH {status}; a 404 or 405 there is a missing route only if
+        the PATCH then works (otherwise the conversation itself is gone and that error is raised)."""
+        conversation_id = known_id(conversation_id, "a conversation status")
+        if not self.outcomes.fell_back(G.STATUS_PATHS):
+            template = A.RESOLVE_PATH if status == "resolved" else A.REOPEN_PATH
+            try:
+                self.client.request("POST", template.format(uuid=conversation_id))
+            except ConvotRejected as error:
+                if error.status not in (404, 405):
+                    raise
+                self._patch_status(conversation_id, status)
+                self.outcomes.fall_back(
+                    G.STATUS_PATHS, f"POST {template} answered {error.status} {error.code}"
+                )
+                return
+            self.outcomes.hold(G.STATUS_PATHS)
+            return
+        self._patch_status(conversation_id, status)
+
+    def _patch_status(self, conversation_id: str, status: str) -> None:
+        self.client.request("PATCH", f"/conversations/{conversation_id}", json={"status": status})
 
     # -- helpdesk ----------------------------------------------------------------------------------
-    def list_languages(self) -> list[dict[str, Any]]:
-        return list(self.iter_list(A.LANGUAGES_PATH, "languages"))
+    def list_languages(self) -> list[dict[str, Any]] | None:
+        """None: Convot has no languages API (guess 12); `locale` on categories and articles is then all."""
+        try:
+            languages = list(self.iter_list(A.LANGUAGES_PATH, "languages"))
+        except ConvotRejected as error:
+            return self._no_languages_api(error, "GET")
+        self.outcomes.hold(G.LANGUAGES_API)
+        return languages
 
-    def create_language(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def create_language(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:
         locale = payload.get("locale")
-        body = self.client.request(
-            "POST",
-            A.LANGUAGES_PATH,
-            json=dict(payload),
-            already_applied=lambda: next(
-                (x for x in self.list_languages() if x.get("locale") == locale), None
-            ),
-            confirms=carries_id("language"),
-        )
+        try:
+            body = self.client.request(
+                "POST",
+                A.LANGUAGES_PATH,
+                json=dict(payload),
+                already_applied=lambda: next(
+                    (x for x in self.list_languages() or [] if x.get("locale") == locale), None
+                ),
+                confirms=carries_id("language"),
+            )
+        except ConvotRejected as error:
+            return self._no_languages_api(error, "POST")
         return unwrap(body, "language")
+
+    def _no_languages_api(self, error: ConvotRejected, method: str) -> None:
+        if error.status not in (404, 405):
+            raise error
+        self.outcomes.fall_back(G.LANGUAGES_API, f"{method} {A.LANGUAGES_PATH} answered {error.status}")
+        return None
 
     def find_helpdesk(self, kind: str, external_id: str) -> dict[str, Any] | None:
         path, plural = HELPDESK_RESOURCES[kind]
-        return self.find_one(path, plural, **{A.EXTERNAL_ID_FIELD: external_id})
+        with _route_guard(kind, f"GET {path}"):
+            return self.find_by_external_id(kind, path, plural, external_id)
 
     def create_helpdesk(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Create a category or an article; a lost answer is resolved by its external id."""
         external_id = payload[A.EXTERNAL_ID_FIELD]
-        body = self.client.request(
-            "POST",
-            HELPDESK_RESOURCES[kind][0],
-            json=dict(payload),
-            already_applied=lambda: self.find_helpdesk(kind, external_id),
-            confirms=carries_id(kind),
-        )
+        path = HELPDESK_RESOURCES[kind][0]
+        with _route_guard(kind, f"POST {path}"):
+            body = self.client.request(
+                "POST",
+                path,
+                json=dict(payload),
+                already_applied=lambda: self.find_helpdesk(kind, external_id),
+                confirms=carries_id(kind),
+            )
         return unwrap(body, kind)
 
     def update_helpdesk(self, kind: str, object_id: Any, payload: Mapping[str, Any]) -> dict[str, Any]:
         object_id = known_id(object_id, f"a {kind}")
-        body = self.client.request("PATCH", f"{HELPDESK_RESOURCES[kind][0]}/{object_id}", json=dict(payload))
+        path = HELPDESK_RESOURCES[kind][0]
+        # 404 here is the object (deleted in Convot): rejected as one record; only 405 is the route.
+        with _route_guard(kind, f"PATCH {path}/{{id}}", statuses=(405,)):
+            body = self.client.request("PATCH", f"{path}/{object_id}", json=dict(payload))
         return unwrap(body, kind)
 
     # -- check probes ------------------------------------------------------------------------------
@@ -148,23 +364,75 @@ class ConvotApi:
         """Send a harmless request; return the API error it caused (None when it succeeded).
 
         A write probe is a POST with an empty body: Convot checks the scope first (403), then validation
-        (400/422),
-        so it proves the scope without creating anything.
+        (400/422), so it proves the scope without creating anything.
         """
         try:
-            if method == "GET":
-                self.client.get(path, {A.PER_PAGE_PARAM: 1})
-            else:
-                self.client.request(method, path, json={})
+            self.probe_list(method, path)
         except ConvotApiError as exc:
             return exc
         return None
+
+    def probe_list(self, method: str, path: str, **params: Any) -> Any:
+        """The answer to one harmless request (a one-item page, or an empty-bodied POST)."""
+        if method == "GET":
+            return self.client.get(path, {A.PER_PAGE_PARAM: 1, **params})
+        return self.client.request(method, path, json={})
+
+
+@dataclass(frozen=True)
+class Refusable:
+    """A guessed field Convot may refuse (400/422): `replace` gives the payload without it."""
+
+    guess: G.Guess
+    field: str
+    replace: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    per_value: bool = False  # refused for one value only (Convot may take notes yet refuse `incoming`)
+
+    def key(self, payload: Mapping[str, Any]) -> tuple[str, Any]:
+        return (self.field, payload.get(self.field) if self.per_value else "*")
+
+    def without(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if self.replace is not None:
+            return self.replace(payload)
+        return {key: value for key, value in payload.items() if key != self.field}
+
+
+MESSAGE_FIELDS = [
+    Refusable(G.MESSAGE_TYPE, A.MESSAGE_TYPE_FIELD, per_value=True),
+    Refusable(G.CREATED_AT, A.CREATED_AT_FIELD),
+]
+MAX_LIST_PAGES = 10_000  # a list longer than this many pages is not read to the end: the sync stops
+MAX_SCANNED_OBJECTS = 20_000  # a client-side external-id match reads at most this many objects
+DEFAULT_MESSAGE_TYPE = "outgoing"  # what Convot documents for API messages
+HELPDESK_ASSUMPTION = {"category": "CATEGORIES_PATH", "article": "ARTICLES_PATH"}
+
+
+@contextmanager
+def _route_guard(kind: str, request: str, statuses: tuple[int, ...] = (404, 405)) -> Iterator[None]:
+    """A 404/405 on a help-center collection route means the route does not exist: the whole stream fails."""
+    try:
+        yield
+    except ConvotRejected as error:
+        if error.status not in statuses:
+            raise
+        raise StreamUnwritable(
+            "help center (categories and articles)", request, HELPDESK_ASSUMPTION[kind], error.status
+        ) from None
+
+
+def _by_email(payload: Mapping[str, Any], email: str) -> dict[str, Any]:
+    return {**{key: v for key, v in payload.items() if key != "contact_id"}, "email": email}
+
+
+def _object(body: Any) -> dict[str, Any]:
+    return body if isinstance(body, dict) else {}
 
 
 def same_message(held: Mapping[str, Any], sent: Mapping[str, Any], timed: bool = True) -> bool:
     return (
         held.get("content") == sent.get("content")
-        and held.get(A.MESSAGE_TYPE_FIELD, "outgoing") == sent.get(A.MESSAGE_TYPE_FIELD, "outgoing")
+        and held.get(A.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
+        == sent.get(A.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
         and (not timed or _same_instant(held.get(A.CREATED_AT_FIELD), sent.get(A.CREATED_AT_FIELD)))
     )
 

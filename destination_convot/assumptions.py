@@ -1,7 +1,8 @@
 """Everything destination-convot sends that the public Convot docs do not show.
 
 One module so that each guess is one place to change when Convot confirms or corrects it. Each entry names the
-gap number of `shared/reference/convot-api.md` §8 it answers.
+gap number of `shared/reference/convot-api.md` §8 it answers. None is trusted blindly: `api.py` checks each
+against Convot's answers and falls back (`guesses.py`; the table in docs/destination-convot.md).
 """
 
 from __future__ import annotations

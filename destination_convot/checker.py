@@ -13,7 +13,7 @@ from pathlib import Path
 from destination_convot import assumptions as A
 from destination_convot.api import ConvotApi
 from destination_convot.config import ConvotConfig
-from destination_convot.errors import ADVICE, NEW_KEY_ADVICE, ConvotUnavailable
+from destination_convot.errors import ADVICE, NEW_KEY_ADVICE, ConvotApiError, ConvotUnavailable
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Probe:
 
 
 NO_SUCH_CONVERSATION = f"/conversations/{A.PROBE_CONVERSATION_UUID}/messages"
+PROBE_EXTERNAL_ID = "crisp:check-probe-matches-nothing"  # a filter that honours it lists nothing
 PROBES = (
     Probe("contacts:read", "GET", "/contacts"),
     Probe("conversations:read", "GET", "/conversations"),
@@ -34,6 +35,56 @@ PROBES = (
     Probe("messages:write", "POST", NO_SUCH_CONVERSATION),
     Probe("helpdesk:write", "POST", A.ARTICLES_PATH),
 )
+
+
+def probe_guesses(api: ConvotApi) -> list[str]:
+    """Which guesses of `assumptions.py` hold, from a few read-only requests; the others are checked by the
+    first write that relies on them (each falls back safely, see `guesses.py`)."""
+    found = [_languages(api), _page_size(api)]
+    found += [_filter(api, path) for path in ("/conversations", A.CATEGORIES_PATH, A.ARTICLES_PATH)]
+    found.append(
+        "resolve/reopen paths, contact_id, message type and created_at: checked by the first write that uses "
+        "them (cannot be probed without writing)"
+    )
+    return found
+
+
+def _answer(api: ConvotApi, path: str, **params: object) -> tuple[int, list[dict]]:
+    """(HTTP status, the listed items) of one GET."""
+    try:
+        body = api.probe_list("GET", path, **params)
+    except ConvotApiError as error:
+        return error.status, []
+    items = next((value for value in (body or {}).values() if isinstance(value, list)), [])
+    return 200, [item for item in items if isinstance(item, dict)]
+
+
+def _languages(api: ConvotApi) -> str:
+    status, _ = _answer(api, A.LANGUAGES_PATH)
+    if status in (404, 405):
+        absent = f"absent (GET {A.LANGUAGES_PATH} answered {status})"
+        return f"Convot languages API: {absent}, locale sent on categories and articles"
+    return "Convot languages API: present" if status == 200 else f"Convot languages API: answered {status}"
+
+
+def _page_size(api: ConvotApi) -> str:
+    status, _ = _answer(api, "/contacts", **{A.PER_PAGE_PARAM: A.PER_PAGE})
+    if status in (400, 422):
+        return f"page size {A.PER_PAGE}: refused ({status}), Convot's default page size used"
+    return f"page size {A.PER_PAGE}: accepted" if status == 200 else f"page size: answered {status}"
+
+
+def _filter(api: ConvotApi, path: str) -> str:
+    label = f"external_id filter on GET {path}"
+    status, listed = _answer(api, path, **{A.EXTERNAL_ID_FIELD: PROBE_EXTERNAL_ID})
+    if status in (404, 405):
+        return f"{label}: the route is absent ({status}), that stream cannot be written"
+    if status != 200:
+        return f"{label}: answered {status}"
+    if listed:
+        return f"{label}: ignored, objects matched client-side"
+    _, unfiltered = _answer(api, path)
+    return f"{label}: honoured" if unfiltered else f"{label}: not provable yet (Convot holds none)"
 
 
 def check_convot(config: ConvotConfig, api: ConvotApi) -> str | None:

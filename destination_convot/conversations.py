@@ -11,9 +11,18 @@ import logging
 import threading
 from typing import Any
 
+from destination_convot import guesses as G
 from destination_convot import mapping as M
 from destination_convot.api import same_message
-from destination_convot.counters import API_IDENTITY, CREATED, MATCHED, UNCHANGED, UPDATED
+from destination_convot.counters import (
+    API_IDENTITY,
+    CREATED,
+    DATED_AT_IMPORT,
+    MATCHED,
+    TYPE_NOT_KEPT,
+    UNCHANGED,
+    UPDATED,
+)
 from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Entry, Intent, Pending
 from destination_convot.work import UNMAPPABLE, Lane, WorkContext, convot_id, mapped, skip_reason
@@ -300,7 +309,9 @@ class ConversationImporter:
             )
         )
         try:
-            conversation = self.c.api.create_conversation(payload)
+            conversation = self.c.api.create_conversation(
+                payload, M.text_or_none(pending.record.get("meta_email"))
+            )
         except ConvotRejected as error:
             self.given_up.add((website_id, session_id))
             self.c.ledger.clear_intent("conversation", website_id, session_id)
@@ -321,7 +332,11 @@ class ConversationImporter:
     ) -> bool:
         self.c.ledger.record_intent(Intent(website_id, "message", row.crisp_id, conversation_id, payload))
         try:
-            message = self.c.api.post_message(conversation_id, payload)
+            message = self.c.api.post_message(
+                conversation_id,
+                payload,
+                confirmed=lambda: self.c.ledger.count_children("message", website_id, str(row.parent_id)),
+            )
         except ConvotRejected as error:
             self.c.ledger.clear_intent("message", website_id, row.crisp_id)
             self.c.ledger.drop_pending("message", website_id, row.crisp_id)
@@ -336,6 +351,11 @@ class ConversationImporter:
 
     def _count_message(self, row: Pending, payload: dict[str, Any]) -> None:
         self.c.counters.add("messages", CREATED)
+        outcomes = self.c.api.outcomes
+        if outcomes.fell_back(G.CREATED_AT):
+            self.c.counters.add("messages", DATED_AT_IMPORT)
+        if outcomes.fell_back(G.MESSAGE_TYPE) and payload[M.A.MESSAGE_TYPE_FIELD] != "outgoing":
+            self.c.counters.add("messages", TYPE_NOT_KEPT)
         if row.record.get("from") == "operator" and "operator_id" not in payload:
             self.c.counters.add("messages", API_IDENTITY)
 

@@ -20,6 +20,9 @@ WOULD_CREATE, ALREADY_IMPORTED = "new", "already imported"  # preview outcomes
 EMPTY_CONVERSATION = "empty (no message yet): kept pending"
 ORPHAN_MESSAGE = "waiting for their conversation: kept pending"
 API_IDENTITY = "attributed to the API identity"
+# Written, but without what Convot ignores (the guesses' warnings say why)
+DATED_AT_IMPORT = "dated at import time (Convot does not keep created_at)"
+TYPE_NOT_KEPT = "incoming or note stored without its type (Convot does not keep type)"
 
 
 class Counters:

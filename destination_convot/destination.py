@@ -29,11 +29,11 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_convot import rebuild
 from destination_convot.api import ConvotApi
 from destination_convot.app_identity import resolve_app
-from destination_convot.checker import check_convot
+from destination_convot.checker import check_convot, probe_guesses
 from destination_convot.client import ConvotClient, Pacing
 from destination_convot.config import ConfigError, ConvotConfig, upgrade_legacy_fields
 from destination_convot.counters import CounterReporter, Counters
-from destination_convot.errors import ConvotAuthError, ConvotUnavailable
+from destination_convot.errors import AssumptionFailed, ConvotAuthError, ConvotUnavailable
 from destination_convot.ledger import LOCK_WAIT_SECONDS, Ledger, LedgerError, explain
 from destination_convot.work import UNMAPPABLE, WorkContext
 from destination_convot.writer import ConvotWriter
@@ -98,7 +98,12 @@ class DestinationConvot(Destination):
         problem = check_convot(parsed, api)
         if problem:
             return AirbyteConnectionStatus(status=Status.FAILED, message=problem)
-        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        try:
+            guesses = "Convot guesses: " + "; ".join(probe_guesses(api))
+        except ConvotUnavailable as error:  # the scopes were proven: only the report is incomplete
+            guesses = f"Convot guesses: not probed ({error})"
+        logger.info(guesses)
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=guesses)
 
     def write(
         self,
@@ -136,7 +141,7 @@ class DestinationConvot(Destination):
                 rebuild.finish(ledger)
         except ConvotAuthError as error:
             raise error.as_config_error() from None
-        except ConvotUnavailable as error:
+        except (ConvotUnavailable, AssumptionFailed) as error:
             raise error.as_traced() from None
         except rebuild.RebuildImpossible as error:
             raise config_error(str(error)) from None
@@ -147,6 +152,9 @@ class DestinationConvot(Destination):
             ledger.close()
             label = "Convot preview" if parsed.preview else "Convot import"
             logger.info(f"{label} summary: {counters.line()}")
+            fallbacks = context.api.outcomes.summary()
+            if fallbacks:
+                logger.warning(f"Convot guesses that did not hold in this run: {fallbacks}")
 
     def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
         """As the CDK's, except that a line that is JSON but not an Airbyte message (`null`, `[1,2]`, an

@@ -90,3 +90,44 @@ def error_for(status: int, body: Any, request: str) -> ConvotApiError:
     details = [str(detail) for detail in envelope.get("details") or []]
     kind = ConvotAuthError if status in (401, 403) else ConvotRejected
     return kind(status, code, message, details, request)
+
+
+class AssumptionFailed(Exception):
+    """A guess of `assumptions.py` proved wrong where no safe fallback exists: the sync stops, naming it."""
+
+    def __init__(self, assumption: str, problem: str, advice: str) -> None:
+        self.assumption = assumption
+        super().__init__(
+            f"{problem} (assumption {assumption} in destination_convot/assumptions.py). {advice} "
+            "Nothing after the last emitted state is assumed written; objects already imported are not "
+            "duplicated."
+        )
+
+    def as_traced(self) -> AirbyteTracedException:
+        return AirbyteTracedException(
+            message=str(self), internal_message=str(self), failure_type=FailureType.system_error
+        )
+
+
+class StreamUnwritable(Exception):
+    """A whole stream cannot be written (its Convot route does not exist): the other streams go on."""
+
+    def __init__(self, stream: str, request: str, assumption: str, status: int) -> None:
+        self.stream = stream
+        super().__init__(
+            f"The {stream} could not be written: Convot answered {status} on {request}, so the path "
+            f"guessed in destination_convot/assumptions.py ({assumption}) does not exist in this Convot API."
+        )
+
+
+def unwritable_streams_error(problems: list[StreamUnwritable]) -> AirbyteTracedException:
+    """The one error a run ends with when some streams could not be written and the others were."""
+    message = (
+        " ".join(str(problem) for problem in problems)
+        + " Every other stream was written and its state saved; the records of the failed stream wait in the "
+        "ledger and are written by the next sync once the path is right (ask Convot for its help-center API, "
+        "or deselect the stream)."
+    )
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.system_error
+    )

@@ -13,26 +13,34 @@ from destination_convot import assumptions as A
 from destination_convot import helpdesk_mapping as H
 from destination_convot import mapping as M
 from destination_convot.counters import CREATED, MATCHED, UNCHANGED, UPDATED
-from destination_convot.errors import ConvotRejected
+from destination_convot.errors import ConvotRejected, StreamUnwritable
 from destination_convot.ledger import Entry, Intent, Pending
 from destination_convot.routes import COUNTER_OF_KIND
 from destination_convot.work import Lane, WorkContext, convot_id, mapped
 
 logger = logging.getLogger("airbyte")
 LINKS_REWRITTEN = "links rewritten"
+NO_LANGUAGES_API = "not created: Convot has no languages API (locale sent on categories and articles)"
 
 
 class HelpdeskImporter:
     def __init__(self, context: WorkContext) -> None:
         self.c = context
+        self.problem: StreamUnwritable | None = None  # the help center could not be written at all
 
     def run(self) -> None:
-        self.import_languages()
-        for kind, write in (("category", self._write_category), ("article", self._write_article)):
-            self.c.pool.run(
-                ((kind, row.crisp_id), self._lane(row, write)) for row in self.c.ledger.pending(kind)
-            )
-        self.rewrite_links()
+        """Languages, categories, articles, links. A missing help-center route stops only this pass: its
+        records stay pending in the ledger, and the writer ends the run with `problem` as its error."""
+        try:
+            self.import_languages()
+            for kind, write in (("category", self._write_category), ("article", self._write_article)):
+                self.c.pool.run(
+                    ((kind, row.crisp_id), self._lane(row, write)) for row in self.c.ledger.pending(kind)
+                )
+            self.rewrite_links()
+        except StreamUnwritable as problem:
+            self.problem = problem
+            logger.error(str(problem))
 
     def _lane(self, row: Pending, write: Callable[[Pending], None]) -> Lane:
         return lambda: write(row)
@@ -42,12 +50,13 @@ class HelpdeskImporter:
         rows = self.c.ledger.pending("language")
         if not rows:
             return
-        existing = {language.get("locale"): language for language in self.c.api.list_languages()}
+        listed = self.c.api.list_languages()
+        existing = {language.get("locale"): language for language in listed or []}
         for row in rows:
             payload = H.language_payload(row.record)
             language = existing.get(payload["locale"])
             outcome = UNCHANGED
-            if language is None:
+            if language is None and listed is not None:
                 try:
                     language = self.c.api.create_language(payload)
                 except ConvotRejected as error:
@@ -55,6 +64,10 @@ class HelpdeskImporter:
                     self.c.ledger.drop_pending("language", row.website_id, row.crisp_id)
                     continue
                 outcome = CREATED
+            if language is None:  # no languages API: the locale travels on categories and articles
+                self.c.counters.skip("languages", NO_LANGUAGES_API)
+                self.c.ledger.drop_pending("language", row.website_id, row.crisp_id)
+                continue
             self.c.ledger.confirm(
                 row.website_id,
                 [("language", row.crisp_id, Entry(language.get("id"), M.content_hash(payload), {}))],
@@ -109,6 +122,9 @@ class HelpdeskImporter:
                 held = self.c.api.create_helpdesk(kind, payload)
             else:
                 held = self.c.api.update_helpdesk(kind, known.convot_id, payload)
+        except StreamUnwritable:
+            self.c.ledger.clear_intent(kind, row.website_id, row.crisp_id)  # nothing was created
+            raise  # the record stays pending for the next sync
         except ConvotRejected as error:
             self.c.ledger.clear_intent(kind, row.website_id, row.crisp_id)
             self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)

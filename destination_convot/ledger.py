@@ -283,6 +283,17 @@ class Ledger:
         )
         return [(row[0], row[1], Entry(row[2], row[3], json.loads(row[4]))) for row in rows]
 
+    def count_children(self, kind: str, website_id: str, parent_crisp_id: str) -> int:
+        """Confirmed objects whose Crisp id is `<parent_crisp_id>:<…>`: the messages of one conversation.
+
+        A range on the primary key (":" sorts just before ";"), so it reads the index, not the table."""
+        rows = self._rows(
+            "SELECT COUNT(*) FROM mapping "
+            "WHERE website_id=? AND app=? AND kind=? AND crisp_id>=? AND crisp_id<?",
+            (website_id, self.app, kind, f"{parent_crisp_id}:", f"{parent_crisp_id};"),
+        )
+        return int(rows[0][0])
+
     def confirm(
         self,
         website_id: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from destination_convot.errors import StreamUnwritable
 from destination_convot.helpdesk import held_extra
 from destination_convot.ledger import Entry, Intent
 from destination_convot.mapping import message_hash
@@ -23,7 +24,10 @@ def reconcile_intents(context: WorkContext) -> int:
     """Returns how many unconfirmed creates turned out to exist in Convot."""
     adopted = 0
     for intent in context.ledger.intents():
-        found = _lookup(context, intent)
+        try:
+            found = _lookup(context, intent)
+        except StreamUnwritable:
+            continue  # its help-center route is missing: the intent stays until the stream can be written
         if found is None:
             context.ledger.clear_intent(intent.kind, intent.website_id, intent.crisp_id)
             continue
@@ -39,7 +43,9 @@ def reconcile_intents(context: WorkContext) -> int:
 def _lookup(context: WorkContext, intent: Intent) -> dict[str, Any] | None:
     api = context.api
     if intent.kind == "message":
-        return api.find_message(intent.parent_id, intent.payload)
+        session_id = intent.crisp_id.rpartition(":")[0]  # a message's Crisp id is <session_id>:<fingerprint>
+        confirmed = context.ledger.count_children("message", intent.website_id, session_id)
+        return api.find_message(intent.parent_id, intent.payload, confirmed)
     external_id = intent.payload["request"]["external_id"]
     if intent.kind == "conversation":
         return api.find_conversation(external_id)

@@ -23,6 +23,7 @@ from airbyte_cdk.models import AirbyteMessage, Type
 from destination_convot.client import Interrupted
 from destination_convot.conversations import ConversationImporter
 from destination_convot.counters import EMPTY_CONVERSATION, ORPHAN_MESSAGE
+from destination_convot.errors import unwritable_streams_error
 from destination_convot.helpdesk import HelpdeskImporter
 from destination_convot.ledger import Pending
 from destination_convot.preview import PreviewTally
@@ -91,7 +92,9 @@ class ConvotWriter:
                     "Stopped on request during the final pass: what is left stays pending in the ledger."
                 )
                 return
-        self.complete = not self.c.failed.is_set()
+        self.complete = not self.c.failed.is_set() and self.helpdesk.problem is None
+        if self.helpdesk.problem is not None:  # every other stream is written and its states echoed
+            raise unwritable_streams_error([self.helpdesk.problem])
 
     def _drain(self) -> Iterator[AirbyteMessage]:
         """Wait for every queued lane (a stop lets in-flight ones finish), then echo the states now safe."""
