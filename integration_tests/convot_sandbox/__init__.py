@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .faults import ConvotFaults
+from .guesses import ConvotGuesses
 from .sandbox import ConvotSandbox
 
-__all__ = ["ConvotFaults", "ConvotSandbox"]
+__all__ = ["ConvotFaults", "ConvotGuesses", "ConvotSandbox"]

@@ -12,6 +12,7 @@ import sys
 import threading
 
 from .faults import ConvotFaults
+from .guesses import ConvotGuesses
 from .sandbox import ConvotSandbox
 
 
@@ -35,7 +36,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     faults.add_argument("--fail-status", type=int, default=500, help="status of --fail-path-regex failures")
     faults.add_argument("--reject-content-regex", default=None, help="POST/PATCH content or title -> 422")
     faults.add_argument("--seed", type=int, default=0, help="seed of the fault ratios")
+    guesses = parser.add_argument_group("guesses (the other answers to what the Convot docs leave open)")
+    for flag, name, explain in GUESS_FLAGS:
+        guesses.add_argument(flag, dest=name, action="store_false", help=explain)
+    guesses.add_argument(
+        "--max-per-page", type=int, default=ConvotGuesses().max_per_page, help="a larger per_page answers 422"
+    )
+    guesses.add_argument(
+        "--everything-switched", action="store_true", help="every switch above at once (helpdesk kept)"
+    )
     return parser.parse_args(argv)
+
+
+GUESS_FLAGS = (
+    ("--no-languages-api", "languages_api", "no /helpdesk/languages routes (404)"),
+    ("--no-status-paths", "status_paths", "no resolve/reopen routes: PATCH {status} only"),
+    ("--ignore-external-id-filter", "external_id_filter", "lists ignore ?external_id="),
+    ("--reject-contact-id", "contact_id", "POST /conversations with contact_id answers 422"),
+    ("--ignore-message-type", "message_type", "message type ignored: stored as outgoing"),
+    ("--ignore-created-at", "created_at", "created_at ignored: the server clock dates everything"),
+    ("--reject-incoming", "incoming_accepted", "type incoming answers 422 (other types kept)"),
+    ("--reject-created-at", "created_at_accepted", "a body with created_at answers 422"),
+    ("--no-helpdesk-api", "helpdesk_api", "no /helpdesk routes at all (404)"),
+    ("--ignore-page-param", "page_param", "page ignored: every list answers its first page"),
+)
+
+
+def guesses_from(options: dict) -> ConvotGuesses:
+    """Pops the guess switches out of the parsed options."""
+    chosen = {name: options.pop(name) for _, name, _ in GUESS_FLAGS}
+    chosen["max_per_page"] = options.pop("max_per_page")
+    if options.pop("everything_switched"):
+        return ConvotGuesses.everything_switched()
+    return ConvotGuesses(**chosen)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     options = vars(args).copy()
     port, db_path = options.pop("port"), options.pop("db")
     try:
+        guesses = guesses_from(options)
         faults = ConvotFaults(**options)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -50,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    with ConvotSandbox(db_path=db_path, port=port, faults=faults) as sandbox:
+    with ConvotSandbox(db_path=db_path, port=port, faults=faults, guesses=guesses) as sandbox:
         print(
             json.dumps(
                 {

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ApiError, bad_request
 from .faults import ConvotFaults
+from .guesses import ConvotGuesses
 
 if TYPE_CHECKING:
     from .sandbox import ConvotSandbox
@@ -35,6 +36,14 @@ def _set_faults(sandbox: ConvotSandbox, body: dict) -> dict:
     return {"faults": sandbox.faults.to_dict()}
 
 
+def _set_guesses(sandbox: ConvotSandbox, body: dict) -> dict:
+    try:
+        sandbox.guesses = ConvotGuesses.from_dict(body)
+    except (TypeError, ValueError) as error:
+        raise bad_request(str(error)) from None
+    return {"guesses": sandbox.guesses.to_dict()}
+
+
 def _reset_counts(sandbox: ConvotSandbox) -> dict:
     sandbox.reset_counts()
     return sandbox.request_log()
@@ -52,6 +61,8 @@ ADMIN_ROUTES = {
     ("POST", "/_sandbox/requests/reset"): lambda sb, q, b: _reset_counts(sb),
     ("GET", "/_sandbox/faults"): lambda sb, q, b: {"faults": sb.faults.to_dict()},
     ("POST", "/_sandbox/faults"): lambda sb, q, b: _set_faults(sb, b),
+    ("GET", "/_sandbox/guesses"): lambda sb, q, b: {"guesses": sb.guesses.to_dict()},
+    ("POST", "/_sandbox/guesses"): lambda sb, q, b: _set_guesses(sb, b),
     ("POST", "/_sandbox/apps"): lambda sb, q, b: {"app_id": sb.create_app()},
     ("POST", "/_sandbox/users"): lambda sb, q, b: {
         "user_id": sb.create_user(int(b.get("app_id", 1)), b["email"], b.get("name"))

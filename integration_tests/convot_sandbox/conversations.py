@@ -9,6 +9,7 @@ from .accounts import Caller, user_exists
 from .contacts import contact_for_email, contact_visible
 from .errors import bad_request, invalid, not_found
 from .fields import Field, now_iso, parse_body
+from .guesses import ConvotGuesses
 from .store import Store
 
 MESSAGE_FIELDS = (
@@ -82,9 +83,12 @@ def _contact_id(store: Store, caller: Caller, values: dict) -> int:
     raise bad_request("email or contact_id is required to start a conversation")
 
 
-def start_conversation(store: Store, caller: Caller, body: dict) -> dict:
+def start_conversation(store: Store, caller: Caller, body: dict, guesses: ConvotGuesses) -> dict:
     """The conversation and its seed message, as one write."""
-    values = parse_body(body, CONVERSATION_FIELDS)
+    if not guesses.contact_id and "contact_id" in body:
+        raise invalid(["Contact is not a permitted parameter; start a conversation with email"])
+    guesses.refuse_message_fields(body)
+    values = guesses.message_values(parse_body(body, CONVERSATION_FIELDS))
     with store.transaction():
         _check_operator(store, caller.app_id, values)
         contact_id = _contact_id(store, caller, values)
@@ -107,10 +111,13 @@ def start_conversation(store: Store, caller: Caller, body: dict) -> dict:
         return get_conversation(store, caller.app_id, conversation_id)
 
 
-def add_message(store: Store, caller: Caller, conversation_id: str, body: dict) -> dict:
+def add_message(
+    store: Store, caller: Caller, conversation_id: str, body: dict, guesses: ConvotGuesses
+) -> dict:
     with store.transaction():
         conversation = get_conversation(store, caller.app_id, conversation_id)
-        values = parse_body(body, MESSAGE_FIELDS)
+        guesses.refuse_message_fields(body)
+        values = guesses.message_values(parse_body(body, MESSAGE_FIELDS))
         _check_operator(store, caller.app_id, values)
         message_id = _insert_message(
             store, caller.app_id, conversation_id, conversation["contact_id"], values

@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from typing import TypeVar
 
 from . import assumptions as A
 from .errors import ApiError
 from .ratelimit import BucketsPerApp
 
+T = TypeVar("T")
 DROP = "drop"  # the server closes the connection without answering
 
 
@@ -57,14 +59,19 @@ class ConvotFaults:
 
     @classmethod
     def from_dict(cls, data: dict) -> ConvotFaults:
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown fault option(s) {unknown}; accepted: {sorted(known)}")
-        return cls(**data)
+        return options_from_dict(cls, data, "fault option")
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def options_from_dict(cls: type[T], data: dict, noun: str) -> T:
+    """A dataclass of sandbox options from JSON, naming unknown keys and the accepted ones."""
+    known = {item.name for item in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown {noun}(s) {unknown}; accepted: {sorted(known)}")
+    return cls(**data)
 
 
 def format_retry_after(seconds: float, whole_seconds: bool) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from . import assumptions as A
 from .accounts import Caller
 from .errors import ApiError, bad_request, invalid
+from .guesses import ConvotGuesses
 from .store import Store
 
 Reply = tuple[int, dict]
@@ -28,6 +29,7 @@ class ApiRequest:
     params: dict[str, str]
     query: dict[str, str]
     raw_body: bytes = b""
+    guesses: ConvotGuesses = field(default_factory=ConvotGuesses)
     _body: dict | None = field(default=None, repr=False)
 
     def body(self) -> dict:
@@ -44,16 +46,17 @@ class ApiRequest:
         return self._body
 
     def paging(self) -> tuple[int, int]:
-        page = _integer(self.query.get("page", "1"))
+        page = _integer(self.query.get("page", "1") if self.guesses.page_param else "1")
         if page is None or page < 1:
             raise bad_request("page must be an integer of 1 or more")
         per_page = _integer(self.query.get("per_page", str(A.DEFAULT_PER_PAGE)))
-        if per_page is None or not 1 <= per_page <= A.MAX_PER_PAGE:
-            raise invalid([f"Per page must be an integer between 1 and {A.MAX_PER_PAGE}"])
+        largest = self.guesses.max_per_page
+        if per_page is None or not 1 <= per_page <= largest:
+            raise invalid([f"Per page must be an integer between 1 and {largest}"])
         return page, per_page
 
     def filters(self, names: tuple[str, ...], integers: tuple[str, ...] = ()) -> dict:
-        chosen = {name: self.query[name] for name in names if name in self.query}
+        chosen = self.guesses.filters({name: self.query[name] for name in names if name in self.query})
         for name in integers:
             if name in chosen:
                 if not chosen[name].isdigit():

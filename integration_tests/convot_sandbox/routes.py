@@ -51,7 +51,9 @@ def get_conversation(request: ApiRequest) -> Reply:
 @route("POST", "/conversations", "conversations:write")
 def start_conversation(request: ApiRequest) -> Reply:
     return 201, {
-        "conversation": conversations.start_conversation(request.store, request.caller, request.body())
+        "conversation": conversations.start_conversation(
+            request.store, request.caller, request.body(), request.guesses
+        )
     }
 
 
@@ -88,7 +90,9 @@ def list_messages(request: ApiRequest) -> Reply:
 
 @route("POST", "/conversations/{uuid}/messages", "messages:write")
 def add_message(request: ApiRequest) -> Reply:
-    message = conversations.add_message(request.store, request.caller, request.params["uuid"], request.body())
+    message = conversations.add_message(
+        request.store, request.caller, request.params["uuid"], request.body(), request.guesses
+    )
     return 201, {"message": message}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import accounts
 from .accounts import ALL_SCOPES
 from .faults import ConvotFaults, FaultPlan
+from .guesses import ConvotGuesses
 from .server import SandboxServer
 from .snapshot import dump_app
 from .store import Store
@@ -23,12 +24,17 @@ class ConvotSandbox:
     """
 
     def __init__(
-        self, db_path: str | Path | None = None, port: int = 0, faults: ConvotFaults | None = None
+        self,
+        db_path: str | Path | None = None,
+        port: int = 0,
+        faults: ConvotFaults | None = None,
+        guesses: ConvotGuesses | None = None,
     ) -> None:
         self._tempdir = None if db_path else tempfile.TemporaryDirectory(prefix="convot-sandbox-")
         self.db_path = str(db_path or Path(self._tempdir.name) / "convot.sqlite3")
         self.port = port
         self.fault_plan = FaultPlan(faults or ConvotFaults())
+        self.guesses = guesses or ConvotGuesses()  # which answer each undocumented behaviour gets
         self.store: Store | None = None
         self.token: str | None = None
         self._server: SandboxServer | None = None

@@ -154,7 +154,10 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, method: str, path: str, query: dict[str, str], body: bytes) -> Answer | str:
         prefix = next((p for p in API_PREFIXES if path == p or path.startswith(f"{p}/")), None)
         relative = path[len(prefix) :] if prefix else path
+        guesses = self.server.sandbox.guesses
         found = find_route(method, relative) if prefix else None
+        if found and guesses.hides(found[0].template):
+            found = None  # this Convot has no such route
         route_key = f"{method} /v1{found[0].template}" if found else f"{method} (no route)"
         self.server.requests.count(self.server.requests.routes, route_key)
         plan = self.server.sandbox.fault_plan
@@ -173,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, f"No API route {method} {path}; the API lives under /v1")
         route, params = found
         caller.require(route.scope)
-        request = ApiRequest(store, caller, params, query, body)
+        request = ApiRequest(store, caller, params, query, body, guesses)
         rejected = plan.reject_content(method, request.body()) if method in ("POST", "PATCH") else None
         if rejected:
             raise rejected

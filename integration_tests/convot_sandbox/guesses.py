@@ -1,0 +1,91 @@
+"""Switches giving the other answers to what the Convot docs leave open.
+
+`assumptions.py` picks one answer per gap, the same one the destination guesses; each switch here makes the
+sandbox behave as an independently written Convot could, so tests show what the destination does when a
+guess is wrong. The defaults are the assumptions (every switch "honoured").
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from . import assumptions as A
+from .errors import invalid
+from .faults import options_from_dict
+
+LANGUAGES_ROUTES = "/helpdesk/languages"
+HELPDESK_ROUTES = "/helpdesk/"
+STATUS_ROUTES = ("/conversations/{uuid}/resolve", "/conversations/{uuid}/reopen")
+
+
+@dataclass(frozen=True)
+class ConvotGuesses:
+    languages_api: bool = True  # [12] False: every /helpdesk/languages route answers 404
+    status_paths: bool = True  # [10] False: no resolve/reopen routes (404); PATCH {status} only
+    external_id_filter: bool = True  # [8] False: lists ignore `?external_id=` and answer unfiltered
+    contact_id: bool = True  # [9] False: POST /conversations with `contact_id` answers 422
+    message_type: bool = True  # [5] False: `type` is ignored, every message is stored as outgoing
+    incoming_accepted: bool = True  # [5] False: `type: incoming` answers 422 (other types are kept)
+    created_at: bool = True  # [6] False: `created_at` is ignored, the server clock dates everything
+    created_at_accepted: bool = True  # [6] False: a body with `created_at` answers 422
+    max_per_page: int = A.MAX_PER_PAGE  # [3] a larger `per_page` answers 422
+    page_param: bool = True  # [3] False: `page` is ignored, every list answers its first page
+    helpdesk_api: bool = True  # [11] False: no /helpdesk route at all (404)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_per_page <= A.MAX_PER_PAGE:
+            raise ValueError(
+                f"max_per_page must be between 1 and {A.MAX_PER_PAGE}, got {self.max_per_page!r}"
+            )
+
+    @classmethod
+    def everything_switched(cls) -> ConvotGuesses:
+        """Every guess answered otherwise, except two without which Convot cannot be written to completely:
+        the helpdesk routes, and a page parameter (the destination stops rather than read a list wrong)."""
+        return cls(
+            languages_api=False,
+            status_paths=False,
+            external_id_filter=False,
+            contact_id=False,
+            message_type=False,
+            incoming_accepted=False,
+            created_at=False,
+            created_at_accepted=False,
+            max_per_page=50,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ConvotGuesses:
+        return options_from_dict(cls, data, "guess switch")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def hides(self, template: str) -> bool:
+        """Whether this API has no route at `template` (a path under /v1)."""
+        if not self.helpdesk_api and template.startswith(HELPDESK_ROUTES):
+            return True
+        if not self.languages_api and template.startswith(LANGUAGES_ROUTES):
+            return True
+        return not self.status_paths and template in STATUS_ROUTES
+
+    def filters(self, chosen: dict) -> dict:
+        if self.external_id_filter:
+            return chosen
+        return {name: value for name, value in chosen.items() if name != "external_id"}
+
+    def refuse_message_fields(self, body: dict) -> None:
+        """422 for the message fields this API refuses (before anything is written)."""
+        if not self.incoming_accepted and body.get("type") == "incoming":
+            raise invalid(["Type incoming cannot be created through the API"])
+        if not self.created_at_accepted and "created_at" in body:
+            raise invalid(["Created at is not a permitted parameter"])
+
+    def message_values(self, values: dict) -> dict:
+        """Parsed message fields as this API keeps them."""
+        kept = dict(values)
+        if not self.message_type:
+            kept["type"] = A.DEFAULT_MESSAGE_TYPE
+        if not self.created_at:
+            kept["created_at"] = None
+        return kept
