@@ -29,6 +29,8 @@ def convot_with(mocker: rm.Mocker, missing: tuple[str, ...] = ()) -> None:
     for url, scope in zip(READS, scopes, strict=True):
         ok = envelope(404, "not_found", "nope") if url == NO_CONVERSATION else {"json": {"x": [], "meta": {}}}
         mocker.get(url, **(envelope(403, "forbidden", f"lacks {scope}") if scope in missing else ok))
+    for path in ("/helpdesk/languages", "/helpdesk/categories"):  # read by the guess probes only
+        mocker.get(f"{BASE}{path}", json={"x": [], "meta": {}})
     for url, scope in zip(WRITES, [s.replace("read", "write") for s in scopes], strict=True):
         mocker.post(
             url,
