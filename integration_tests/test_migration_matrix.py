@@ -23,6 +23,14 @@ import pytest
 
 from integration_tests.convot_sandbox import ConvotFaults, ConvotGuesses, ConvotSandbox
 from integration_tests.crisp_sandbox import CrispSandbox
+from integration_tests.crisp_sandbox.ordering import (
+    IGNORED,
+    LONGEST_WAITING_FIRST,
+    MIDDLE,
+    NEGATIVE,
+    OLDEST_FIRST,
+    ORDER_FLAGS,
+)
 from integration_tests.test_migration_crisp_to_convot import (
     BIN,
     Migration,
@@ -46,6 +54,20 @@ PER_PAGE = "page size parameter"
 # pause in the destination process. Which creates lose their answer varies with thread timing, so whether a
 # filter look-up meets another object is not certain here; test_destination_guesses.py proves that part.
 SOME_LOST = ConvotFaults(lost_response_ratio=0.03, seed=5)
+
+
+CRISP_EVERYTHING_SWITCHED = {
+    "order": {
+        "order_date_created": OLDEST_FIRST,
+        "order_date_updated": OLDEST_FIRST,
+        "order_date_waiting": LONGEST_WAITING_FIRST,
+    },
+    "misplaced": MIDDLE,
+    "fixed_page_size": 7,
+    "helpdesk": "knowledge_base",
+    "article_list_content": True,
+    "uncategorized_articles": True,
+}
 
 
 def all_outgoing(message: dict[str, Any]) -> str:
@@ -116,8 +138,25 @@ MATRIX = (
             (LANGUAGES,), fails_with="The help center (categories and articles) could not be written"
         ),
     ),
+    # Crisp answers otherwise (the switches of integration_tests/crisp_sandbox: ordering.py, helpdesk modes):
+    # the source must still read the whole workspace, so Convot must still hold all of it.
+    Row("Crisp: created_at oldest first", crisp={"order": {"order_date_created": OLDEST_FIRST}}),
+    Row("Crisp: every order flag ignored", crisp={"order": dict.fromkeys(ORDER_FLAGS, IGNORED)}),
+    Row(
+        "Crisp: order_date_waiting as the docs read",
+        crisp={"order": {"order_date_waiting": LONGEST_WAITING_FIRST}},
+    ),
+    Row("Crisp: a negative created_at on top of page 1", crisp={"misplaced": NEGATIVE}),
+    Row("Crisp: the middle item on top of page 2", crisp={"misplaced": MIDDLE, "misplaced_page": 2}),
+    Row("Crisp: lists without per_page in pages of 7", crisp={"fixed_page_size": 7}),
+    Row("Crisp: Knowledge Base only", crisp={"helpdesk": "knowledge_base"}),
+    Row("Crisp: legacy helpdesk and Knowledge Base", crisp={"helpdesk": "both"}),
+    Row("Crisp: article lists carry content", crisp={"article_list_content": True}),
+    Row("Crisp: uncategorized articles", crisp={"uncategorized_articles": True}),
+    Row("Crisp: everything switched", crisp=CRISP_EVERYTHING_SWITCHED),
     Row(
         "everything switched",
+        crisp=CRISP_EVERYTHING_SWITCHED,
         convot={"guesses": ConvotGuesses.everything_switched(), "faults": SOME_LOST},
         expect=Expect(
             (LANGUAGES, STATUS_PATHS, CONTACT_ID, MESSAGE_TYPE, CREATED_AT, PER_PAGE),
