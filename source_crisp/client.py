@@ -7,7 +7,9 @@ The token key is only ever handed to requests' auth; it is never formatted into 
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import random
 import time
 from collections import deque
@@ -18,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+import urllib3
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -25,8 +28,19 @@ from source_crisp import errors
 from source_crisp.config import CrispConfig
 
 LOGGER = logging.getLogger("airbyte")
-TIMEOUT_SECONDS = (10, 60)  # (connect, read)
 USER_AGENT = "airbyte-source-crisp/0.1"
+_CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-request limits. A per-read timeout alone lets a server that trickles one byte every few seconds
+    hold a request for ever, so every request also has a total deadline, checked between reads of the body:
+    a request ends at most `total_seconds` + one `read_seconds` after it was sent."""
+
+    connect_seconds: float = 10.0
+    read_seconds: float = 60.0
+    total_seconds: float = 120.0
 
 
 @dataclass
@@ -108,12 +122,15 @@ class CrispClient:
         session: requests.Session | None = None,
         logger: logging.Logger = LOGGER,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timeouts: Timeouts | None = None,
     ) -> None:
         self._base = config.api_url.rstrip("/") + "/"
         self._backoff = backoff or Backoff()
         self._budget = RequestBudget(config.max_requests_per_minute, sleep=self._backoff.sleep)
         self._logger = logger
         self._now = now
+        self._timeouts = timeouts or Timeouts()
+        self._server_clock_offset = timedelta(0)  # server's Date header minus our clock, at the last reply
         self._session = session or requests.Session()
         self._session.auth = (config.identifier, config.key)
         self._session.headers.update(
@@ -121,6 +138,10 @@ class CrispClient:
         )
         self.watermark = RateLimitWatermark()
         self.requests_sent = 0
+
+    def server_now(self) -> datetime:
+        """Crisp's clock as its last `Date` header showed it (our clock when it sent none)."""
+        return self._now() + self._server_clock_offset
 
     def get(
         self,
@@ -167,28 +188,71 @@ class CrispClient:
         self._budget.acquire()
         self.requests_sent += 1
         try:
-            response = self._session.get(self._base + path, params=params, timeout=TIMEOUT_SECONDS)
-        except requests.RequestException as error:
+            status, headers, raw = self._fetch(self._base + path, params)
+        except _DeadlineExceeded:
+            detail = f"no complete answer within the {self._timeouts.total_seconds:g} s deadline"
+            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail}
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             return errors.TRANSPORT_ERROR, None, facts | {"detail": type(error).__name__}
-        facts["status"] = response.status_code
+        facts["status"] = status
+        self._note_server_clock(headers.get("Date"))
         try:
-            body = response.json()
+            body = json.loads(raw) if raw else None
         except ValueError:
             body = None
+        except RecursionError:  # nested deeper than Python's parser goes: no use retrying, but bounded
+            return errors.TRANSPORT_ERROR, None, facts | {"detail": "JSON body nested too deeply to read"}
         if isinstance(body, dict):
             facts["reason"] = body.get("reason")
             facts["detail"] = (
                 (body.get("data") or {}).get("message", "") if isinstance(body.get("data"), dict) else ""
             )
-        if response.status_code in (200, 206):
+        flagged = isinstance(body, dict) and body.get("error") is True
+        if status in (200, 206) and not flagged:
             if not isinstance(body, dict) or "data" not in body:
                 return errors.TRANSPORT_ERROR, None, facts | {"detail": "malformed JSON body"}
-            return ErrorResolution(ResponseAction.SUCCESS), Reply(response.status_code, body["data"]), facts
-        retry_after = _retry_after_seconds(response.headers.get("Retry-After"), self._now())
+            return ErrorResolution(ResponseAction.SUCCESS), Reply(status, body["data"]), facts
+        retry_after = _retry_after_seconds(headers.get("Retry-After"), self._now())
         if retry_after is not None:
             facts["retry_after"] = retry_after
-        resolution = errors.resolve(response.status_code, facts.get("reason"), child=child, optional=optional)
+        if flagged and 200 <= status < 300:
+            # Crisp's envelope flag wins over the status: an error dressed as a 200 is not an empty page.
+            return errors.resolve_flagged(facts.get("reason"), child=child, optional=optional), None, facts
+        resolution = errors.resolve(status, facts.get("reason"), child=child, optional=optional)
         return resolution, None, facts
+
+    def _fetch(self, url: str, params: Mapping[str, Any] | None) -> tuple[int, Mapping[str, str], bytes]:
+        """Status, headers and body of one GET, within the total deadline."""
+        limits = self._timeouts
+        deadline = time.monotonic() + limits.total_seconds
+        read_timeout = min(limits.read_seconds, limits.total_seconds)
+        response = self._session.get(
+            url, params=params, timeout=(limits.connect_seconds, read_timeout), stream=True
+        )
+        chunks: list[bytes] = []
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise _DeadlineExceeded
+                chunk = response.raw.read1(_CHUNK_BYTES, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # a half-read connection cannot be reused
+            raise
+        response.raw.release_conn()
+        return response.status_code, response.headers, b"".join(chunks)
+
+    def _note_server_clock(self, date_header: str | None) -> None:
+        if not date_header:
+            return
+        try:
+            server = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError, IndexError):
+            return
+        if server.tzinfo is not None:
+            self._server_clock_offset = server - self._now()
 
     def _give_up(
         self, resolution: ErrorResolution, facts: dict[str, Any], retries: int
@@ -202,13 +266,19 @@ class CrispClient:
 
 
 def _retry_after_seconds(header: str | None, now: datetime) -> float | None:
+    """Seconds to wait, or None when the header is absent or not a usable number or date (`nan`, `-1e999`,
+    gibberish): the exponential backoff applies instead."""
     if not header:
         return None
     try:
-        return float(header)
+        seconds = float(header)
     except ValueError:
-        pass
-    try:
-        return max((parsedate_to_datetime(header) - now).total_seconds(), 0.0)
-    except (TypeError, ValueError):
-        return None
+        try:
+            seconds = (parsedate_to_datetime(header) - now).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+class _DeadlineExceeded(Exception):
+    """The total deadline of one request passed while its answer was still arriving."""

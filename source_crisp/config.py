@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -16,6 +18,9 @@ from source_crisp.dates import DateValueError, resolve_variable, to_epoch_ms
 DEFAULT_API_URL = "https://api.crisp.chat/v1"
 TIERS = ("plugin", "website", "user")
 PAGE_SIZE_MIN, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT = 20, 50, 50
+# Every list walk stops with an error past this many pages (500,000 items at 50 a page): a server that never
+# ends a list must not burn the token's daily quota. Raise it for a larger workspace.
+MAX_PAGES_DEFAULT = 10_000
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -47,6 +52,7 @@ class CrispConfig:
     api_url: str = DEFAULT_API_URL
     page_size: int = PAGE_SIZE_DEFAULT
     max_requests_per_minute: int | None = None
+    max_pages_per_list: int = MAX_PAGES_DEFAULT
     incremental: IncrementalSettings = IncrementalSettings()
 
     @classmethod
@@ -56,9 +62,10 @@ class CrispConfig:
             identifier=_required_text(raw, "identifier", "the token identifier shown with your Crisp token"),
             key=_required_text(raw, "key", "the token key shown with your Crisp token"),
             tier=_tier(raw.get("tier", "plugin")),
-            api_url=_api_url(raw.get("api_url") or DEFAULT_API_URL),
+            api_url=_api_url(raw.get("api_url") or DEFAULT_API_URL, raw.get("allow_insecure_http", False)),
             page_size=_page_size(raw.get("page_size", PAGE_SIZE_DEFAULT)),
             max_requests_per_minute=_positive_or_none(raw.get("max_requests_per_minute")),
+            max_pages_per_list=_max_pages(raw.get("max_pages_per_list", MAX_PAGES_DEFAULT)),
             incremental=_incremental(raw.get("incremental") or {}, environ),
         )
 
@@ -91,11 +98,39 @@ def _tier(value: Any) -> str:
     return str(value)
 
 
-def _api_url(value: Any) -> str:
+def _api_url(value: Any, allow_insecure_http: Any) -> str:
+    """https, or plain http to a loopback address (the local sandbox): the token travels in every request's
+    Basic auth header, so plain http anywhere else hands it to whoever is on the path."""
+    if not isinstance(allow_insecure_http, bool):
+        raise config_error(
+            f"Config field 'allow_insecure_http' must be true or false; got {allow_insecure_http!r}."
+        )
     text = str(value).strip().rstrip("/")
-    if not text.startswith(("http://", "https://")):
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise config_error(f"Config field 'api_url' must be an http(s) URL such as {DEFAULT_API_URL}.")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure_http:
+        raise config_error(
+            f"Config field 'api_url' uses plain http to {parts.hostname}, which would send the token key "
+            "unencrypted: use https, or http only to a loopback address (127.0.0.1, ::1, localhost). To "
+            "accept the risk (a sandbox on a Docker host, a test proxy), set 'allow_insecure_http' to true."
+        )
     return text
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _max_pages(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise config_error(f"Config field 'max_pages_per_list' must be a positive integer; got {value!r}.")
+    return value
 
 
 def _page_size(value: Any) -> int:

@@ -15,6 +15,9 @@ ACCEPTED_FORMATS = (
 )
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates a sync can use: epoch ms from 1970 up to the end of year 9998. Later ones cannot be written as Crisp's
+# ISO filter (one second past 9999-12-31T23:59:59 is the year 10000) and mean nothing for a chat history.
+EARLIEST_MS, LATEST_MS = 0, 253_370_764_799_999  # 9998-12-31T23:59:59.999Z
 
 
 class DateValueError(ValueError):
@@ -26,10 +29,10 @@ def to_epoch_ms(value: object, field: str) -> int:
     if isinstance(value, bool) or value is None:
         raise DateValueError(f"{field}: {value!r} is not a date; use {ACCEPTED_FORMATS}.")
     if isinstance(value, int | float):
-        return _epoch_to_ms(float(value))
+        return _within_range(_epoch_to_ms(float(value)), value, field)
     text = str(value).strip()
     if _NUMBER.match(text):
-        return _epoch_to_ms(float(text))
+        return _within_range(_epoch_to_ms(float(text)), text, field)
     try:
         if _DATE.match(text):
             parsed = datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
@@ -39,11 +42,35 @@ def to_epoch_ms(value: object, field: str) -> int:
         raise DateValueError(f"{field}: {text!r} is not a date; use {ACCEPTED_FORMATS}.") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return round(parsed.timestamp() * 1000)
+    return _within_range(round(parsed.timestamp() * 1000), text, field)
 
 
-def _epoch_to_ms(number: float) -> int:
-    return int(number) if abs(number) >= EPOCH_MS_THRESHOLD else round(number * 1000)
+def _epoch_to_ms(number: float) -> float:
+    return number if abs(number) >= EPOCH_MS_THRESHOLD else number * 1000
+
+
+def _within_range(epoch_ms: float, shown: object, field: str) -> int:
+    if not EARLIEST_MS <= epoch_ms <= LATEST_MS:  # also rejects inf and nan
+        raise DateValueError(
+            f"{field}: {shown!r} is outside the dates a sync can use (1970-01-01 to 9998-12-31, UTC)."
+        )
+    return int(epoch_ms) if abs(epoch_ms) >= EPOCH_MS_THRESHOLD else round(epoch_ms)
+
+
+def cursor_value(value: object) -> int | None:
+    """A cursor value from a Crisp record as epoch ms, or None when it is not a usable date: Crisp sends
+    integers, but a hostile or drifting API may send a numeric string, a float, a word or an absurd number.
+    Numbers and numeric strings are taken as epoch ms (Crisp's unit); anything else is None (the caller counts
+    it). Never raises."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        if not _NUMBER.match(value.strip()):
+            return None
+        value = float(value)
+    if not isinstance(value, int | float) or not EARLIEST_MS <= value <= LATEST_MS:
+        return None
+    return int(value)
 
 
 def resolve_variable(value: str, field: str, environ: Mapping[str, str] | None = None) -> str:

@@ -108,6 +108,11 @@ OPTIONAL_FEATURE_POLICY: Mapping[PolicyKey, ErrorResolution] = {
 
 _SERVER_ERROR = _row(_RETRY, _TRANSIENT, "Crisp server error ({status}).")
 _UNKNOWN = _row(_FAIL, _SYSTEM, "Unexpected answer from Crisp ({status} {reason}) for {route}.")
+_FLAGGED = _row(
+    _RETRY,
+    _TRANSIENT,
+    "Crisp answered {status} but its envelope says error ({reason}) for {route}: nothing was read from it.",
+)
 # Network failures and bodies that are not the JSON envelope: retried, bounded.
 TRANSPORT_ERROR = _row(_RETRY, _TRANSIENT, "Could not reach Crisp or read its answer ({detail}).")
 
@@ -123,6 +128,14 @@ def resolve(
             if key in table:
                 return table[key]
     return _SERVER_ERROR if status >= 500 else _UNKNOWN
+
+
+def resolve_flagged(reason: str | None, *, child: bool = False, optional: bool = False) -> ErrorResolution:
+    """The row for a 2xx answer whose envelope says `"error": true`: the flag wins over the status, so the
+    reason picks the row it has under its real status (a 200 `website_not_found` is the 404 row). An unknown
+    reason is retried, bounded, then fails: never read as an empty page."""
+    statuses = [status for status, row_reason in ERROR_POLICY if reason is not None and row_reason == reason]
+    return resolve(statuses[0], reason, child=child, optional=optional) if statuses else _FLAGGED
 
 
 def describe(resolution: ErrorResolution, **facts: object) -> str:

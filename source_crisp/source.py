@@ -11,7 +11,7 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_crisp.client import Backoff, CrispClient
+from source_crisp.client import Backoff, CrispClient, Timeouts
 from source_crisp.config import CrispConfig
 from source_crisp.conversation_streams import ConversationsStream, MessagesStream
 from source_crisp.discovery import Discovery
@@ -29,12 +29,13 @@ STREAM_CLASSES: dict[str, type[CrispStream]] = {
 
 
 class SourceCrisp(AbstractSource):
-    def __init__(self, backoff: Backoff | None = None) -> None:
+    def __init__(self, backoff: Backoff | None = None, timeouts: Timeouts | None = None) -> None:
         super().__init__()
         self._backoff = backoff  # tests inject an immediate backoff; None = real waiting
+        self._timeouts = timeouts  # tests inject short deadlines; None = the defaults in client.py
 
     def _reader(self, parsed: CrispConfig) -> CrispReader:
-        client = CrispClient(parsed, backoff=self._backoff)
+        client = CrispClient(parsed, backoff=self._backoff, timeouts=self._timeouts)
         return CrispReader(client, parsed.website_id, parsed.page_size)
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
