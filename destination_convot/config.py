@@ -6,6 +6,7 @@ never quotes the token.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -61,7 +62,7 @@ class ConvotConfig:
     def parse(cls, raw: Mapping[str, Any]) -> ConvotConfig:
         return cls(
             api_token=_token(raw.get("api_token")),
-            api_url=_url(raw.get("api_url", DEFAULT_API_URL), "api_url"),
+            api_url=_api_url(raw.get("api_url", DEFAULT_API_URL), raw.get("allow_insecure_http", False)),
             operator_emails=_operator_emails(raw.get("operator_emails") or []),
             help_center_url=_optional_url(raw.get("help_center_url"), "help_center_url"),
             ledger_path=_ledger_path(raw.get("ledger_path")),
@@ -84,6 +85,30 @@ def _url(value: Any, name: str) -> str:
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(f"{name}: expected an http(s) URL such as {DEFAULT_API_URL}, got {value!r}.")
     return value.rstrip("/")
+
+
+def _api_url(value: Any, allow_insecure_http: Any) -> str:
+    """https, or plain http to a loopback address (the sandbox): the token rides on every request, so plain
+    http anywhere else hands it to whoever is on the path, unless the user accepts that risk explicitly."""
+    url = _url(value, "api_url")
+    host = urlparse(url).hostname or ""
+    insecure_accepted = _boolean(allow_insecure_http, "allow_insecure_http")
+    if urlparse(url).scheme == "http" and not _is_loopback(host) and not insecure_accepted:
+        raise ConfigError(
+            f"api_url: plain http to {host} would send the API token unencrypted; use https, or http only "
+            "to a loopback address (127.0.0.1, ::1, localhost). To accept the risk (a sandbox on a Docker "
+            "host, a test proxy), set allow_insecure_http to true."
+        )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _optional_url(value: Any, name: str) -> str | None:
