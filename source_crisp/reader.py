@@ -3,13 +3,17 @@
 Pure iteration over the client; no Airbyte types. Each paging style is a few lines with its stop rule:
 - PER_PAGE: stop on an empty page or a page shorter than per_page;
 - FIXED_PAGE: stop on an empty page only (the real page size is an assumption);
-- every paged list raises if the server serves the same page twice (a loop guard);
+- every paged list raises if the server serves a page identical to any earlier page of the same walk (A, B,
+  A, B included), and once a walk passes `max_pages` pages (`max_pages_per_list`): a loop guard, so a server
+  that never ends a list cannot burn the daily quota;
 - MESSAGE_WALK: newest batch, then `timestamp_before`; stop on an empty batch, an HTTP 200 (no older
-  messages) or once the batch reaches the reference.
+  messages) or once the batch reaches the reference; a batch newer than `timestamp_before` (the filter was
+  ignored) and a walk past `max_pages` batches raise.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +24,8 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import CrispClient
+from source_crisp.config import MAX_PAGES_DEFAULT
+from source_crisp.dates import cursor_value
 from source_crisp.enrichment import Enricher
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
 
@@ -34,11 +40,49 @@ class Page:
     items: list[Item]
 
 
+class LoopGuard:
+    """Bounds one walk of a list: at most `max_pages` pages, none identical to an earlier one.
+
+    Pages are remembered by a 16-byte content fingerprint, so memory stays under 16 bytes x max_pages however
+    the pages cycle (a consecutive-only check lets A, B, A, B through)."""
+
+    def __init__(self, name: str, max_pages: int) -> None:
+        self._name = name
+        self._max_pages = max_pages
+        self._pages = 0
+        self._seen: set[bytes] = set()
+        self._last: bytes | None = None
+
+    def admit(self, number: int, items: list[Item]) -> None:
+        self._pages += 1
+        if self._pages > self._max_pages:
+            raise _loop_error(
+                f"{self._name}: the list did not end after {self._max_pages} pages, stopping so a list that "
+                "never ends cannot use up the token's daily quota. If the workspace really holds more, raise "
+                "'max_pages_per_list'."
+            )
+        fingerprint = hashlib.blake2b(repr(items).encode(), digest_size=16).digest()
+        if fingerprint in self._seen:
+            raise _loop_error(
+                f"Crisp served the same {self._name} page twice (page {number} repeats an earlier page of "
+                "this list); stopping to avoid a loop. Contact Crisp support if it persists."
+            )
+        self._seen.add(fingerprint)
+        self._last = fingerprint
+
+    def again(self) -> None:
+        """The next page re-reads the last one (CrispReader.pages `replay`): it may come back unchanged."""
+        self._seen.discard(self._last)
+
+
 class CrispReader:
-    def __init__(self, client: CrispClient, website_id: str, page_size: int) -> None:
+    def __init__(
+        self, client: CrispClient, website_id: str, page_size: int, max_pages: int = MAX_PAGES_DEFAULT
+    ) -> None:
         self.client = client
         self.website_id = website_id
         self.page_size = page_size
+        self.max_pages = max_pages
         self._shared_pages: dict[tuple[Any, ...], list[Item]] = {}  # see CrispObject.shared_pages
         self._enricher = Enricher(client, self.path)
         self._warned: set[Hashable] = set()
@@ -73,7 +117,7 @@ class CrispReader:
         query = dict(obj.list_params) | dict(params or {})
         if obj.pagination == Pagination.PER_PAGE:
             query["per_page"] = self.page_size
-        previous: tuple[Any, ...] | None = None
+        guard = LoopGuard(obj.name, self.max_pages)
         number = start_page
         replaying = False
         while True:
@@ -81,20 +125,13 @@ class CrispReader:
             items = self._list_page(obj, path, query, policy, fresh=replaying)
             if not items:
                 return
-            signature = (len(items), _key(obj, items[0]), _key(obj, items[-1]))
-            if signature == previous:
-                raise AirbyteTracedException(
-                    message=f"Crisp served the same {obj.name} page twice (page {number}); stopping to "
-                    "avoid a loop. Contact Crisp support if it persists.",
-                    failure_type=FailureType.system_error,
-                )
-            previous = signature
+            guard.admit(number, items)
             yield Page(number, items)
             if obj.pagination == Pagination.PER_PAGE and len(items) < self.page_size:
                 return
             replaying = replay is not None and replay()
             if replaying:
-                previous = None
+                guard.again()
                 continue
             number += 1
 
@@ -139,7 +176,7 @@ class CrispReader:
         path = self.path(obj.path, context)
         held: dict[Any, Item] = {}
         before: int | None = None
-        while True:
+        for _batch in range(self.max_pages):
             reply = self.client.get(
                 path, {"timestamp_before": before} if before is not None else None, child=True
             )
@@ -148,9 +185,10 @@ class CrispReader:
             batch = [message for message in reply.data or [] if isinstance(message, dict)]
             fresh = [message for message in batch if message.get("fingerprint") not in held]
             held.update((message.get("fingerprint"), message) for message in fresh)
-            if not batch or reply.status == 200:
-                break
-            oldest = min(int(message.get("timestamp") or 0) for message in batch)
+            timestamps = [t for t in (cursor_value(m.get("timestamp")) for m in batch) if t is not None]
+            if not timestamps or reply.status == 200:
+                break  # an empty batch, the last one, or one without a usable timestamp to page from
+            oldest = min(timestamps)
             if stop_at is not None and oldest <= stop_at:
                 break
             # Overlap by one millisecond so messages sharing the boundary timestamp are not skipped; when a
@@ -158,9 +196,30 @@ class CrispReader:
             step = oldest + 1 if fresh else oldest
             if step == before:
                 break
+            if before is not None and step > before:
+                raise _loop_error(
+                    f"Crisp answered messages of conversation {context.get('session_id')} newer than the "
+                    "timestamp_before asked for; stopping to avoid a loop. Contact Crisp support if it "
+                    "persists."
+                )
             before = step
-        return sorted(held.values(), key=lambda m: (m.get("timestamp") or 0, m.get("fingerprint") or 0))
+        else:
+            raise _loop_error(
+                f"The messages of conversation {context.get('session_id')} did not end after "
+                f"{self.max_pages} batches; stopping so a walk that never ends cannot use up the token's "
+                "daily quota. Raise 'max_pages_per_list' if the conversation really holds more."
+            )
+        return sorted(held.values(), key=_oldest_first)
 
 
-def _key(obj: CrispObject, item: Item) -> tuple[Any, ...]:
-    return tuple(item.get(name) for name in obj.primary_key)
+def _loop_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.system_error
+    )
+
+
+def _oldest_first(message: Item) -> tuple[Any, ...]:
+    """Sort key that never compares unlike types (a hostile batch may mix them)."""
+    fingerprint = message.get("fingerprint")
+    tie = (0, fingerprint, "") if isinstance(fingerprint, int) else (1, 0, str(fingerprint))
+    return (cursor_value(message.get("timestamp")) or 0, *tie)

@@ -36,7 +36,7 @@ class SourceCrisp(AbstractSource):
 
     def _reader(self, parsed: CrispConfig) -> CrispReader:
         client = CrispClient(parsed, backoff=self._backoff, timeouts=self._timeouts)
-        return CrispReader(client, parsed.website_id, parsed.page_size)
+        return CrispReader(client, parsed.website_id, parsed.page_size, parsed.max_pages_per_list)
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """A successful check also says which API guesses hold (`check_notes`)."""

@@ -18,6 +18,11 @@ from .faults import Faults
 from .ordering import DIRECTIONS, LONGEST_WAITING_FIRST, MISPLACED, ORDER_FLAGS, parse_order
 from .sandbox import DATE_FILTER_FIELDS, CrispSandbox
 
+
+def _switch(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
+
+
 # (flag, Faults field, type, help)
 FAULT_FLAGS = (
     ("--rate-limit", "rate_limit", int, "allow N requests per window, then answer --rate-status"),
@@ -27,10 +32,12 @@ FAULT_FLAGS = (
     ("--daily-quota", "daily_quota", int, "after N requests answer 423 quota_limit_exceeded"),
     ("--error-ratio", "error_ratio", float, "share of requests answered with --error-status (0..1)"),
     ("--error-status", "error_status", int, "5xx status for --error-ratio (default 503)"),
+    ("--error-as-200", "error_as_200", _switch, "1: send --error-ratio errors as HTTP 200 with error: true"),
     ("--drop-ratio", "drop_ratio", float, "share of requests whose connection is closed without reply"),
     ("--latency-ms", "latency_ms", int, "milliseconds added to every request"),
     ("--malformed-ratio", "malformed_ratio", float, "share of successful replies with a truncated JSON body"),
     ("--drift", "drift_per_page", int, "touch K conversations after each conversations list page"),
+    ("--page-cycle", "page_cycle", int, "serve list page n as page ((n-1) mod K)+1: a list that never ends"),
     ("--fault-seed", "seed", int, "seed of the fault dice (default 0)"),
 )
 

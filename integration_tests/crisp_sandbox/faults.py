@@ -29,16 +29,20 @@ class Faults:
     daily_quota: int | None = None  # after this many requests: 423 quota_limit_exceeded
     error_ratio: float = 0.0  # share of requests answered with error_status
     error_status: int = 503
+    error_as_200: bool = False  # the error_ratio errors are dressed as success: HTTP 200, `"error": true`
     drop_ratio: float = 0.0  # share of requests whose socket is closed without any response
     latency_ms: int = 0  # added to every request
     malformed_ratio: float = 0.0  # share of successful replies whose JSON body is truncated
     drift_per_page: int = 0  # conversations touched after each conversations list page served
+    page_cycle: int = 0  # list page n served as page ((n - 1) mod page_cycle) + 1: A, B, A, B... never ends
     seed: int = 0
 
     def __post_init__(self) -> None:
         for name in ("error_ratio", "drop_ratio", "malformed_ratio"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"Faults.{name} must be between 0 and 1, got {getattr(self, name)!r}")
+        if self.page_cycle < 0:
+            raise ValueError(f"Faults.page_cycle must be 0 (off) or positive, got {self.page_cycle!r}")
         if self.rate_status not in (420, 429):
             raise ValueError(f"Faults.rate_status must be 420 or 429, got {self.rate_status!r}")
 
@@ -60,6 +64,7 @@ class Verdict:
     reason: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     malformed: bool = False
+    dressed_as_200: bool = False  # send the fault status's error envelope with HTTP status 200
 
 
 class FaultInjector:
@@ -98,5 +103,5 @@ class FaultInjector:
         if roll_drop < f.drop_ratio:
             return Verdict(drop=True)
         if roll_error < f.error_ratio:
-            return Verdict(status=f.error_status, reason="server_error")
+            return Verdict(status=f.error_status, reason="server_error", dressed_as_200=f.error_as_200)
         return Verdict(malformed=roll_malformed < f.malformed_ratio)

@@ -131,12 +131,18 @@ class CrispHandler(BaseHTTPRequestHandler):
             self.close_connection = True  # the socket closes with no response at all
             return
         if verdict.status is not None:
-            self._reply(ApiError(verdict.status, verdict.reason).reply(), verdict.headers)
+            error = ApiError(verdict.status, verdict.reason).reply()
+            if verdict.dressed_as_200:
+                error = Reply(200, error.reason, error.data, error=True)
+            self._reply(error, verdict.headers)
             return
         try:
             if matched is None:
                 raise ApiError(404, "not_found", "the route does not exist")
             route, params = matched
+            cycle = state.injector.faults.page_cycle
+            if cycle and "page" in params:
+                params = params | {"page": str((Call(state, params, query).page() - 1) % cycle + 1)}
             self._authorize(route.name, route.scope, params)
             reply = route.handler(Call(state, params, query))
         except ApiError as error:
