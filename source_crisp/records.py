@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from source_crisp.flatten import flatten
+from source_crisp.flatten import MAX_DEPTH, flatten, is_credential, json_leaf
 from source_crisp.objects import CrispObject
 from source_crisp.schema_inference import Column
-from source_crisp.types import COERCERS, MISFIT, to_json_text
+from source_crisp.types import COERCERS, MISFIT
 
 
 def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any], website_id: str) -> dict:
@@ -33,16 +33,21 @@ def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any
 class RecordShaper:
     """Flattens and coerces records to a fixed set of columns in one walk (no intermediate flat dict).
 
-    Columns come from the configured catalog; a path outside them is not emitted. A value that does not
-    fit its column becomes null and is counted in `misfits` (reported once per stream).
+    Columns come from the configured catalog; a path outside them is not emitted, nor is a credential path
+    even when a catalog names it (flatten.is_credential). A value that does not fit its column becomes null
+    and is counted in `misfits` (reported once per stream).
     """
 
     def __init__(self, columns: list[Column]) -> None:
         self._plan: dict[str, Any] = {}
-        self._pathless = {column.name: COERCERS[column.type] for column in columns if column.path is None}
+        self._pathless = {
+            column.name: COERCERS[column.type]
+            for column in columns
+            if column.path is None and not is_credential((column.name,))
+        }
         self.misfits: Counter[str] = Counter()
         for column in columns:
-            if column.path is not None:
+            if column.path is not None and not is_credential(column.path):
                 self._add(column)
 
     def _add(self, column: Column) -> None:
@@ -61,22 +66,26 @@ class RecordShaper:
                     self._put(out, name, self._pathless[name], value)
         return out
 
-    def _walk(self, obj: Mapping[str, Any], plan: dict[str, Any], out: dict[str, Any]) -> None:
+    def _walk(
+        self, obj: Mapping[str, Any], plan: dict[str, Any], out: dict[str, Any], depth: int = 1
+    ) -> None:
         for key, (leaf, children) in plan.items():
             value = obj.get(key)
             if value is None:
                 continue
             if isinstance(value, dict):
                 if children:
-                    self._walk(value, children, out)
+                    self._walk(value, children, out, depth + 1)
+                if leaf is not None and depth == MAX_DEPTH:  # flatten.leaves stops here: the rest is JSON
+                    self._put(out, leaf[0], leaf[1], json_leaf(value))
                 continue
             if leaf is not None:
                 if isinstance(value, list):
-                    value = to_json_text(value)
+                    value = json_leaf(value)
                 self._put(out, leaf[0], leaf[1], value)
 
     def _put(self, out: dict[str, Any], name: str, coerce: Any, value: Any) -> None:
-        coerced = coerce(value)
+        coerced = MISFIT if value is MISFIT else coerce(value)
         if coerced is MISFIT:
             self.misfits[name] += 1
         else:
