@@ -53,7 +53,7 @@ class _NewestFirst(CrispStream):
             for conversation in page.items:
                 if bound is not None:
                     _check_bound(scan, conversation, bound, axis)
-                if scan.admit(conversation.get(axis), conversation.get("session_id")):
+                if scan.admit(self._cursor(conversation, axis), conversation.get("session_id")):
                     yield conversation
             if scan.contradiction is not None and not warned:
                 warned = True
@@ -105,7 +105,7 @@ class _NewestFirst(CrispStream):
         coverage = Coverage.from_state(cursor, state) if self._newer(window) else Coverage()
         # On another axis only newer_than narrows the conversations to visit (the axis bounds the cursor).
         scan_window = window if axis == cursor or self._newer(window) else Window()
-        return window, DescendingScan(scan_window, coverage), high_water
+        return window, DescendingScan(scan_window, coverage, self._horizon), high_water
 
     @staticmethod
     def _newer(window: Window) -> bool:
@@ -134,7 +134,7 @@ class ConversationsStream(_NewestFirst):
         ):
             if isinstance(item, Checkpoint):
                 yield item
-            elif bound is None or window.matches(item.get(cursor)):
+            elif bound is None or window.matches(self._cursor(item, cursor)):
                 yield self._shape(item)
         yield self._finish(cursor, window, scan, high_water)
 
@@ -183,5 +183,5 @@ class MessagesStream(_NewestFirst):
         if messages is None:
             self.vanished += 1
         for message in messages or []:
-            if window.matches(message.get("timestamp")):
+            if window.matches(self._cursor(message, "timestamp")):
                 yield self._shape(message, context)

@@ -27,9 +27,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from source_crisp.config import Comparison, IncrementalSettings, ReferenceKind
+
+if TYPE_CHECKING:
+    from source_crisp.cursor_guards import Horizon
 
 
 @dataclass(frozen=True)
@@ -151,9 +154,10 @@ class DescendingScan:
     on the order: repeats are dropped by key (RecentKeys), never by value.
     """
 
-    def __init__(self, window: Window, coverage: Coverage) -> None:
+    def __init__(self, window: Window, coverage: Coverage, horizon: Horizon | None = None) -> None:
         self._window = window
         self._coverage = coverage
+        self._horizon = horizon  # a value beyond it is emitted but never becomes `top` (cursor_guards.py)
         self.top: int | None = None  # the highest value read
         self._last: int | None = None  # the lowest value read while the order held
         self._below = 0  # values at or below the reference read while the order held
@@ -168,7 +172,8 @@ class DescendingScan:
             return False  # page drift pushed it onto the next page: emitted (or skipped) already
         if value is None:
             return self._window.include_missing or self._unfiltered
-        self.top = highest(self.top, value)
+        if self._horizon is None or self._horizon.trusted(value):
+            self.top = highest(self.top, value)
         if self.contradiction is None:
             if self._last is not None and value > self._last:
                 self.contradict(f"{value} came after {self._last}")

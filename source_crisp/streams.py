@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import NO_CURSOR_STATE_KEY
 
 from source_crisp.config import IncrementalSettings, config_error
+from source_crisp.cursor_guards import Horizon, validated_state
+from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
 from source_crisp.incremental import highest, window_for
 from source_crisp.objects import CrispObject, Pagination
@@ -43,6 +46,9 @@ class CrispStream(Stream):
         self._schema: Mapping[str, Any] | None = None
         self._state: dict[str, Any] = {}
         self._shaper = RecordShaper([])
+        self._logger = logging.getLogger("airbyte")
+        self._horizon = Horizon(reader.client.server_now)  # future cursors never become the state
+        self._unusable_cursors: Counter[str] = Counter()  # cursor values that are not epoch ms, per field
 
     # --- what discover shows -------------------------------------------------------------------------
     @property
@@ -98,9 +104,13 @@ class CrispStream(Stream):
         # A hand-written catalog without columns means "as discovered", not "no columns".
         self._schema = configured_schema if configured_schema.get("properties") else None
         self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()))
+        self._logger = logger
+        self._horizon = Horizon(self._reader.client.server_now)
+        self._unusable_cursors = Counter()
         incremental = configured_stream.sync_mode == SyncMode.incremental and self.obj.incremental
-        if incremental:
-            output = self._incremental(self._configured_cursor(configured_stream))
+        cursor = self._configured_cursor(configured_stream) if incremental else None
+        if cursor is not None:
+            output = self._incremental(cursor)
         else:
             if configured_stream.sync_mode == SyncMode.incremental:
                 # PyAirbyte and some UIs ask every stream for incremental; a stream with no cursor (a live
@@ -128,6 +138,14 @@ class CrispStream(Stream):
                 f"{self.name}: values that did not fit their column type were emitted as null: "
                 + ", ".join(f"{column} x{n}" for column, n in sorted(self._shaper.misfits.items()))
             )
+        if self._unusable_cursors:
+            logger.warning(
+                f"{self.name}: cursor values that are not dates in epoch milliseconds (incremental reads "
+                "cannot place them, so they skip those records; full refresh emits them): "
+                + ", ".join(f"{field} x{n}" for field, n in sorted(self._unusable_cursors.items()))
+            )
+        if cursor is not None:
+            self._horizon.report(self.name, cursor, logger)
 
     def read_records(
         self,
@@ -149,8 +167,17 @@ class CrispStream(Stream):
         return chosen
 
     def _state_for(self, cursor: str) -> dict[str, Any]:
-        """The saved state if it belongs to this cursor; another cursor's state starts afresh."""
-        return self._state if cursor in self._state else {}
+        """The saved state if it belongs to this cursor, checked (cursor_guards.py); another cursor's state
+        starts afresh."""
+        return validated_state(self.name, cursor, self._state, self._horizon, self._logger)
+
+    def _cursor(self, item: Mapping[str, Any], field: str) -> int | None:
+        """The item's cursor value in epoch ms; None (counted) when Crisp sent something else."""
+        raw = item.get(field)
+        value = cursor_value(raw)
+        if value is None and raw is not None:
+            self._unusable_cursors[field] += 1
+        return value
 
     def _record(self, item: Item, context: Context) -> Mapping[str, Any] | None:
         """The record of one listed item, after its per-item routes; None if it vanished meanwhile."""
@@ -189,8 +216,9 @@ class CrispStream(Stream):
         for context in self._reader.contexts(self.obj):
             for page in self._reader.pages(self.obj, context, start_page=start):
                 for item in page.items:
-                    value = item.get(cursor)
-                    scan_high = highest(scan_high, value)
+                    value = self._cursor(item, cursor)
+                    if self._horizon.trusted(value):
+                        scan_high = highest(scan_high, value)
                     if window.matches(value) and (record := self._record(item, context)) is not None:
                         yield record
                 if resumable:
