@@ -12,6 +12,7 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from integration_tests.crisp_sandbox import CrispSandbox, Faults
+from integration_tests.test_source_support import configure, run
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 
@@ -74,3 +75,31 @@ def test_a_list_that_never_ends_stops_at_max_pages_per_list(crisp_sandbox: Crisp
     config = crisp_sandbox.source_config(page_size=PAGE, max_pages_per_list=1)
     output = read(source(), config, catalog("people_profiles"), expecting_exception=True)
     assert any("did not end after 1 pages" in error for error in errors_of(output))
+
+
+@pytest.mark.slow
+def test_a_catalog_naming_an_unknown_stream_fails_saying_which(crisp_sandbox: CrispSandbox, tmp_path):
+    streams = [
+        {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]}
+        for name in ("conversations", "tickets")
+    ]
+    result = run(
+        "read",
+        tmp_path,
+        crisp_sandbox.source_config(),
+        configure({"streams": streams}, ["conversations", "tickets"]),
+    )
+    assert result.returncode != 0
+    assert any("tickets" in error and "Refresh the source schema" in error for error in result.errors)
+    assert result.records == {}  # nothing read: the user fixes the catalog first
+
+
+@pytest.mark.slow
+def test_check_refuses_plain_http_to_a_non_loopback_host_before_any_request(
+    crisp_sandbox: CrispSandbox, tmp_path
+):
+    config = crisp_sandbox.source_config(api_url="http://169.254.169.254/v1")
+    status = run("check", tmp_path, config).connection_status
+    assert status["status"] == "FAILED"
+    assert "allow_insecure_http" in status["message"]
+    assert config["key"] not in status["message"]

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from airbyte_cdk.models import AirbyteConnectionStatus, FailureType, Status
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteMessage,
+    ConfiguredAirbyteCatalog,
+    FailureType,
+    Status,
+)
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import Backoff, CrispClient, Timeouts
-from source_crisp.config import CrispConfig
+from source_crisp.config import CrispConfig, config_error
 from source_crisp.conversation_streams import ConversationsStream, MessagesStream
 from source_crisp.discovery import Discovery
 from source_crisp.helpdesk import HELPDESK_STREAMS, Helpdesk, HelpdeskStream
@@ -62,6 +68,27 @@ class SourceCrisp(AbstractSource):
         for note in self.check_notes:
             logger.info(note)
         return True, None
+
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: Any = None,
+    ) -> Iterator[AirbyteMessage]:
+        """As the CDK's read, but a catalog naming a stream this source does not have fails before anything is
+        read (the CDK would mark it INCOMPLETE, say nothing and exit 0: the user would believe it synced)."""
+        known = [obj.name for obj in OBJECTS]
+        unknown = [
+            configured.stream.name for configured in catalog.streams if configured.stream.name not in known
+        ]
+        if unknown:
+            raise config_error(
+                f"The configured catalog names stream(s) source-crisp does not have: {', '.join(unknown)}. "
+                f"Its streams are {', '.join(known)}. Refresh the source schema and remove the others from "
+                "the connection; nothing was read."
+            )
+        yield from super().read(logger, config, catalog, state)
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         parsed = CrispConfig.from_mapping(config)
