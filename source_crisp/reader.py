@@ -56,14 +56,14 @@ class LoopGuard:
     def admit(self, number: int, items: list[Item]) -> None:
         self._pages += 1
         if self._pages > self._max_pages:
-            raise _loop_error(
+            raise _stop(
                 f"{self._name}: the list did not end after {self._max_pages} pages, stopping so a list that "
                 "never ends cannot use up the token's daily quota. If the workspace really holds more, raise "
                 "'max_pages_per_list'."
             )
         fingerprint = hashlib.blake2b(repr(items).encode(), digest_size=16).digest()
         if fingerprint in self._seen:
-            raise _loop_error(
+            raise _stop(
                 f"Crisp served the same {self._name} page twice (page {number} repeats an earlier page of "
                 "this list); stopping to avoid a loop. Contact Crisp support if it persists."
             )
@@ -112,7 +112,8 @@ class CrispReader:
         if obj.pagination in (Pagination.SINGLE, Pagination.NOT_PAGINATED):
             reply = self.client.get(self.path(obj.path, context), params, **policy)
             if reply is not None and reply.data:
-                yield Page(1, [reply.data] if obj.pagination == Pagination.SINGLE else list(reply.data))
+                single = obj.pagination == Pagination.SINGLE
+                yield Page(1, _objects(obj, [reply.data] if single else _list_of(obj, reply.data)))
             return
         query = dict(obj.list_params) | dict(params or {})
         if obj.pagination == Pagination.PER_PAGE:
@@ -143,7 +144,7 @@ class CrispReader:
         if not fresh and key in self._shared_pages:
             return self._shared_pages[key]
         reply = self.client.get(path, query, **policy)
-        items = list(reply.data or []) if reply is not None else []
+        items = _objects(obj, _list_of(obj, reply.data)) if reply is not None else []
         if key in self._shared_pages or len(self._shared_pages) < obj.shared_pages:
             self._shared_pages[key] = items
         return items
@@ -197,14 +198,14 @@ class CrispReader:
             if step == before:
                 break
             if before is not None and step > before:
-                raise _loop_error(
+                raise _stop(
                     f"Crisp answered messages of conversation {context.get('session_id')} newer than the "
                     "timestamp_before asked for; stopping to avoid a loop. Contact Crisp support if it "
                     "persists."
                 )
             before = step
         else:
-            raise _loop_error(
+            raise _stop(
                 f"The messages of conversation {context.get('session_id')} did not end after "
                 f"{self.max_pages} batches; stopping so a walk that never ends cannot use up the token's "
                 "daily quota. Raise 'max_pages_per_list' if the conversation really holds more."
@@ -212,7 +213,31 @@ class CrispReader:
         return sorted(held.values(), key=_oldest_first)
 
 
-def _loop_error(message: str) -> AirbyteTracedException:
+def _list_of(obj: CrispObject, data: Any) -> list[Any]:
+    """A list answer's items. Empty data (null, {}, []) is an empty page; anything else that is not a list is
+    a broken answer: read as a list, a dict would yield its keys as items."""
+    if not data:
+        return []
+    if not isinstance(data, list):
+        raise _unexpected(f"Crisp answered a {obj.name} list with a JSON {type(data).__name__}, not a list")
+    return data
+
+
+def _objects(obj: CrispObject, items: list[Any]) -> list[Item]:
+    """Items must be objects: dropping the others could turn a full page into an empty one (the end)."""
+    if not all(isinstance(item, dict) for item in items):
+        raise _unexpected(f"Crisp answered {obj.name} items that are not JSON objects")
+    return items
+
+
+def _unexpected(what: str) -> AirbyteTracedException:
+    message = f"{what}; stopping rather than guessing what it means. Contact Crisp support if it persists."
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.system_error
+    )
+
+
+def _stop(message: str) -> AirbyteTracedException:
     return AirbyteTracedException(
         message=message, internal_message=message, failure_type=FailureType.system_error
     )

@@ -103,3 +103,19 @@ def test_message_timestamps_that_are_not_numbers_do_not_crash_the_walk(requests_
     walked = reader().messages(MESSAGES, {"session_id": "s1"})
     assert sorted(str(m["fingerprint"]) for m in walked) == ["1", "2", "3", "4", "x"]
     assert [m["fingerprint"] for m in walked][-2:] == [3, 2]  # 110 then "120"
+
+
+@pytest.mark.parametrize("data", [{"session_id": "s1"}, "listed", 7])
+def test_a_list_answered_with_something_else_is_an_error_not_its_keys(requests_mock, data):
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(data))
+    with pytest.raises(AirbyteTracedException, match="not a list"):
+        list(reader().items(CONVERSATIONS))
+
+
+def test_items_that_are_not_objects_are_an_error_not_an_early_end(requests_mock):
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(["s1", None, 3]))
+    with pytest.raises(AirbyteTracedException, match="not JSON objects"):
+        list(reader().items(CONVERSATIONS))
+    requests_mock.get(url("operators/list"), status_code=200, json=envelope({"u1": {"user_id": "u1"}}))
+    with pytest.raises(AirbyteTracedException, match="operators list with a JSON dict"):
+        list(reader().items(BY_NAME["operators"]))
