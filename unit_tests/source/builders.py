@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airbyte_cdk.models import ConfiguredAirbyteCatalog, ConfiguredAirbyteCatalogSerializer
+
 from source_crisp.client import Backoff, CrispClient
 from source_crisp.config import CrispConfig
 
@@ -28,3 +30,16 @@ def client(waits: list[float] | None = None, **overrides: Any) -> CrispClient:
 
 def url(path: str) -> str:
     return f"{API}/website/{WEBSITE_ID}/{path}"
+
+
+def catalog_of(stream: str, cursor: str | None = None) -> ConfiguredAirbyteCatalog:
+    """A one-stream configured catalog: incremental on `cursor` when given, else full refresh. The empty
+    schema means "as discovered"."""
+    modes = ["full_refresh", "incremental"] if cursor else ["full_refresh"]
+    configured = {
+        "stream": {"name": stream, "json_schema": {}, "supported_sync_modes": modes},
+        "sync_mode": "incremental" if cursor else "full_refresh",
+        "destination_sync_mode": "append",
+        "cursor_field": [cursor] if cursor else [],
+    }
+    return ConfiguredAirbyteCatalogSerializer.load({"streams": [configured]})

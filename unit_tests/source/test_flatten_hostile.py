@@ -7,7 +7,6 @@ import random
 import sys
 
 import pytest
-from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 
 from source_crisp import SourceCrisp
@@ -16,7 +15,7 @@ from source_crisp.flatten import MAX_DEPTH, column_names, flatten, is_credential
 from source_crisp.records import RecordShaper
 from source_crisp.schema_inference import Column, infer_columns
 from source_crisp.types import ColumnType
-from unit_tests.source.builders import config, envelope, url
+from unit_tests.source.builders import catalog_of, config, envelope, url
 
 
 def test_a_generated_suffix_never_takes_a_literal_keys_name():
@@ -120,22 +119,7 @@ def test_no_stream_emits_nested_operator_tokens(requests_mock):
         }
     ]
     requests_mock.get(url("operators/list"), status_code=200, json=envelope(operators))
-    catalog = ConfiguredAirbyteCatalogSerializer.load(
-        {
-            "streams": [
-                {
-                    "stream": {
-                        "name": "operators",
-                        "json_schema": {},
-                        "supported_sync_modes": ["full_refresh"],
-                    },
-                    "sync_mode": "full_refresh",
-                    "destination_sync_mode": "append",
-                }
-            ]
-        }
-    )
-    output = read(SourceCrisp(backoff=Backoff.immediate()), config(), catalog)
+    output = read(SourceCrisp(backoff=Backoff.immediate()), config(), catalog_of("operators"))
     [record] = [message.record.data for message in output.records]
     assert record["user_id"] == "u1"
     assert "SECRET" not in repr(record)

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.state_builder import StateBuilder
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -18,7 +17,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 from source_crisp.cursor_guards import Horizon, validated_state
-from unit_tests.source.builders import config, envelope
+from unit_tests.source.builders import catalog_of, config, envelope
 
 MAY_1 = datetime(2024, 5, 1, tzinfo=UTC)
 MAY_1_MS = 1714521600000
@@ -82,20 +81,6 @@ def test_the_horizon_is_one_day_ahead_of_crisps_clock():
 
 
 # --- whole reads (requests-mock), in-process -----------------------------------------------------------
-def catalog(stream: str, cursor: str = "updated_at") -> Any:
-    configured = {
-        "stream": {
-            "name": stream,
-            "json_schema": {},
-            "supported_sync_modes": ["full_refresh", "incremental"],
-        },
-        "sync_mode": "incremental",
-        "destination_sync_mode": "append",
-        "cursor_field": [cursor],
-    }
-    return ConfiguredAirbyteCatalogSerializer.load({"streams": [configured]})
-
-
 def serve(requests_mock, route: str, items: list[dict], date: str | None = None) -> None:
     """A list route answering `items` on page 1 (a short page: the end)."""
     headers = {"Date": date} if date else {}
@@ -109,7 +94,12 @@ def serve(requests_mock, route: str, items: list[dict], date: str | None = None)
 
 def run(stream: str, state: dict | None = None) -> Any:
     built = StateBuilder().with_stream_state(stream, state).build() if state is not None else None
-    return read(SourceCrisp(backoff=Backoff.immediate()), config(page_size=20), catalog(stream), built)
+    return read(
+        SourceCrisp(backoff=Backoff.immediate()),
+        config(page_size=20),
+        catalog_of(stream, "updated_at"),
+        built,
+    )
 
 
 def last_state(output: Any) -> dict:
@@ -176,7 +166,7 @@ def test_a_malformed_covered_state_stops_the_read_naming_the_field(requests_mock
     output = read(
         SourceCrisp(backoff=Backoff.immediate()),
         config(),
-        catalog("conversations"),
+        catalog_of("conversations", "updated_at"),
         StateBuilder().with_stream_state("conversations", {"updated_at": 5, "covered": [[1]]}).build(),
         expecting_exception=True,
     )
