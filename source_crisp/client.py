@@ -30,6 +30,9 @@ from source_crisp.config import CrispConfig
 LOGGER = logging.getLogger("airbyte")
 USER_AGENT = "airbyte-source-crisp/0.1"
 _CHUNK_BYTES = 64 * 1024
+# A Crisp page of 50 conversations is well under 1 MB; a body past this is not an answer we can use, and
+# reading it whole would exhaust memory before the deadline ends it.
+MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,9 @@ class CrispClient:
         except _DeadlineExceeded:
             detail = f"no complete answer within the {self._timeouts.total_seconds:g} s deadline"
             return errors.TRANSPORT_ERROR, None, facts | {"detail": detail}
+        except _TooLarge:
+            detail = f"an answer larger than {MAX_BODY_BYTES / 2**20:g} MB"
+            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail}
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             return errors.TRANSPORT_ERROR, None, facts | {"detail": type(error).__name__}
         facts["status"] = status
@@ -230,6 +236,7 @@ class CrispClient:
             url, params=params, timeout=(limits.connect_seconds, read_timeout), stream=True
         )
         chunks: list[bytes] = []
+        size = 0
         try:
             while True:
                 if time.monotonic() > deadline:
@@ -237,6 +244,9 @@ class CrispClient:
                 chunk = response.raw.read1(_CHUNK_BYTES, decode_content=True)
                 if not chunk:
                     break
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _TooLarge
                 chunks.append(chunk)
         except BaseException:
             response.close()  # a half-read connection cannot be reused
@@ -282,3 +292,7 @@ def _retry_after_seconds(header: str | None, now: datetime) -> float | None:
 
 class _DeadlineExceeded(Exception):
     """The total deadline of one request passed while its answer was still arriving."""
+
+
+class _TooLarge(Exception):
+    """An answer grew past MAX_BODY_BYTES."""

@@ -111,3 +111,17 @@ def test_the_server_clock_comes_from_the_date_header(requests_mock):
     crisp = CrispClient(CrispConfig.from_mapping(config()), backoff=Backoff.immediate())
     crisp.get(LIST_PATH)
     assert abs(crisp.server_now().timestamp() - 1714521600) < 5
+
+
+def test_an_endless_fast_body_is_cut_at_the_size_limit(monkeypatch):
+    monkeypatch.setattr("source_crisp.client.MAX_BODY_BYTES", 256 * 1024)
+
+    def flood(connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Type: application/json\r\n\r\n")
+        for _ in range(10_000):
+            connection.sendall(b" " * 65536)
+
+    with hostile_server(flood) as base:
+        crisp = CrispClient(CrispConfig.from_mapping(config(api_url=base)), backoff=Backoff(max_retries=0))
+        with pytest.raises(AirbyteTracedException, match=r"an answer larger than 0\.25 MB"):
+            crisp.get("website/x")
