@@ -68,6 +68,7 @@ def test_spec_declares_the_public_config_and_sync_modes() -> None:
     properties = spec["connectionSpecification"]["properties"]
     assert set(properties) == {
         "api_url",
+        "allow_insecure_http",
         "api_token",
         "operator_emails",
         "help_center_url",
