@@ -231,10 +231,7 @@ def _objects(obj: CrispObject, items: list[Any]) -> list[Item]:
 
 
 def _unexpected(what: str) -> AirbyteTracedException:
-    message = f"{what}; stopping rather than guessing what it means. Contact Crisp support if it persists."
-    return AirbyteTracedException(
-        message=message, internal_message=message, failure_type=FailureType.system_error
-    )
+    return _stop(f"{what}; stopping rather than guessing what it means. Contact Crisp support if it recurs.")
 
 
 def _stop(message: str) -> AirbyteTracedException:

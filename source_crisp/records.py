@@ -23,7 +23,7 @@ def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any
         record.pop(secret, None)
     for name in obj.json_fields:
         if isinstance(record.get(name), dict):
-            record[name] = to_json_text(record[name])
+            record[name] = json_leaf(record[name])  # credential keys left out here too
     for name, value in context.items():
         record.setdefault(name, value)
     record.setdefault("website_id", website_id)
