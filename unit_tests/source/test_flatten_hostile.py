@@ -149,3 +149,12 @@ def test_nesting_near_the_recursion_limit_is_a_counted_null_not_a_crash():
     shaped = shaper.shape(record)
     assert shaped == {"session_id": "s1"}
     assert sum(shaper.misfits.values()) == 1
+
+
+def test_key_as_data_maps_kept_as_json_text_lose_their_credential_keys_too():
+    from source_crisp.objects import BY_NAME
+    from source_crisp.records import prepare
+
+    message = {"fingerprint": 1, "properties": {"api_key": "SECRET", "plan": "pro"}}
+    record = prepare(BY_NAME["conversation_messages"], message, {"session_id": "s1"}, "w")
+    assert record["properties"] == '{"plan":"pro"}'
