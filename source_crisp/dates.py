@@ -68,7 +68,8 @@ def cursor_value(value: object) -> int | None:
         if not _NUMBER.match(value.strip()):
             return None
         value = float(value)
-    if not isinstance(value, int | float) or not EARLIEST_MS <= value <= LATEST_MS:
+    # Any finite number a date can be (a date before 1970 is odd, yet orders fine); not NaN, inf or 1e300.
+    if not isinstance(value, int | float) or not -LATEST_MS <= value <= LATEST_MS:
         return None
     return int(value)
 
