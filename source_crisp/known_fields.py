@@ -272,3 +272,63 @@ HELPDESK_ARTICLE: Fields = {
     "format": S,
     "author.user_id": S,
 }
+
+# --- the website's own objects (npm crisp-api 11: WebsiteBase, WebsiteSettings, WebsiteAvailability,
+# WebsiteTeams, WebsiteInbox types)
+WEBSITE_ROW: Fields = {
+    **WEBSITE,
+    "name": S,
+    "domain": S,
+    "logo": S,
+    "verified": B,
+    "institutional": B,
+}
+
+CHATBOX_SWITCHES = (
+    "conversations", "wait_game", "website_logo", "last_operator_face", "ongoing_operator_face",
+    "activity_metrics", "operator_privacy", "visitor_privacy", "availability_tooltip", "hide_vacation",
+    "hide_on_away", "hide_on_mobile", "position_reverse", "email_visitors", "phone_visitors",
+    "force_identify", "ignore_privacy", "visitor_compose", "file_transfer", "audio_record", "home",
+    "overlay_search", "overlay_mode", "helpdesk_link", "helpdesk_only", "status_health_dead", "check_domain",
+)  # fmt: skip
+CHATBOX_TEXTS = (  # the *_pages, *_countries, *_locales and *_ips lists are arrays: JSON text
+    "tile", "guard_level", "mode_initial", "helpdesk_navigate", "color_theme", "color_mode", "layout_theme",
+    "text_theme", "welcome_message", "locale", "allowed_pages", "blocked_pages", "blocked_countries",
+    "blocked_locales", "blocked_ips",
+)  # fmt: skip
+WEBSITE_SETTINGS: Fields = {
+    **WEBSITE,
+    "name": S,
+    "domain": S,
+    "domain_alternates": S,
+    "logo": S,
+    "audit.log": B,
+    **{
+        f"contact.{name}": S
+        for name in ("email", "phone", "messenger", "telegram", "twitter", "whatsapp", "instagram")
+    },
+    **under("inbox", {"lock_removal": B, "force_operator_token": B, "locale": S}),
+    **under("emails", {"rating": B, "transcript": B, "trackers": B, "junk_filter": B}),
+    **{f"chatbox.{name}": B for name in CHATBOX_SWITCHES},
+    **{f"chatbox.{name}": S for name in CHATBOX_TEXTS},
+}
+
+WEBSITE_AVAILABILITY: Fields = {**WEBSITE, "status": S, "since": L}
+
+OPERATOR_AVAILABILITY: Fields = {**WEBSITE, "user_id": S, "type": S, "time.for": L, "time.since": L}
+
+TEAM: Fields = {**WEBSITE, "team_id": S, "name": S, "emoji": S, "operators": S, **TIMESTAMPS}
+
+INBOX: Fields = {
+    **WEBSITE,
+    "inbox_id": S,
+    "name": S,
+    "emoji": S,
+    "order": L,
+    "operators": S,
+    "teams": S,
+    "team_operators": S,
+    "conditions": S,
+    "operator": S,
+    **TIMESTAMPS,
+}

@@ -17,6 +17,7 @@ from .helpdesk import build_helpdesk
 from .ids import make_uuid, mix
 from .knowledge_base import build_knowledge_base
 from .people import PeopleStore
+from .website_objects import build_website_objects
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -73,6 +74,9 @@ class Workspace:
             shapes.visitor(random.Random(mix(seed, 42, n)), "session_" + make_uuid(seed, "visitor", n))
             for n in range(spec.visitors)
         ]
+        self.website_objects = build_website_objects(
+            seed, self.website(), [op["details"]["user_id"] for op in self._operators], BASE_MS
+        )
 
     # --- objects served by the routes ---
     def website(self) -> dict:

@@ -24,6 +24,7 @@ KINDS = {
     "section": 8,
     "locale": 9,
     "inbox": 10,
+    "team": 11,
 }
 
 

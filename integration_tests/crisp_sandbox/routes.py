@@ -29,6 +29,32 @@ def website(call: Call) -> Reply:
     return resolved(call.sandbox.workspace.website())
 
 
+@route("website_settings", W + "/settings")
+def website_settings(call: Call) -> Reply:
+    return resolved(call.sandbox.workspace.website_objects.settings)
+
+
+@route("website_availability", W + "/availability/status")
+def website_availability(call: Call) -> Reply:
+    return resolved(call.sandbox.workspace.website_objects.availability)
+
+
+@route("operator_availabilities", W + "/availability/operators", "website:operators")
+def operator_availabilities(call: Call) -> Reply:
+    availabilities = call.sandbox.workspace.website_objects.operator_availabilities
+    return Reply(assumptions.UNPAGINATED_LIST_STATUS, "listed", availabilities)
+
+
+@route("teams", W + "/teams/list[/{page}]", "website:operators")
+def teams(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.website_objects.teams, call.page(), _fixed(call))
+
+
+@route("inboxes", W + "/inboxes/list[/{page}]", CONVERSATIONS)
+def inboxes(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.website_objects.inboxes, call.page(), _fixed(call))
+
+
 @route("conversations", W + "/conversations[/{page}]", CONVERSATIONS)
 def conversations(call: Call) -> Reply:
     lists = call.sandbox.lists
