@@ -16,6 +16,7 @@ from integration_tests.test_source_support import Run, configure, run
 STREAMS = (
     "operators", "people_profiles", "people_data", "visitors", "conversations", "conversation_messages",
     "helpdesk_locales", "helpdesk_categories", "helpdesk_sections", "helpdesk_articles",
+    "website", "website_settings", "website_availability", "operator_availabilities", "teams", "inboxes",
 )  # fmt: skip
 PRIMARY_KEYS = {
     "operators": ("user_id",), "people_profiles": ("people_id",), "people_data": ("people_id",),
@@ -23,6 +24,8 @@ PRIMARY_KEYS = {
     "conversation_messages": ("session_id", "fingerprint"), "helpdesk_locales": ("locale",),
     "helpdesk_categories": ("locale", "category_id"), "helpdesk_sections": ("locale", "section_id"),
     "helpdesk_articles": ("locale", "article_id"),
+    "website": ("website_id",), "website_settings": ("website_id",), "website_availability": ("website_id",),
+    "operator_availabilities": ("user_id",), "teams": ("team_id",), "inboxes": ("inbox_id",),
 }  # fmt: skip
 
 
@@ -92,7 +95,14 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
     locales = [locale["locale"] for locale in ws.helpdesk_locales()]
     categories = [(loc, c) for loc in locales for c in ws.helpdesk_categories(loc)]
     conversations = list(ws.conversations())
+    own = ws.website_objects
     return {
+        "website": [ws.website()],
+        "website_settings": [{**website, **own.settings}],
+        "website_availability": [{**website, **own.availability}],
+        "operator_availabilities": [{**website, **a} for a in own.operator_availabilities],
+        "teams": [{**website, **t} for t in own.teams],
+        "inboxes": [{**website, **i} for i in own.inboxes],
         "operators": [
             {
                 **website,
@@ -148,6 +158,12 @@ def test_every_documented_and_sampled_column_of_the_ground_truth_is_in_the_schem
         "people_profiles",
         "helpdesk_articles",
         "operators",
+        "website",
+        "website_settings",
+        "website_availability",
+        "operator_availabilities",
+        "teams",
+        "inboxes",
     ):
         seen = {column(path) for raw in truth[stream] for path, value in paths(raw) if value is not None}
         custom = {name for name in seen - set(full_read.types[stream]) if "_data_" in f"_{name}"}
@@ -197,7 +213,10 @@ def test_streams_without_a_cursor_asked_for_incremental_are_read_in_full_every_t
     full_read: FullRead, tmp_path: Path
 ):
     # PyAirbyte asks every stream for incremental; live snapshots and cursor-less children must still sync.
-    streams = ["operators", "people_data", "visitors", "helpdesk_locales"]
+    streams = [
+        "operators", "people_data", "visitors", "helpdesk_locales", "website", "website_settings",
+        "website_availability", "operator_availabilities",
+    ]  # fmt: skip
     catalog = configure(full_read.catalog, streams)
     for configured in catalog["streams"]:
         configured["sync_mode"] = "incremental"
@@ -209,6 +228,10 @@ def test_streams_without_a_cursor_asked_for_incremental_are_read_in_full_every_t
         "people_data": len(sandbox.workspace.people_profiles()),
         "visitors": len(sandbox.workspace.visitors()),
         "helpdesk_locales": len(sandbox.workspace.helpdesk_locales()),
+        "website": 1,
+        "website_settings": 1,
+        "website_availability": 1,
+        "operator_availabilities": len(sandbox.workspace.website_objects.operator_availabilities),
     }
     for result in (first, second):
         assert result.errors == []

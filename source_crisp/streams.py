@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from airbyte_cdk.models import ConfiguredAirbyteStream, SyncMode
+from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteStream, SyncMode
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import NO_CURSOR_STATE_KEY
 
@@ -75,6 +75,13 @@ class CrispStream(Stream):
     @property
     def is_resumable(self) -> bool:
         return False  # full refresh does not checkpoint (incremental reads do, whatever this says)
+
+    def as_airbyte_stream(self) -> AirbyteStream:
+        # The protocol's stream has no description field: the schema's own `description` carries it, with
+        # the stream's request cost, so a user picking streams sees what each costs in quota.
+        stream = super().as_airbyte_stream()
+        stream.json_schema = {**stream.json_schema, "description": self.obj.description}
+        return stream
 
     def get_json_schema(self) -> Mapping[str, Any]:
         # Called once per record by the CDK: keep it a lookup.
