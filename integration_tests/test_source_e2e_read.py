@@ -17,6 +17,7 @@ STREAMS = (
     "operators", "people_profiles", "people_data", "visitors", "conversations", "conversation_messages",
     "helpdesk_locales", "helpdesk_categories", "helpdesk_sections", "helpdesk_articles",
     "website", "website_settings", "website_availability", "operator_availabilities", "teams", "inboxes",
+    "campaigns", "campaign_templates", "campaign_tags",
 )  # fmt: skip
 PRIMARY_KEYS = {
     "operators": ("user_id",), "people_profiles": ("people_id",), "people_data": ("people_id",),
@@ -26,6 +27,7 @@ PRIMARY_KEYS = {
     "helpdesk_articles": ("locale", "article_id"),
     "website": ("website_id",), "website_settings": ("website_id",), "website_availability": ("website_id",),
     "operator_availabilities": ("user_id",), "teams": ("team_id",), "inboxes": ("inbox_id",),
+    "campaigns": ("campaign_id",), "campaign_templates": ("template_id",), "campaign_tags": ("tag",),
 }  # fmt: skip
 
 
@@ -103,6 +105,9 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
         "operator_availabilities": [{**website, **a} for a in own.operator_availabilities],
         "teams": [{**website, **t} for t in own.teams],
         "inboxes": [{**website, **i} for i in own.inboxes],
+        "campaigns": [{**website, **c} for c in ws.campaigns.campaigns],
+        "campaign_templates": [{**website, **t} for t in ws.campaigns.templates],
+        "campaign_tags": [{**website, "tag": tag} for tag in ws.campaigns.tags],
         "operators": [
             {
                 **website,
@@ -164,6 +169,9 @@ def test_every_documented_and_sampled_column_of_the_ground_truth_is_in_the_schem
         "operator_availabilities",
         "teams",
         "inboxes",
+        "campaigns",
+        "campaign_templates",
+        "campaign_tags",
     ):
         seen = {column(path) for raw in truth[stream] for path, value in paths(raw) if value is not None}
         custom = {name for name in seen - set(full_read.types[stream]) if "_data_" in f"_{name}"}
@@ -215,7 +223,7 @@ def test_streams_without_a_cursor_asked_for_incremental_are_read_in_full_every_t
     # PyAirbyte asks every stream for incremental; live snapshots and cursor-less children must still sync.
     streams = [
         "operators", "people_data", "visitors", "helpdesk_locales", "website", "website_settings",
-        "website_availability", "operator_availabilities",
+        "website_availability", "operator_availabilities", "campaign_tags",
     ]  # fmt: skip
     catalog = configure(full_read.catalog, streams)
     for configured in catalog["streams"]:
@@ -232,6 +240,7 @@ def test_streams_without_a_cursor_asked_for_incremental_are_read_in_full_every_t
         "website_settings": 1,
         "website_availability": 1,
         "operator_availabilities": len(sandbox.workspace.website_objects.operator_availabilities),
+        "campaign_tags": len(sandbox.workspace.campaigns.tags),
     }
     for result in (first, second):
         assert result.errors == []

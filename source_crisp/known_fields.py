@@ -332,3 +332,26 @@ INBOX: Fields = {
     "operator": S,
     **TIMESTAMPS,
 }
+
+# --- campaigns (npm crisp-api 11: WebsiteCampaignExcerpt, WebsiteCampaignTemplateExcerpt)
+CAMPAIGN: Fields = {
+    **WEBSITE,
+    "campaign_id": S,
+    "type": S,
+    "format": S,
+    "name": S,
+    "subject": S,
+    "tag": S,
+    "ready": B,
+    "dispatched": B,
+    "running": B,
+    "progress": L,
+    "targets": L,
+    "reached": L,
+    **TIMESTAMPS,
+    "dispatched_at": L,
+}
+
+CAMPAIGN_TEMPLATE: Fields = {**WEBSITE, "template_id": S, "type": S, "name": S, "format": S, **TIMESTAMPS}
+
+CAMPAIGN_TAG: Fields = {**WEBSITE, "tag": S}  # `campaigns/tags` lists bare strings: one row per tag

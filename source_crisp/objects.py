@@ -72,6 +72,8 @@ class CrispObject:
     # List pages kept for the other streams of the same sync that walk this list with the same query (the
     # messages stream re-walks conversations): those cost no second request. Bounded: memory stays flat.
     shared_pages: int = 0
+    # A list of bare values, not objects (campaign tags): each value becomes the record {value_field: value}.
+    value_field: str | None = None
 
     @property
     def incremental(self) -> bool:
@@ -200,6 +202,37 @@ OBJECTS: tuple[CrispObject, ...] = (
         known_fields=known.INBOX,
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
+    ),
+    CrispObject(
+        name="campaigns",
+        description="Campaigns, without their message body (1 request per page of campaigns, plus the empty "
+        "page that ends the list).",
+        path=_W + "/campaigns/list/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("campaign_id",),
+        known_fields=known.CAMPAIGN,
+        cursor_candidates=("updated_at", "created_at", "dispatched_at"),
+        default_cursor="updated_at",
+    ),
+    CrispObject(
+        name="campaign_templates",
+        description="Campaign templates, without their body (1 request per page of templates, plus the empty "
+        "page that ends the list).",
+        path=_W + "/campaigns/templates/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("template_id",),
+        known_fields=known.CAMPAIGN_TEMPLATE,
+        cursor_candidates=("updated_at", "created_at"),
+        default_cursor="updated_at",
+    ),
+    CrispObject(
+        name="campaign_tags",
+        description="The tags campaigns use, one row per tag (1 request).",
+        path=_W + "/campaigns/tags",
+        pagination=Pagination.NOT_PAGINATED,
+        primary_key=("tag",),
+        known_fields=known.CAMPAIGN_TAG,
+        value_field="tag",
     ),
     CrispObject(
         name="helpdesk_locales",

@@ -113,7 +113,8 @@ class CrispReader:
             reply = self.client.get(self.path(obj.path, context), params, **policy)
             if reply is not None and reply.data:
                 single = obj.pagination == Pagination.SINGLE
-                yield Page(1, _objects(obj, [reply.data] if single else _list_of(obj, reply.data)))
+                items = [reply.data] if single else _list_of(obj, reply.data)
+                yield Page(1, _values(obj, items) if obj.value_field else _objects(obj, items))
             return
         query = dict(obj.list_params) | dict(params or {})
         if obj.pagination == Pagination.PER_PAGE:
@@ -228,6 +229,14 @@ def _objects(obj: CrispObject, items: list[Any]) -> list[Item]:
     if not all(isinstance(item, dict) for item in items):
         raise _unexpected(f"Crisp answered {obj.name} items that are not JSON objects")
     return items
+
+
+def _values(obj: CrispObject, items: list[Any]) -> list[Item]:
+    """A list of bare values (CrispObject.value_field): each becomes a one-field item; an object or a list
+    among them is a broken answer, not a value."""
+    if any(isinstance(item, dict | list) or item is None for item in items):
+        raise _unexpected(f"Crisp answered {obj.name} items that are not plain values")
+    return [{obj.value_field: item} for item in items]
 
 
 def _unexpected(what: str) -> AirbyteTracedException:

@@ -48,6 +48,7 @@ NO_HELPDESK_REASON = "helpdesk_not_found"  # name guessed
 ARTICLE_LIST_HAS_CONTENT = False  # default; constructor `article_list_content=True` / --article-list-content
 UNCATEGORIZED_CATEGORY_REASON = "category_not_found"  # `…/article/{id}/category` of an uncategorized article
 HELPDESK_SCOPE = "website:helpdesk"  # the real scope name is undocumented
+CAMPAIGNS_SCOPE = "website:campaigns"  # likewise
 KB_TREE_LIST_NESTS_CHILDREN = True  # tree/list returns whole subtrees; `sub_path` lists under a group
 
 # Auth and errors (reference §1.3, §1.4, §8.7, §9).

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import shapes
+from .campaigns import build_campaigns
 from .conversations import ConversationQuery, ConversationStore
 from .helpdesk import build_helpdesk
 from .ids import make_uuid, mix
@@ -77,6 +78,7 @@ class Workspace:
         self.website_objects = build_website_objects(
             seed, self.website(), [op["details"]["user_id"] for op in self._operators], BASE_MS
         )
+        self.campaigns = build_campaigns(seed, BASE_MS)
 
     # --- objects served by the routes ---
     def website(self) -> dict:

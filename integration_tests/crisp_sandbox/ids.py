@@ -25,6 +25,8 @@ KINDS = {
     "locale": 9,
     "inbox": 10,
     "team": 11,
+    "campaign": 12,
+    "template": 13,
 }
 
 

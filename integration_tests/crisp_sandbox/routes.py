@@ -17,6 +17,7 @@ W = "/website/{website_id}"
 CONVERSATIONS, MESSAGES = "website:conversation:sessions", "website:conversation:messages"
 PROFILES, PEOPLE_DATA = "website:people:profiles", "website:people:data"
 HELPDESK = assumptions.HELPDESK_SCOPE
+CAMPAIGNS = assumptions.CAMPAIGNS_SCOPE
 
 
 def _fixed(call: Call) -> int:
@@ -53,6 +54,21 @@ def teams(call: Call) -> Reply:
 @route("inboxes", W + "/inboxes/list[/{page}]", CONVERSATIONS)
 def inboxes(call: Call) -> Reply:
     return listed_page(call.sandbox.workspace.website_objects.inboxes, call.page(), _fixed(call))
+
+
+@route("campaigns", W + "/campaigns/list[/{page}]", CAMPAIGNS)
+def campaigns(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.campaigns.campaigns, call.page(), _fixed(call))
+
+
+@route("campaign_templates", W + "/campaigns/templates[/{page}]", CAMPAIGNS)
+def campaign_templates(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.campaigns.templates, call.page(), _fixed(call))
+
+
+@route("campaign_tags", W + "/campaigns/tags", CAMPAIGNS)
+def campaign_tags(call: Call) -> Reply:
+    return Reply(assumptions.UNPAGINATED_LIST_STATUS, "listed", call.sandbox.workspace.campaigns.tags)
 
 
 @route("conversations", W + "/conversations[/{page}]", CONVERSATIONS)

@@ -17,6 +17,7 @@ ALL_SCOPES = frozenset(
         "website:visitors",
         "website:operators",
         "website:helpdesk",
+        "website:campaigns",
     }
 )
 PEOPLE_SCOPES = frozenset({"website:people:profiles", "website:people:data"})

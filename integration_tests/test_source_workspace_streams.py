@@ -1,6 +1,8 @@
-"""The website's own streams (website, website_settings, website_availability, operator_availabilities,
-teams, inboxes): what each read costs, the column types, missing sub-objects, and the teams/inboxes
-incremental runs. Their records are compared one by one with the ground truth in test_source_e2e_read.py."""
+"""The streams that cost one request or one list walk: the website's own (website, website_settings,
+website_availability, operator_availabilities, teams, inboxes) and the campaigns' (campaigns,
+campaign_templates, campaign_tags). What each read costs, the column types, missing sub-objects, and the
+incremental runs of the dated lists. Their records are compared one by one with the ground truth in
+test_source_e2e_read.py."""
 
 from __future__ import annotations
 
@@ -13,8 +15,13 @@ from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_support import configure, discovered_catalog, run
 
 ONE_ROW = ("website", "website_settings", "website_availability")
-LISTS = ("operator_availabilities", "teams", "inboxes")
-DATED = {"teams": "team_id", "inboxes": "inbox_id"}  # stream -> primary key
+LISTS = ("operator_availabilities", "teams", "inboxes", "campaigns", "campaign_templates", "campaign_tags")
+DATED = {  # stream -> primary key
+    "teams": "team_id",
+    "inboxes": "inbox_id",
+    "campaigns": "campaign_id",
+    "campaign_templates": "template_id",
+}
 
 
 @pytest.fixture
@@ -40,6 +47,9 @@ def test_each_stream_costs_what_its_description_says(crisp_sandbox, catalog, tmp
         "operator_availabilities": 1,
         "teams": 2,
         "inboxes": 2,
+        "campaigns": 2,
+        "campaign_templates": 2,
+        "campaign_tags": 1,
     }
     assert {name: len(result.records[name]) for name in ONE_ROW} == dict.fromkeys(ONE_ROW, 1)
     descriptions = {s["name"]: s["json_schema"]["description"] for s in catalog["streams"]}
@@ -55,8 +65,13 @@ def test_columns_are_typed_from_the_official_client_types(catalog):
     for stream in DATED:
         types = schema_types(catalog, stream)
         assert types["created_at"] == types["updated_at"] == "integer"
-        assert types["operators"] == "string"  # an array of user ids, as JSON text
+    for stream in ("teams", "inboxes"):
+        assert schema_types(catalog, stream)["operators"] == "string"  # an array of user ids, as JSON text
     assert schema_types(catalog, "inboxes")["order"] == "integer"
+    campaigns = schema_types(catalog, "campaigns")
+    assert campaigns["dispatched_at"] == campaigns["targets"] == "integer"
+    assert campaigns["running"] == "boolean"
+    assert schema_types(catalog, "campaign_tags") == {"website_id": "string", "tag": "string"}
     offered = {s["name"]: s["supported_sync_modes"] for s in catalog["streams"]}
     assert {name: "incremental" in offered[name] for name in ONE_ROW + LISTS} == {
         name: name in DATED for name in ONE_ROW + LISTS
@@ -73,13 +88,24 @@ def test_missing_and_empty_sub_objects_stay_missing_or_empty(crisp_sandbox, cata
     assert "[]" in {record["operators"] for record in result.records["teams"]}  # a team without members
     assert any("emoji" not in record for record in result.records["teams"])
     assert any("conditions" not in record for record in result.records["inboxes"])
+    drafts = [record for record in result.records["campaigns"] if not record["dispatched"]]
+    assert drafts
+    assert all("dispatched_at" not in record for record in drafts)
+    assert any("tag" not in record for record in result.records["campaigns"])
+    assert any("format" not in record for record in result.records["campaign_templates"])
 
 
 @pytest.mark.parametrize("stream", sorted(DATED))
 def test_second_run_emits_only_the_changed_item(crisp_sandbox, catalog, tmp_path: Path, stream: str):
     config = crisp_sandbox.source_config()
     configured = configure(catalog, [stream], incremental=True)
-    items = getattr(crisp_sandbox.workspace.website_objects, stream)
+    workspace = crisp_sandbox.workspace
+    items = {
+        "teams": workspace.website_objects.teams,
+        "inboxes": workspace.website_objects.inboxes,
+        "campaigns": workspace.campaigns.campaigns,
+        "campaign_templates": workspace.campaigns.templates,
+    }[stream]
     first = run("read", tmp_path, config, configured)
     assert len(first.records[stream]) == len(items)
     newest = max(i["updated_at"] for i in items)
