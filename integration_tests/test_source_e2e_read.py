@@ -17,7 +17,9 @@ STREAMS = (
     "operators", "people_profiles", "people_data", "visitors", "conversations", "conversation_messages",
     "helpdesk_locales", "helpdesk_categories", "helpdesk_sections", "helpdesk_articles",
     "website", "website_settings", "website_availability", "operator_availabilities", "teams", "inboxes",
-    "campaigns", "campaign_templates", "campaign_tags",
+    "campaigns", "campaign_templates", "campaign_tags", "spam_conversations", "conversation_segments",
+    "conversation_data_keys", "people_statistics", "people_segments", "people_data_keys",
+    "people_event_names",
 )  # fmt: skip
 PRIMARY_KEYS = {
     "operators": ("user_id",), "people_profiles": ("people_id",), "people_data": ("people_id",),
@@ -28,6 +30,10 @@ PRIMARY_KEYS = {
     "website": ("website_id",), "website_settings": ("website_id",), "website_availability": ("website_id",),
     "operator_availabilities": ("user_id",), "teams": ("team_id",), "inboxes": ("inbox_id",),
     "campaigns": ("campaign_id",), "campaign_templates": ("template_id",), "campaign_tags": ("tag",),
+    "spam_conversations": ("spam_id",), "conversation_segments": ("segment",),
+    "conversation_data_keys": ("key",),
+    "people_statistics": ("website_id",), "people_segments": ("segment",), "people_data_keys": ("key",),
+    "people_event_names": ("text",),
 }  # fmt: skip
 
 
@@ -58,7 +64,8 @@ def full_read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullRead]:
 
 
 # --- the independent expectation --------------------------------------------------------------------------
-KEYS_ARE_DATA = {("ignored",), ("properties",)}  # message maps emitted whole, as JSON text
+# Maps emitted whole, as JSON text: a message's ignored/properties, a spam's metadata/headers.
+KEYS_ARE_DATA = {("ignored",), ("properties",), ("metadata",), ("headers",)}
 
 
 def paths(obj: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -108,6 +115,18 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
         "campaigns": [{**website, **c} for c in ws.campaigns.campaigns],
         "campaign_templates": [{**website, **t} for t in ws.campaigns.templates],
         "campaign_tags": [{**website, "tag": tag} for tag in ws.campaigns.tags],
+        **{
+            name: [{**website, **item} for item in getattr(ws.suggestions, field)]
+            for name, field in (
+                ("spam_conversations", "spams"),
+                ("conversation_segments", "conversation_segments"),
+                ("conversation_data_keys", "conversation_data_keys"),
+                ("people_segments", "people_segments"),
+                ("people_data_keys", "people_data_keys"),
+                ("people_event_names", "people_events"),
+            )
+        },
+        "people_statistics": [{**website, "total": ws.people.count}],
         "operators": [
             {
                 **website,
@@ -172,6 +191,9 @@ def test_every_documented_and_sampled_column_of_the_ground_truth_is_in_the_schem
         "campaigns",
         "campaign_templates",
         "campaign_tags",
+        "spam_conversations",
+        "people_statistics",
+        "people_event_names",
     ):
         seen = {column(path) for raw in truth[stream] for path, value in paths(raw) if value is not None}
         custom = {name for name in seen - set(full_read.types[stream]) if "_data_" in f"_{name}"}

@@ -1,6 +1,8 @@
 """The streams that cost one request or one list walk: the website's own (website, website_settings,
-website_availability, operator_availabilities, teams, inboxes) and the campaigns' (campaigns,
-campaign_templates, campaign_tags). What each read costs, the column types, missing sub-objects, and the
+website_availability, operator_availabilities, teams, inboxes), the campaigns' (campaigns,
+campaign_templates, campaign_tags), spam_conversations, people_statistics and what Crisp suggests
+(conversation_segments, conversation_data_keys, people_segments, people_data_keys, people_event_names).
+What each read costs, the column types, missing sub-objects, and the
 incremental runs of the dated lists. Their records are compared one by one with the ground truth in
 test_source_e2e_read.py."""
 
@@ -14,13 +16,21 @@ import pytest
 from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_support import configure, discovered_catalog, run
 
-ONE_ROW = ("website", "website_settings", "website_availability")
-LISTS = ("operator_availabilities", "teams", "inboxes", "campaigns", "campaign_templates", "campaign_tags")
-DATED = {  # stream -> primary key
-    "teams": "team_id",
-    "inboxes": "inbox_id",
-    "campaigns": "campaign_id",
-    "campaign_templates": "template_id",
+ONE_ROW = ("website", "website_settings", "website_availability", "people_statistics")
+SUGGESTED = (
+    "conversation_segments", "conversation_data_keys", "people_segments", "people_data_keys",
+    "people_event_names",
+)  # fmt: skip
+LISTS = (
+    "operator_availabilities", "teams", "inboxes", "campaigns", "campaign_templates", "campaign_tags",
+    "spam_conversations", *SUGGESTED,
+)  # fmt: skip
+DATED = {  # stream -> (primary key, default cursor)
+    "teams": ("team_id", "updated_at"),
+    "inboxes": ("inbox_id", "updated_at"),
+    "campaigns": ("campaign_id", "updated_at"),
+    "campaign_templates": ("template_id", "updated_at"),
+    "spam_conversations": ("spam_id", "timestamp"),
 }
 
 
@@ -50,8 +60,16 @@ def test_each_stream_costs_what_its_description_says(crisp_sandbox, catalog, tmp
         "campaigns": 2,
         "campaign_templates": 2,
         "campaign_tags": 1,
+        "people_stats": 1,
+        "spam_conversations": 2,
+        "conversation_segments": 2,
+        "conversation_data_keys": 2,
+        "people_segments": 2,
+        "people_data_keys": 2,
+        "people_event_names": 3,  # 25 names: a full page of 20, a page of 5, the empty page
     }
     assert {name: len(result.records[name]) for name in ONE_ROW} == dict.fromkeys(ONE_ROW, 1)
+    assert len(result.records["people_event_names"]) == 25
     descriptions = {s["name"]: s["json_schema"]["description"] for s in catalog["streams"]}
     assert all("request" in descriptions[name] for name in ONE_ROW + LISTS)
 
@@ -62,9 +80,14 @@ def test_columns_are_typed_from_the_official_client_types(catalog):
     assert settings["chatbox_blocked_ips"] == settings["contact_instagram"] == "string"  # array; never sent
     assert schema_types(catalog, "operator_availabilities")["time_since"] == "integer"
     assert schema_types(catalog, "website_availability")["since"] == "integer"
-    for stream in DATED:
-        types = schema_types(catalog, stream)
-        assert types["created_at"] == types["updated_at"] == "integer"
+    for stream, (_, cursor) in DATED.items():
+        assert schema_types(catalog, stream)[cursor] == "integer"
+        assert next(s for s in catalog["streams"] if s["name"] == stream)["default_cursor_field"] == [cursor]
+    for stream in SUGGESTED:
+        assert schema_types(catalog, stream)["count"] == "integer"
+    assert schema_types(catalog, "people_statistics")["total"] == "integer"
+    spam = schema_types(catalog, "spam_conversations")
+    assert spam["metadata"] == spam["headers"] == "string"  # maps whose keys are data: JSON text
     for stream in ("teams", "inboxes"):
         assert schema_types(catalog, stream)["operators"] == "string"  # an array of user ids, as JSON text
     assert schema_types(catalog, "inboxes")["order"] == "integer"
@@ -79,7 +102,12 @@ def test_columns_are_typed_from_the_official_client_types(catalog):
 
 
 def test_missing_and_empty_sub_objects_stay_missing_or_empty(crisp_sandbox, catalog, tmp_path: Path):
-    result = run("read", tmp_path, crisp_sandbox.source_config(), configure(catalog, LISTS))
+    result = run(
+        "read",
+        tmp_path,
+        crisp_sandbox.source_config(),
+        configure(catalog, [*DATED, "operator_availabilities"]),
+    )
     own = crisp_sandbox.workspace.website_objects
     timeless = {a["user_id"] for a in own.operator_availabilities if "time" not in a}
     assert timeless
@@ -93,6 +121,9 @@ def test_missing_and_empty_sub_objects_stay_missing_or_empty(crisp_sandbox, cata
     assert all("dispatched_at" not in record for record in drafts)
     assert any("tag" not in record for record in result.records["campaigns"])
     assert any("format" not in record for record in result.records["campaign_templates"])
+    spams = result.records["spam_conversations"]
+    assert "{}" in {record["metadata"] for record in spams}
+    assert any("headers" not in record for record in spams)
 
 
 @pytest.mark.parametrize("stream", sorted(DATED))
@@ -105,15 +136,16 @@ def test_second_run_emits_only_the_changed_item(crisp_sandbox, catalog, tmp_path
         "inboxes": workspace.website_objects.inboxes,
         "campaigns": workspace.campaigns.campaigns,
         "campaign_templates": workspace.campaigns.templates,
+        "spam_conversations": workspace.suggestions.spams,
     }[stream]
+    key, cursor = DATED[stream]
     first = run("read", tmp_path, config, configured)
     assert len(first.records[stream]) == len(items)
-    newest = max(i["updated_at"] for i in items)
-    assert first.last_states()[0]["stream"]["stream_state"]["updated_at"] == newest
+    newest = max(i[cursor] for i in items)
+    assert first.last_states()[0]["stream"]["stream_state"][cursor] == newest
 
     changed = items[1]
-    changed["updated_at"] = newest + 1_000  # edited in Crisp after the first run
-    key = DATED[stream]
+    changed[cursor] = newest + 1_000  # edited in Crisp after the first run
     crisp_sandbox.reset_counts()
     second = run("read", tmp_path, config, configured, first.last_states())
     assert [record[key] for record in second.records[stream]] == [changed[key]]

@@ -355,3 +355,19 @@ CAMPAIGN: Fields = {
 CAMPAIGN_TEMPLATE: Fields = {**WEBSITE, "template_id": S, "type": S, "name": S, "format": S, **TIMESTAMPS}
 
 CAMPAIGN_TAG: Fields = {**WEBSITE, "tag": S}  # `campaigns/tags` lists bare strings: one row per tag
+
+# --- suggestions and spam (npm crisp-api 11: ConversationSuggestedSegment, ConversationSuggestedData,
+# ConversationSpam, PeopleStatistics, PeopleSuggestedSegment, PeopleSuggestedDataKey, PeopleSuggestedEvent)
+SUGGESTED_SEGMENT: Fields = {**WEBSITE, "segment": S, "count": L}
+SUGGESTED_DATA_KEY: Fields = {**WEBSITE, "key": S, "count": L}
+SUGGESTED_EVENT: Fields = {**WEBSITE, "text": S, "count": L}
+SPAM: Fields = {
+    **WEBSITE,
+    "spam_id": S,
+    "type": S,
+    "reason": S,
+    "metadata": S,  # Record<string, unknown>: JSON text (CrispObject.json_fields)
+    "headers": S,  # Record<string, unknown>, mail headers: JSON text
+    "timestamp": L,
+}
+PEOPLE_STATISTICS: Fields = {**WEBSITE, "total": L}

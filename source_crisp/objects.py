@@ -19,6 +19,8 @@ from source_crisp.assumptions import (
 from source_crisp.types import ColumnType
 
 _W = "website/{website_id}"
+# Request cost of a list paged by the server (FIXED_PAGE), shown in discover next to the stream.
+_PAGED = "1 request per page, plus the empty page that ends the list"
 
 
 class Pagination(Enum):
@@ -184,7 +186,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="teams",
-        description="Operator teams (1 request per page of teams, plus the empty page that ends the list).",
+        description=f"Operator teams ({_PAGED}).",
         path=_W + "/teams/list/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("team_id",),
@@ -194,8 +196,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="inboxes",
-        description="Conversation inboxes and their routing conditions (1 request per page of inboxes, plus "
-        "the empty page that ends the list).",
+        description=f"Conversation inboxes and their routing conditions ({_PAGED}).",
         path=_W + "/inboxes/list/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("inbox_id",),
@@ -205,8 +206,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="campaigns",
-        description="Campaigns, without their message body (1 request per page of campaigns, plus the empty "
-        "page that ends the list).",
+        description=f"Campaigns, without their message body ({_PAGED}).",
         path=_W + "/campaigns/list/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("campaign_id",),
@@ -216,8 +216,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="campaign_templates",
-        description="Campaign templates, without their body (1 request per page of templates, plus the empty "
-        "page that ends the list).",
+        description=f"Campaign templates, without their body ({_PAGED}).",
         path=_W + "/campaigns/templates/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("template_id",),
@@ -233,6 +232,65 @@ OBJECTS: tuple[CrispObject, ...] = (
         primary_key=("tag",),
         known_fields=known.CAMPAIGN_TAG,
         value_field="tag",
+    ),
+    CrispObject(
+        name="spam_conversations",
+        description=f"Conversations Crisp's spam filter held back, without their content ({_PAGED}).",
+        path=_W + "/conversations/spams/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("spam_id",),
+        known_fields=known.SPAM,
+        json_fields=("metadata", "headers"),
+        cursor_candidates=("timestamp",),
+        default_cursor="timestamp",
+    ),
+    CrispObject(
+        name="conversation_segments",
+        description=f"Segments Crisp suggests for conversations, with how many use each ({_PAGED}).",
+        path=_W + "/conversations/suggest/segments/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("segment",),
+        known_fields=known.SUGGESTED_SEGMENT,
+    ),
+    CrispObject(
+        name="conversation_data_keys",
+        description=f"Custom data keys Crisp suggests for conversations, with how many use each ({_PAGED}).",
+        path=_W + "/conversations/suggest/data/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("key",),
+        known_fields=known.SUGGESTED_DATA_KEY,
+    ),
+    CrispObject(
+        name="people_statistics",
+        description="How many contact profiles the workspace holds, one row (1 request).",
+        path=_W + "/people/stats",
+        pagination=Pagination.SINGLE,
+        primary_key=("website_id",),
+        known_fields=known.PEOPLE_STATISTICS,
+    ),
+    CrispObject(
+        name="people_segments",
+        description=f"Segments Crisp suggests for contacts, with how many use each ({_PAGED}).",
+        path=_W + "/people/suggest/segments/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("segment",),
+        known_fields=known.SUGGESTED_SEGMENT,
+    ),
+    CrispObject(
+        name="people_data_keys",
+        description=f"Custom data keys Crisp suggests for contacts, with how many use each ({_PAGED}).",
+        path=_W + "/people/suggest/data/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("key",),
+        known_fields=known.SUGGESTED_DATA_KEY,
+    ),
+    CrispObject(
+        name="people_event_names",
+        description=f"Event names Crisp suggests for contacts, with how many carry each ({_PAGED}).",
+        path=_W + "/people/suggest/events/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("text",),
+        known_fields=known.SUGGESTED_EVENT,
     ),
     CrispObject(
         name="helpdesk_locales",

@@ -18,6 +18,7 @@ from .helpdesk import build_helpdesk
 from .ids import make_uuid, mix
 from .knowledge_base import build_knowledge_base
 from .people import PeopleStore
+from .suggestions import build_suggestions
 from .website_objects import build_website_objects
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class Workspace:
             seed, self.website(), [op["details"]["user_id"] for op in self._operators], BASE_MS
         )
         self.campaigns = build_campaigns(seed, BASE_MS)
+        self.suggestions = build_suggestions(seed, spec.conversations, spec.people, BASE_MS)
 
     # --- objects served by the routes ---
     def website(self) -> dict:

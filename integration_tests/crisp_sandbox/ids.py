@@ -27,6 +27,7 @@ KINDS = {
     "team": 11,
     "campaign": 12,
     "template": 13,
+    "spam": 14,
 }
 
 

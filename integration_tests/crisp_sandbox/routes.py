@@ -71,6 +71,21 @@ def campaign_tags(call: Call) -> Reply:
     return Reply(assumptions.UNPAGINATED_LIST_STATUS, "listed", call.sandbox.workspace.campaigns.tags)
 
 
+@route("spam_conversations", W + "/conversations/spams[/{page}]", CONVERSATIONS)
+def spam_conversations(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.suggestions.spams, call.page(), _fixed(call))
+
+
+@route("conversation_segments", W + "/conversations/suggest/segments[/{page}]", CONVERSATIONS)
+def conversation_segments(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.suggestions.conversation_segments, call.page(), _fixed(call))
+
+
+@route("conversation_data_keys", W + "/conversations/suggest/data[/{page}]", CONVERSATIONS)
+def conversation_data_keys(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.suggestions.conversation_data_keys, call.page(), _fixed(call))
+
+
 @route("conversations", W + "/conversations[/{page}]", CONVERSATIONS)
 def conversations(call: Call) -> Reply:
     lists = call.sandbox.lists
@@ -181,6 +196,21 @@ def people_data(call: Call) -> Reply:
 @route("people_stats", W + "/people/stats", PROFILES)
 def people_stats(call: Call) -> Reply:
     return resolved({"total": call.sandbox.workspace.people.count})
+
+
+@route("people_segments", W + "/people/suggest/segments[/{page}]", PROFILES)
+def people_segments(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.suggestions.people_segments, call.page(), _fixed(call))
+
+
+@route("people_data_keys", W + "/people/suggest/data[/{page}]", PEOPLE_DATA)
+def people_data_keys(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.suggestions.people_data_keys, call.page(), _fixed(call))
+
+
+@route("people_event_names", W + "/people/suggest/events[/{page}]", PROFILES)
+def people_event_names(call: Call) -> Reply:
+    return listed_page(call.sandbox.workspace.suggestions.people_events, call.page(), _fixed(call))
 
 
 @route("visitors", W + "/visitors/list[/{page}]", "website:visitors")
