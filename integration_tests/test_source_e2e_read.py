@@ -19,7 +19,7 @@ STREAMS = (
     "website", "website_settings", "website_availability", "operator_availabilities", "teams", "inboxes",
     "campaigns", "campaign_templates", "campaign_tags", "spam_conversations", "conversation_segments",
     "conversation_data_keys", "people_statistics", "people_segments", "people_data_keys",
-    "people_event_names",
+    "people_event_names", "helpdesk", "helpdesk_settings", "helpdesk_redirections",
 )  # fmt: skip
 PRIMARY_KEYS = {
     "operators": ("user_id",), "people_profiles": ("people_id",), "people_data": ("people_id",),
@@ -33,7 +33,8 @@ PRIMARY_KEYS = {
     "spam_conversations": ("spam_id",), "conversation_segments": ("segment",),
     "conversation_data_keys": ("key",),
     "people_statistics": ("website_id",), "people_segments": ("segment",), "people_data_keys": ("key",),
-    "people_event_names": ("text",),
+    "people_event_names": ("text",), "helpdesk": ("website_id",), "helpdesk_settings": ("website_id",),
+    "helpdesk_redirections": ("redirection_id",),
 }  # fmt: skip
 
 
@@ -127,6 +128,15 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
             )
         },
         "people_statistics": [{**website, "total": ws.people.count}],
+        "helpdesk": [{**website, "name": "Sandbox Café Help", "url": "https://help.example.com"}],
+        "helpdesk_settings": [
+            {
+                **website,
+                **own.helpdesk_settings,
+                "access": {"restrict_mode": own.helpdesk_settings["access"]["restrict_mode"]},  # no secrets
+            }
+        ],
+        "helpdesk_redirections": [{**website, **r} for r in own.helpdesk_redirections],
         "operators": [
             {
                 **website,
@@ -194,6 +204,8 @@ def test_every_documented_and_sampled_column_of_the_ground_truth_is_in_the_schem
         "spam_conversations",
         "people_statistics",
         "people_event_names",
+        "helpdesk_settings",
+        "helpdesk_redirections",
     ):
         seen = {column(path) for raw in truth[stream] for path, value in paths(raw) if value is not None}
         custom = {name for name in seen - set(full_read.types[stream]) if "_data_" in f"_{name}"}

@@ -1,7 +1,8 @@
 """The streams that cost one request or one list walk: the website's own (website, website_settings,
 website_availability, operator_availabilities, teams, inboxes), the campaigns' (campaigns,
 campaign_templates, campaign_tags), spam_conversations, people_statistics and what Crisp suggests
-(conversation_segments, conversation_data_keys, people_segments, people_data_keys, people_event_names).
+(conversation_segments, conversation_data_keys, people_segments, people_data_keys, people_event_names), and
+the help center's helpdesk, helpdesk_settings, helpdesk_redirections.
 What each read costs, the column types, missing sub-objects, and the
 incremental runs of the dated lists. Their records are compared one by one with the ground truth in
 test_source_e2e_read.py."""
@@ -16,14 +17,17 @@ import pytest
 from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_support import configure, discovered_catalog, run
 
-ONE_ROW = ("website", "website_settings", "website_availability", "people_statistics")
+ONE_ROW = (
+    "website", "website_settings", "website_availability", "people_statistics", "helpdesk",
+    "helpdesk_settings",
+)  # fmt: skip
 SUGGESTED = (
     "conversation_segments", "conversation_data_keys", "people_segments", "people_data_keys",
     "people_event_names",
 )  # fmt: skip
 LISTS = (
     "operator_availabilities", "teams", "inboxes", "campaigns", "campaign_templates", "campaign_tags",
-    "spam_conversations", *SUGGESTED,
+    "spam_conversations", *SUGGESTED, "helpdesk_redirections",
 )  # fmt: skip
 DATED = {  # stream -> (primary key, default cursor)
     "teams": ("team_id", "updated_at"),
@@ -31,6 +35,7 @@ DATED = {  # stream -> (primary key, default cursor)
     "campaigns": ("campaign_id", "updated_at"),
     "campaign_templates": ("template_id", "updated_at"),
     "spam_conversations": ("spam_id", "timestamp"),
+    "helpdesk_redirections": ("redirection_id", "updated_at"),
 }
 
 
@@ -67,6 +72,9 @@ def test_each_stream_costs_what_its_description_says(crisp_sandbox, catalog, tmp
         "people_segments": 2,
         "people_data_keys": 2,
         "people_event_names": 3,  # 25 names: a full page of 20, a page of 5, the empty page
+        "helpdesk": 1,
+        "helpdesk_settings": 1,
+        "helpdesk_redirections": 2,
     }
     assert {name: len(result.records[name]) for name in ONE_ROW} == dict.fromkeys(ONE_ROW, 1)
     assert len(result.records["people_event_names"]) == 25
@@ -137,6 +145,7 @@ def test_second_run_emits_only_the_changed_item(crisp_sandbox, catalog, tmp_path
         "campaigns": workspace.campaigns.campaigns,
         "campaign_templates": workspace.campaigns.templates,
         "spam_conversations": workspace.suggestions.spams,
+        "helpdesk_redirections": workspace.website_objects.helpdesk_redirections,
     }[stream]
     key, cursor = DATED[stream]
     first = run("read", tmp_path, config, configured)
@@ -154,3 +163,22 @@ def test_second_run_emits_only_the_changed_item(crisp_sandbox, catalog, tmp_path
 
     third = run("read", tmp_path, config, configured, second.last_states())
     assert third.records[stream] == []
+
+
+def test_the_help_center_secrets_are_never_emitted(crisp_sandbox, catalog, tmp_path: Path):
+    access = crisp_sandbox.workspace.website_objects.helpdesk_settings["access"]
+    result = run("read", tmp_path, crisp_sandbox.source_config(), configure(catalog, ["helpdesk_settings"]))
+    assert result.records["helpdesk_settings"][0]["access_restrict_mode"] == access["restrict_mode"]
+    assert not {"access_password", "access_jwt_secret"} & set(schema_types(catalog, "helpdesk_settings"))
+    assert not {"access_password", "access_jwt_secret"} & set(result.records["helpdesk_settings"][0])
+    assert access["password"] not in result.stdout
+    assert access["jwt_secret"] not in result.stdout
+
+
+def test_without_a_help_center_the_help_center_streams_are_empty(tmp_path: Path):
+    streams = ["helpdesk", "helpdesk_settings", "helpdesk_redirections"]
+    with CrispSandbox(size="tiny", helpdesk="none") as sandbox:
+        catalog = discovered_catalog(sandbox.source_config())
+        result = run("read", tmp_path, sandbox.source_config(), configure(catalog, streams))
+    assert result.returncode == 0, result.errors
+    assert {name: result.records[name] for name in streams} == {name: [] for name in streams}

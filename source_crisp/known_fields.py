@@ -371,3 +371,29 @@ SPAM: Fields = {
     "timestamp": L,
 }
 PEOPLE_STATISTICS: Fields = {**WEBSITE, "total": L}
+
+# --- the help center itself (npm crisp-api 11 and 10.11: Helpdesk, HelpdeskSettings, HelpdeskRedirection;
+# the same routes in both families). access.password and access.jwt_secret are never emitted.
+HELPDESK: Fields = {**WEBSITE, "name": S, "url": S}
+HELPDESK_BEHAVIOR_SWITCHES = (
+    "frequently_read", "show_category_images", "show_chatbox", "ask_feedback", "report_incorrect",
+    "serve_markdown", "agent_chat_bar", "agent_copy_button", "table_of_contents", "locale_picker",
+    "refer_link", "forbid_indexing", "status_health_dead",
+)  # fmt: skip
+HELPDESK_SETTINGS: Fields = {
+    **WEBSITE,
+    "name": S,
+    "appearance.color.mode": S,
+    "appearance.color.mode_changeable": B,
+    **under("appearance.logos", {"favicon": S, "header": S, "footer": S}),
+    "appearance.banner": S,
+    "localization.writing_locale": S,
+    "localization.translated_automatic": B,
+    "localization.translated_locales_readonly": B,
+    **under("section", {"articles": S, "guides": S, "references": S, "news": S}),
+    **{f"behavior.{name}": B for name in HELPDESK_BEHAVIOR_SWITCHES},
+    "service.mcp_server": B,
+    "include.html": S,
+    "access.restrict_mode": S,
+}
+HELPDESK_REDIRECTION: Fields = {**WEBSITE, "redirection_id": S, "path": S, "target": S, **TIMESTAMPS}

@@ -64,7 +64,7 @@ class CrispObject:
     sort_params: Mapping[str, str] = field(default_factory=dict)  # cursor -> server sort (newest first)
     date_filter_field: str | None = None  # the cursor Crisp's filter_date_start/end apply to
     hoist: str | None = None  # a sub-object merged into the top level (operators' `details`)
-    never_emit: tuple[str, ...] = ()
+    never_emit: tuple[str, ...] = ()  # secret fields, dotted for nested ones (`access.password`)
     # Objects whose keys are data, not fields: one string column holding their JSON text (like arrays), so a
     # key that the discovery sample did not show is still emitted.
     json_fields: tuple[str, ...] = ()
@@ -291,6 +291,37 @@ OBJECTS: tuple[CrispObject, ...] = (
         pagination=Pagination.FIXED_PAGE,
         primary_key=("text",),
         known_fields=known.SUGGESTED_EVENT,
+    ),
+    CrispObject(
+        name="helpdesk",
+        description="The help center itself, one row; empty without a help center (1 request).",
+        path=_W + "/helpdesk",
+        pagination=Pagination.SINGLE,
+        primary_key=("website_id",),
+        known_fields=known.HELPDESK,
+        optional=True,
+    ),
+    CrispObject(
+        name="helpdesk_settings",
+        description="The help center's settings, one row flattened; its access password and JWT secret are "
+        "never emitted (1 request).",
+        path=_W + "/helpdesk/settings",
+        pagination=Pagination.SINGLE,
+        primary_key=("website_id",),
+        known_fields=known.HELPDESK_SETTINGS,
+        never_emit=("access.password", "access.jwt_secret"),
+        optional=True,
+    ),
+    CrispObject(
+        name="helpdesk_redirections",
+        description=f"Help center URL redirections ({_PAGED}).",
+        path=_W + "/helpdesk/redirections/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("redirection_id",),
+        known_fields=known.HELPDESK_REDIRECTION,
+        cursor_candidates=("updated_at", "created_at"),
+        default_cursor="updated_at",
+        optional=True,
     ),
     CrispObject(
         name="helpdesk_locales",

@@ -20,7 +20,7 @@ def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any
         nested = record.pop(obj.hoist, None) or {}
         record.update(nested)
     for secret in obj.never_emit:
-        record.pop(secret, None)
+        _drop(record, secret.split("."))
     for name in obj.json_fields:
         if isinstance(record.get(name), dict):
             record[name] = json_leaf(record[name])  # credential keys left out here too
@@ -28,6 +28,17 @@ def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any
         record.setdefault(name, value)
     record.setdefault("website_id", website_id)
     return record
+
+
+def _drop(record: dict, path: list[str]) -> None:
+    """Remove the field at a dotted path (`access.password`), copying the sub-objects on the way so the item
+    the caller holds keeps its value."""
+    head, *rest = path
+    if not rest:
+        record.pop(head, None)
+    elif isinstance(record.get(head), dict):
+        record[head] = dict(record[head])
+        _drop(record[head], rest)
 
 
 class RecordShaper:

@@ -28,6 +28,7 @@ KINDS = {
     "campaign": 12,
     "template": 13,
     "spam": 14,
+    "redirection": 15,
 }
 
 

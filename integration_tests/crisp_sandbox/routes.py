@@ -241,6 +241,19 @@ def helpdesk(call: Call) -> Reply:
     return resolved({"name": "Sandbox Café Help", "url": HELPDESK_URL})
 
 
+@route("helpdesk_settings", W + "/helpdesk/settings", HELPDESK)
+def helpdesk_settings(call: Call) -> Reply:
+    _helpdesk(call)  # the same route in both families (npm crisp-api 10.11 and 11)
+    return resolved(call.sandbox.workspace.website_objects.helpdesk_settings)
+
+
+@route("helpdesk_redirections", W + "/helpdesk/redirections[/{page}]", HELPDESK)
+def helpdesk_redirections(call: Call) -> Reply:
+    _helpdesk(call)
+    redirections = call.sandbox.workspace.website_objects.helpdesk_redirections
+    return listed_page(redirections, call.page(), _fixed(call))
+
+
 @route("helpdesk_locales", W + "/helpdesk/locales[/{page}]", HELPDESK)
 def helpdesk_locales(call: Call) -> Reply:
     _helpdesk(call)

@@ -1,10 +1,12 @@
-"""The website's own objects: settings, availability, teams and inboxes (npm crisp-api 11 types
-WebsiteSettings, WebsiteAvailabilityStatus, WebsiteAvailabilityOperator, WebsiteTeam, WebsiteInbox).
+"""The website's own objects: settings, availability, teams, inboxes, and the help center's settings and
+redirections (npm crisp-api 11 types WebsiteSettings, WebsiteAvailabilityStatus, WebsiteAvailabilityOperator,
+WebsiteTeam, WebsiteInbox, HelpdeskSettings, HelpdeskRedirection; the helpdesk routes are the same in 10.11).
 
 Small at every size, so they are built once. Each family draws from its own seeded rng (ids.mix with numbers
 no other builder uses), so adding them changed no value of the conversations, people or helpdesk.
 Empty and missing sub-objects are planted on purpose: a team without operators, a team without emoji, an
-inbox without conditions, an operator availability without `time`, a status without `since`.
+inbox without conditions, an operator availability without `time`, help center settings without `service`.
+The help center settings hold secrets (`access.password`, `access.jwt_secret`) the source must never emit.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class WebsiteObjects:
     operator_availabilities: list[dict]
     teams: list[dict]
     inboxes: list[dict]
+    helpdesk_settings: dict
+    helpdesk_redirections: list[dict]
 
 
 def build_website_objects(seed: int, website: dict, operator_ids: list[str], base_ms: int) -> WebsiteObjects:
@@ -36,6 +40,8 @@ def build_website_objects(seed: int, website: dict, operator_ids: list[str], bas
         operator_availabilities=_operator_availabilities(random.Random(mix(seed, 62)), operator_ids, base_ms),
         teams=teams,
         inboxes=_inboxes(random.Random(mix(seed, 63)), seed, operator_ids, teams, base_ms),
+        helpdesk_settings=_helpdesk_settings(random.Random(mix(seed, 66))),
+        helpdesk_redirections=_redirections(random.Random(mix(seed, 67)), seed, base_ms),
     )
 
 
@@ -126,3 +132,40 @@ def _inboxes(
             ]
         inboxes.append(inbox | _times(rng, base_ms))
     return inboxes
+
+
+def _helpdesk_settings(rng: random.Random) -> dict:
+    return {
+        "name": "Sandbox Café Help",
+        "appearance": {
+            "color": {"mode": "light", "mode_changeable": True},
+            "logos": {"favicon": "https://help.example.com/favicon.ico", "header": "", "footer": ""},
+            "banner": "https://help.example.com/banner.png",
+        },
+        "localization": {"writing_locale": "en", "translated_automatic": False},
+        "section": {"articles": "Articles", "guides": "Guides", "references": "", "news": "News"},
+        "behavior": {
+            "frequently_read": True,
+            "show_category_images": rng.random() < 0.5,
+            "show_chatbox": True,
+            "ask_feedback": True,
+            "serve_markdown": False,
+            "locale_picker": True,
+            "forbid_indexing": False,
+        },
+        "include": {"html": ""},
+        "access": {
+            "restrict_mode": "password",
+            "password": f"sandbox-helpdesk-password-{rng.getrandbits(32):08x}",
+            "jwt_secret": f"sandbox-helpdesk-jwt-{rng.getrandbits(64):016x}",
+        },
+    }
+
+
+def _redirections(rng: random.Random, seed: int, base_ms: int) -> list[dict]:
+    moves = (("/en/article/old-billing", "/en/article/billing"), ("/fr/", "/fr/category/general"))
+    return [
+        {"redirection_id": make_uuid(seed, "redirection", n), "path": path, "target": target}
+        | _times(rng, base_ms)
+        for n, (path, target) in enumerate(moves)
+    ]
