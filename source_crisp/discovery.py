@@ -4,7 +4,8 @@ operators 1 · people_profiles 1 (first page) · people_data 5 (profiles of that
 conversations 1 (first page) · conversation_messages 3 (newest batch of 3 conversations) ·
 helpdesk_locales 1 ·
 helpdesk_categories 1 (first locale) · helpdesk_sections 2 (first two categories) · helpdesk_articles 3
-(first page of the first locale + the 2 detail routes of its first article). About 19 requests in all: parent
+(first page of the first locale + the 2 detail routes of its first article) · every other top-level stream 1
+(its first page or its one request). About 38 requests in all: parent
 pages are fetched once and shared. The helpdesk probe adds 3 (helpdesk.py); from the Knowledge Base the three
 helpdesk streams sample their first records there instead.
 """
