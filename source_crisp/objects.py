@@ -84,6 +84,19 @@ class CrispObject:
 
 _ARTICLE = _W + "/helpdesk/locale/{locale}/article/{article_id}"
 
+
+def _suggested(name: str, what: str, path: str, key: str, fields: Mapping[str, ColumnType]) -> CrispObject:
+    """What Crisp suggests from the workspace's data (segments, data keys, event names), with counts."""
+    return CrispObject(
+        name=name,
+        description=f"{what} ({_PAGED}).",
+        path=_W + path,
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=(key,),
+        known_fields=fields,
+    )
+
+
 OBJECTS: tuple[CrispObject, ...] = (
     CrispObject(
         name="operators",
@@ -244,21 +257,19 @@ OBJECTS: tuple[CrispObject, ...] = (
         cursor_candidates=("timestamp",),
         default_cursor="timestamp",
     ),
-    CrispObject(
-        name="conversation_segments",
-        description=f"Segments Crisp suggests for conversations, with how many use each ({_PAGED}).",
-        path=_W + "/conversations/suggest/segments/{page}",
-        pagination=Pagination.FIXED_PAGE,
-        primary_key=("segment",),
-        known_fields=known.SUGGESTED_SEGMENT,
+    _suggested(
+        "conversation_segments",
+        "Segments Crisp suggests for conversations, with how many use each",
+        "/conversations/suggest/segments/{page}",
+        "segment",
+        known.SUGGESTED_SEGMENT,
     ),
-    CrispObject(
-        name="conversation_data_keys",
-        description=f"Custom data keys Crisp suggests for conversations, with how many use each ({_PAGED}).",
-        path=_W + "/conversations/suggest/data/{page}",
-        pagination=Pagination.FIXED_PAGE,
-        primary_key=("key",),
-        known_fields=known.SUGGESTED_DATA_KEY,
+    _suggested(
+        "conversation_data_keys",
+        "Custom data keys Crisp suggests for conversations, with how many use each",
+        "/conversations/suggest/data/{page}",
+        "key",
+        known.SUGGESTED_DATA_KEY,
     ),
     CrispObject(
         name="people_statistics",
@@ -268,29 +279,26 @@ OBJECTS: tuple[CrispObject, ...] = (
         primary_key=("website_id",),
         known_fields=known.PEOPLE_STATISTICS,
     ),
-    CrispObject(
-        name="people_segments",
-        description=f"Segments Crisp suggests for contacts, with how many use each ({_PAGED}).",
-        path=_W + "/people/suggest/segments/{page}",
-        pagination=Pagination.FIXED_PAGE,
-        primary_key=("segment",),
-        known_fields=known.SUGGESTED_SEGMENT,
+    _suggested(
+        "people_segments",
+        "Segments Crisp suggests for contacts, with how many use each",
+        "/people/suggest/segments/{page}",
+        "segment",
+        known.SUGGESTED_SEGMENT,
     ),
-    CrispObject(
-        name="people_data_keys",
-        description=f"Custom data keys Crisp suggests for contacts, with how many use each ({_PAGED}).",
-        path=_W + "/people/suggest/data/{page}",
-        pagination=Pagination.FIXED_PAGE,
-        primary_key=("key",),
-        known_fields=known.SUGGESTED_DATA_KEY,
+    _suggested(
+        "people_data_keys",
+        "Custom data keys Crisp suggests for contacts, with how many use each",
+        "/people/suggest/data/{page}",
+        "key",
+        known.SUGGESTED_DATA_KEY,
     ),
-    CrispObject(
-        name="people_event_names",
-        description=f"Event names Crisp suggests for contacts, with how many carry each ({_PAGED}).",
-        path=_W + "/people/suggest/events/{page}",
-        pagination=Pagination.FIXED_PAGE,
-        primary_key=("text",),
-        known_fields=known.SUGGESTED_EVENT,
+    _suggested(
+        "people_event_names",
+        "Event names Crisp suggests for contacts, with how many carry each",
+        "/people/suggest/events/{page}",
+        "text",
+        known.SUGGESTED_EVENT,
     ),
     CrispObject(
         name="helpdesk",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from . import assumptions
@@ -10,6 +12,9 @@ from .helpdesk import HELPDESK_URL
 from .knowledge_base import CONTENT_TYPES, FILLED_CONTENT_TYPE, locale_statistics
 from .ordering import IGNORED, LONGEST_WAITING_FIRST, NEWEST_FIRST, OLDEST_FIRST
 from .protocol import ApiError, Call, Reply, Router, listed_page, not_found, resolved
+
+if TYPE_CHECKING:
+    from .dataset import Workspace
 
 router = Router()
 route = router.route
@@ -46,44 +51,42 @@ def operator_availabilities(call: Call) -> Reply:
     return Reply(assumptions.UNPAGINATED_LIST_STATUS, "listed", availabilities)
 
 
-@route("teams", W + "/teams/list[/{page}]", "website:operators")
-def teams(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.website_objects.teams, call.page(), _fixed(call))
-
-
-@route("inboxes", W + "/inboxes/list[/{page}]", CONVERSATIONS)
-def inboxes(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.website_objects.inboxes, call.page(), _fixed(call))
-
-
-@route("campaigns", W + "/campaigns/list[/{page}]", CAMPAIGNS)
-def campaigns(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.campaigns.campaigns, call.page(), _fixed(call))
-
-
-@route("campaign_templates", W + "/campaigns/templates[/{page}]", CAMPAIGNS)
-def campaign_templates(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.campaigns.templates, call.page(), _fixed(call))
-
-
 @route("campaign_tags", W + "/campaigns/tags", CAMPAIGNS)
 def campaign_tags(call: Call) -> Reply:
     return Reply(assumptions.UNPAGINATED_LIST_STATUS, "listed", call.sandbox.workspace.campaigns.tags)
 
 
-@route("spam_conversations", W + "/conversations/spams[/{page}]", CONVERSATIONS)
-def spam_conversations(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.suggestions.spams, call.page(), _fixed(call))
+# Lists the server pages by itself (no per_page), each served whole from the generated workspace.
+SERVER_PAGED_LISTS: tuple[tuple[str, str, str | None, Callable[[Workspace], list[dict]]], ...] = (
+    ("teams", "/teams/list", "website:operators", lambda ws: ws.website_objects.teams),
+    ("inboxes", "/inboxes/list", CONVERSATIONS, lambda ws: ws.website_objects.inboxes),
+    ("campaigns", "/campaigns/list", CAMPAIGNS, lambda ws: ws.campaigns.campaigns),
+    ("campaign_templates", "/campaigns/templates", CAMPAIGNS, lambda ws: ws.campaigns.templates),
+    ("spam_conversations", "/conversations/spams", CONVERSATIONS, lambda ws: ws.suggestions.spams),
+    (
+        "conversation_segments", "/conversations/suggest/segments", CONVERSATIONS,
+        lambda ws: ws.suggestions.conversation_segments,
+    ),
+    (
+        "conversation_data_keys", "/conversations/suggest/data", CONVERSATIONS,
+        lambda ws: ws.suggestions.conversation_data_keys,
+    ),
+    ("people_segments", "/people/suggest/segments", PROFILES, lambda ws: ws.suggestions.people_segments),
+    ("people_data_keys", "/people/suggest/data", PEOPLE_DATA, lambda ws: ws.suggestions.people_data_keys),
+    ("people_event_names", "/people/suggest/events", PROFILES, lambda ws: ws.suggestions.people_events),
+)  # fmt: skip
 
 
-@route("conversation_segments", W + "/conversations/suggest/segments[/{page}]", CONVERSATIONS)
-def conversation_segments(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.suggestions.conversation_segments, call.page(), _fixed(call))
+def _server_paged(items_of: Callable[[Workspace], list[dict]]) -> Callable[[Call], Reply]:
+    def handler(call: Call) -> Reply:
+        return listed_page(items_of(call.sandbox.workspace), call.page(), _fixed(call))
+
+    return handler
 
 
-@route("conversation_data_keys", W + "/conversations/suggest/data[/{page}]", CONVERSATIONS)
-def conversation_data_keys(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.suggestions.conversation_data_keys, call.page(), _fixed(call))
+# Registered before `conversations`, whose optional page segment would take `spams` for a page number.
+for _name, _path, _scope, _items_of in SERVER_PAGED_LISTS:
+    route(_name, W + _path + "[/{page}]", _scope)(_server_paged(_items_of))
 
 
 @route("conversations", W + "/conversations[/{page}]", CONVERSATIONS)
@@ -196,21 +199,6 @@ def people_data(call: Call) -> Reply:
 @route("people_stats", W + "/people/stats", PROFILES)
 def people_stats(call: Call) -> Reply:
     return resolved({"total": call.sandbox.workspace.people.count})
-
-
-@route("people_segments", W + "/people/suggest/segments[/{page}]", PROFILES)
-def people_segments(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.suggestions.people_segments, call.page(), _fixed(call))
-
-
-@route("people_data_keys", W + "/people/suggest/data[/{page}]", PEOPLE_DATA)
-def people_data_keys(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.suggestions.people_data_keys, call.page(), _fixed(call))
-
-
-@route("people_event_names", W + "/people/suggest/events[/{page}]", PROFILES)
-def people_event_names(call: Call) -> Reply:
-    return listed_page(call.sandbox.workspace.suggestions.people_events, call.page(), _fixed(call))
 
 
 @route("visitors", W + "/visitors/list[/{page}]", "website:visitors")
