@@ -31,8 +31,8 @@ PRIMARY_KEYS = {
     "operator_availabilities": ("user_id",), "teams": ("team_id",), "inboxes": ("inbox_id",),
     "campaigns": ("campaign_id",), "campaign_templates": ("template_id",), "campaign_tags": ("tag",),
     "spam_conversations": ("spam_id",), "conversation_segments": ("segment",),
-    "conversation_data_keys": ("key",),
-    "people_statistics": ("website_id",), "people_segments": ("segment",), "people_data_keys": ("key",),
+    "conversation_data_keys": ("key_name",),
+    "people_statistics": ("website_id",), "people_segments": ("segment",), "people_data_keys": ("key_name",),
     "people_event_names": ("text",), "helpdesk": ("website_id",), "helpdesk_settings": ("website_id",),
     "helpdesk_redirections": ("redirection_id",),
 }  # fmt: skip
@@ -108,7 +108,14 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
     own = ws.website_objects
     return {
         "website": [ws.website()],
-        "website_settings": [{**website, **own.settings}],
+        "website_settings": [
+            # force_operator_token reads as a credential (`token`), so the source never emits it
+            {
+                **website,
+                **own.settings,
+                "inbox": {k: v for k, v in own.settings["inbox"].items() if "token" not in k},
+            }
+        ],
         "website_availability": [{**website, **own.availability}],
         "operator_availabilities": [{**website, **a} for a in own.operator_availabilities],
         "teams": [{**website, **t} for t in own.teams],
@@ -117,7 +124,11 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
         "campaign_templates": [{**website, **t} for t in ws.campaigns.templates],
         "campaign_tags": [{**website, "tag": tag} for tag in ws.campaigns.tags],
         **{
-            name: [{**website, **item} for item in getattr(ws.suggestions, field)]
+            # a suggested data key's `key` is emitted as `key_name` (`key` reads as a credential)
+            name: [
+                {**website, **{"key_name" if k == "key" else k: v for k, v in item.items()}}
+                for item in getattr(ws.suggestions, field)
+            ]
             for name, field in (
                 ("spam_conversations", "spams"),
                 ("conversation_segments", "conversation_segments"),

@@ -307,7 +307,8 @@ WEBSITE_SETTINGS: Fields = {
         f"contact.{name}": S
         for name in ("email", "phone", "messenger", "telegram", "twitter", "whatsapp", "instagram")
     },
-    **under("inbox", {"lock_removal": B, "force_operator_token": B, "locale": S}),
+    # inbox.force_operator_token is left out: flatten.is_credential reads `token` in it as a credential
+    **under("inbox", {"lock_removal": B, "locale": S}),
     **under("emails", {"rating": B, "transcript": B, "trackers": B, "junk_filter": B}),
     **{f"chatbox.{name}": B for name in CHATBOX_SWITCHES},
     **{f"chatbox.{name}": S for name in CHATBOX_TEXTS},
@@ -359,7 +360,7 @@ CAMPAIGN_TAG: Fields = {**WEBSITE, "tag": S}  # `campaigns/tags` lists bare stri
 # --- suggestions and spam (npm crisp-api 11: ConversationSuggestedSegment, ConversationSuggestedData,
 # ConversationSpam, PeopleStatistics, PeopleSuggestedSegment, PeopleSuggestedDataKey, PeopleSuggestedEvent)
 SUGGESTED_SEGMENT: Fields = {**WEBSITE, "segment": S, "count": L}
-SUGGESTED_DATA_KEY: Fields = {**WEBSITE, "key": S, "count": L}
+SUGGESTED_DATA_KEY: Fields = {**WEBSITE, "key_name": S, "count": L}  # Crisp's `key` (CrispObject.renames)
 SUGGESTED_EVENT: Fields = {**WEBSITE, "text": S, "count": L}
 SPAM: Fields = {
     **WEBSITE,

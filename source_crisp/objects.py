@@ -76,6 +76,9 @@ class CrispObject:
     shared_pages: int = 0
     # A list of bare values, not objects (campaign tags): each value becomes the record {value_field: value}.
     value_field: str | None = None
+    # Crisp field -> column name, for a field named like a credential that holds a plain name (a suggested
+    # data key's `key` is "plan", not a secret): flatten.is_credential would drop it under its own name.
+    renames: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def incremental(self) -> bool:
@@ -85,7 +88,14 @@ class CrispObject:
 _ARTICLE = _W + "/helpdesk/locale/{locale}/article/{article_id}"
 
 
-def _suggested(name: str, what: str, path: str, key: str, fields: Mapping[str, ColumnType]) -> CrispObject:
+def _suggested(
+    name: str,
+    what: str,
+    path: str,
+    key: str,
+    fields: Mapping[str, ColumnType],
+    renames: Mapping[str, str] | None = None,
+) -> CrispObject:
     """What Crisp suggests from the workspace's data (segments, data keys, event names), with counts."""
     return CrispObject(
         name=name,
@@ -94,7 +104,11 @@ def _suggested(name: str, what: str, path: str, key: str, fields: Mapping[str, C
         pagination=Pagination.FIXED_PAGE,
         primary_key=(key,),
         known_fields=fields,
+        renames=MappingProxyType(dict(renames or {})),
     )
+
+
+_DATA_KEY = MappingProxyType({"key": "key_name"})
 
 
 OBJECTS: tuple[CrispObject, ...] = (
@@ -268,8 +282,9 @@ OBJECTS: tuple[CrispObject, ...] = (
         "conversation_data_keys",
         "Custom data keys Crisp suggests for conversations, with how many use each",
         "/conversations/suggest/data/{page}",
-        "key",
+        "key_name",
         known.SUGGESTED_DATA_KEY,
+        _DATA_KEY,
     ),
     CrispObject(
         name="people_statistics",
@@ -290,8 +305,9 @@ OBJECTS: tuple[CrispObject, ...] = (
         "people_data_keys",
         "Custom data keys Crisp suggests for contacts, with how many use each",
         "/people/suggest/data/{page}",
-        "key",
+        "key_name",
         known.SUGGESTED_DATA_KEY,
+        _DATA_KEY,
     ),
     _suggested(
         "people_event_names",

@@ -21,6 +21,9 @@ def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any
         record.update(nested)
     for secret in obj.never_emit:
         _drop(record, secret.split("."))
+    for crisp_name, column in obj.renames.items():
+        if crisp_name in record:
+            record[column] = record.pop(crisp_name)
     for name in obj.json_fields:
         if isinstance(record.get(name), dict):
             record[name] = json_leaf(record[name])  # credential keys left out here too
