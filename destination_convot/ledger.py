@@ -231,13 +231,7 @@ class Ledger:
 
     def knows_children(self, kind: str, website_id: str, parent_id: str) -> bool:
         """Whether any object keyed `<parent>:<...>` (a conversation's messages) is confirmed."""
-        prefix = f"{parent_id}:"
-        rows = self._rows(
-            "SELECT 1 FROM mapping WHERE website_id=? AND app=? AND kind=? "
-            "AND substr(crisp_id, 1, ?)=? LIMIT 1",
-            (website_id, self.app, kind, len(prefix), prefix),
-        )
-        return bool(rows)
+        return self.count_children(kind, website_id, parent_id) > 0
 
     def knows_anything(self) -> bool:
         return bool(self._rows("SELECT 1 FROM mapping WHERE app=? LIMIT 1", (self.app,)))
