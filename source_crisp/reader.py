@@ -27,6 +27,7 @@ from source_crisp.client import CrispClient
 from source_crisp.config import MAX_PAGES_DEFAULT
 from source_crisp.dates import cursor_value
 from source_crisp.enrichment import Enricher
+from source_crisp.fanout import FanOut
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
 
 LOGGER = logging.getLogger("airbyte")
@@ -86,6 +87,7 @@ class CrispReader:
         self._shared_pages: dict[tuple[Any, ...], list[Item]] = {}  # see CrispObject.shared_pages
         self._enricher = Enricher(client, self.path)
         self._warned: set[Hashable] = set()
+        self.fan_out = FanOut()  # per-parent requests of one parent page (fanout.py)
 
     def warn_once(self, topic: Hashable, message: str) -> None:
         """Log `message` the first time `topic` comes up in this sync (the reader lives for one sync)."""
