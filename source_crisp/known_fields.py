@@ -77,6 +77,7 @@ CONVERSATION: Fields = {
             "connection.isp": S,
             "connection.asn": S,
             "segments": S,
+            "data": S,  # the whole custom-data map as JSON text, next to its sampled meta_data_<key> columns
             **under("device", DEVICE),
         },
     ),
@@ -176,7 +177,9 @@ PEOPLE_PROFILE: Fields = {
     ),
 }
 
-PEOPLE_DATA: Fields = {**WEBSITE, "people_id": S}  # `data.<key>` columns come from the sample
+# `data.<key>` columns come from the sample; `data` itself holds the whole map as JSON text, so a key the
+# sample did not show is not lost (records.RecordShaper: a column at an object's path).
+PEOPLE_DATA: Fields = {**WEBSITE, "people_id": S, "data": S}
 
 VISITOR: Fields = {
     **WEBSITE,

@@ -68,6 +68,10 @@ class CrispObject:
     # Objects whose keys are data, not fields: one string column holding their JSON text (like arrays), so a
     # key that the discovery sample did not show is still emitted.
     json_fields: tuple[str, ...] = ()
+    # Maps whose keys are data but which users want as columns too (custom data): a `<map>_<key>` column per
+    # key the discovery sample showed, AND the whole map as JSON text in the column at the map's own path
+    # (declared in known_fields), so a key that the sample did not show is never lost.
+    whole_maps: tuple[str, ...] = ()
     enrichments: tuple[Enrichment, ...] = ()
     sample_parents: int = 1  # discovery: parents whose children are sampled
     optional: bool = False  # a feature a website may not have: a 404 on its list means "none", not an error
@@ -134,11 +138,13 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="people_data",
-        description="Custom attributes of each profile, as data_<key> columns.",
+        description="Custom attributes of each profile, as data_<key> columns (the keys discover saw) and "
+        "whole as JSON text in `data` (every key).",
         path=_W + "/people/data/{people_id}",
         pagination=Pagination.SINGLE,
         primary_key=("people_id",),
         known_fields=known.PEOPLE_DATA,
+        whole_maps=("data",),
         parent="people_profiles",
         parent_fields=("people_id",),
         sample_parents=5,
@@ -153,11 +159,13 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="conversations",
-        description="Conversations, including empty ones.",
+        description="Conversations, including empty ones; custom data as meta_data_<key> columns (the keys "
+        "discover saw) and whole as JSON text in `meta_data` (every key).",
         path=_W + "/conversations/{page}",
         pagination=Pagination.PER_PAGE,
         primary_key=("session_id",),
         known_fields=known.CONVERSATION,
+        whole_maps=("meta.data",),
         cursor_candidates=("updated_at", "created_at", "waiting_since"),
         default_cursor="updated_at",
         list_params=MappingProxyType({"include_empty": "1"}),

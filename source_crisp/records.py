@@ -50,10 +50,16 @@ class RecordShaper:
     Columns come from the configured catalog; a path outside them is not emitted, nor is a credential path
     even when a catalog names it (flatten.is_credential). A value that does not fit its column becomes null
     and is counted in `misfits` (reported once per stream).
+
+    `whole` (CrispObject.whole_maps): dotted paths of maps whose keys are data. Their keys get columns from
+    the discovery sample AND the column at the map's own path holds the whole map as JSON text, so a key
+    that the sample did not show is still emitted.
     """
 
-    def __init__(self, columns: list[Column]) -> None:
+    def __init__(self, columns: list[Column], whole: tuple[str, ...] = ()) -> None:
         self._plan: dict[str, Any] = {}
+        paths = {tuple(dotted.split(".")) for dotted in whole}
+        self._whole = {column.name for column in columns if column.path in paths}
         self._pathless = {
             column.name: COERCERS[column.type]
             for column in columns
@@ -90,8 +96,8 @@ class RecordShaper:
             if isinstance(value, dict):
                 if children:
                     self._walk(value, children, out, depth + 1)
-                if leaf is not None and depth == MAX_DEPTH:  # flatten.leaves stops here: the rest is JSON
-                    self._put(out, leaf[0], leaf[1], json_leaf(value))
+                if leaf is not None and (depth == MAX_DEPTH or leaf[0] in self._whole):
+                    self._put(out, leaf[0], leaf[1], json_leaf(value))  # flatten.leaves stops at MAX_DEPTH
                 continue
             if leaf is not None:
                 if isinstance(value, list):

@@ -110,7 +110,7 @@ class CrispStream(Stream):
         configured_schema = configured_stream.stream.json_schema
         # A hand-written catalog without columns means "as discovered", not "no columns".
         self._schema = configured_schema if configured_schema.get("properties") else None
-        self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()))
+        self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()), self.obj.whole_maps)
         self._logger = logger
         self._horizon = Horizon(self._reader.client.server_now)
         self._unusable_cursors = Counter()
@@ -161,7 +161,7 @@ class CrispStream(Stream):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any]]:
-        self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()))
+        self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()), self.obj.whole_maps)
         yield from (item for item in self._full_refresh() if not isinstance(item, Checkpoint))
 
     def _configured_cursor(self, configured_stream: ConfiguredAirbyteStream) -> str:
