@@ -164,7 +164,12 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
         ],
         "people_profiles": [{**website, **p} for p in ws.people_profiles()],
         "people_data": [
-            {**website, "people_id": p["people_id"], "data": ws.people_data(p["people_id"])}
+            {
+                **website,
+                "people_id": p["people_id"],
+                "data": ws.people_data(p["people_id"]),
+                "profile_updated_at": p["updated_at"],
+            }
             for p in ws.people_profiles()
         ],
         "visitors": [{**website, **v} for v in ws.visitors()],

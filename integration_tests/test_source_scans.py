@@ -1,5 +1,6 @@
-"""In-process reads of the unsorted incremental scan (people_profiles, helpdesk) against the tiny sandbox:
-client-side windows, page checkpoints, kill + resume. In-process (no subprocess) to stay fast."""
+"""In-process reads of the unsorted incremental scan (people_profiles when Crisp refuses its sort, helpdesk)
+against the tiny sandbox: client-side windows, page checkpoints, kill + resume. In-process (no subprocess)
+to stay fast."""
 
 from __future__ import annotations
 
@@ -40,7 +41,15 @@ def states_of(output: Any) -> list[dict[str, Any]]:
     return [message.state.stream.stream_state.__dict__ for message in output.state_messages]
 
 
-def test_people_profiles_checkpoint_each_page_and_end_on_the_highest_cursor(crisp_sandbox: CrispSandbox):
+@pytest.fixture
+def unsorted_sandbox() -> Any:
+    """Crisp refusing the profile sort (assumptions.PEOPLE_SORT_PARAMS): people_profiles scans unsorted."""
+    with CrispSandbox(size="tiny", seed=7, port=0, people_sort="refused") as sandbox:
+        yield sandbox
+
+
+def test_people_profiles_checkpoint_each_page_and_end_on_the_highest_cursor(unsorted_sandbox: CrispSandbox):
+    crisp_sandbox = unsorted_sandbox
     output = read(source(), crisp_sandbox.source_config(page_size=PAGE), catalog("people_profiles"))
     profiles = crisp_sandbox.workspace.people_profiles()
     assert len(output.records) == len(profiles)
@@ -63,7 +72,8 @@ def test_client_side_window_on_an_unsorted_stream(crisp_sandbox: CrispSandbox, c
     }
 
 
-def test_interrupted_unsorted_scan_resumes_at_its_page_and_loses_nothing(crisp_sandbox: CrispSandbox):
+def test_interrupted_unsorted_scan_resumes_at_its_page_and_loses_nothing(unsorted_sandbox: CrispSandbox):
+    crisp_sandbox = unsorted_sandbox
     config = crisp_sandbox.source_config(page_size=PAGE)
     full = read(source(), config, catalog("people_profiles"))
     first_page_state = states_of(full)[0]  # as if killed right after page 1

@@ -66,3 +66,22 @@ KNOWLEDGE_BASE_CONTENT_TYPE = "articles"  # the content type the legacy streams 
 # Knowledge Base tree paths: slugs from the root joined by "/"; page/list's `tree_path` uses the same form.
 # Verified: a page whose tree_path matches no tree entry is emitted with a null category and a warning.
 KNOWLEDGE_BASE_MAX_DEPTH = 8  # nested groups walked below the root (a loop guard; legacy has 2 levels)
+
+# §4.4: the people profile list takes `sort_field`/`sort_order` ("based on available search field names, e.g.
+# nickname"). npm crisp-api 11.3 `listPeopleProfiles(website, page, searchField, searchOrder, …)` passes both
+# through as free strings and its types name no accepted field; the PyPI client (1.1.23) has no sort argument.
+# Guessed: `updated_at` and `created_at` are accepted sort fields and `descending` lists newest first.
+# Verified on every profile read (incremental.DescendingScan): the early stop and the covered ranges hold only
+# while the pages confirm the order; the first value above its predecessor warns once and turns the read into
+# a complete scan filtered client-side. Crisp answering the sort params with an error (a 400) is read as
+# "not accepted": the list is read again without them, unsorted and filtered client-side, with one warning.
+PEOPLE_SORT_PARAMS: dict[str, dict[str, str]] = {
+    "updated_at": {"sort_field": "updated_at", "sort_order": "descending"},
+    "created_at": {"sort_field": "created_at", "sort_order": "descending"},
+}
+
+# Whether Crisp bumps a profile's `updated_at` when its custom data (or its events, campaigns, subscription)
+# change is undocumented. Not relied on: the people child streams (people_children.py) read the children of
+# the profiles whose updated_at passed the reference PLUS a rotating slice of the others, so every profile is
+# read again within `people_refresh_syncs` syncs. Set True once Crisp is shown to bump it: no slice is read.
+PROFILE_UPDATED_AT_COVERS_DATA = False

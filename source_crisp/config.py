@@ -21,6 +21,9 @@ PAGE_SIZE_MIN, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT = 20, 50, 50
 # Every list walk stops with an error past this many pages (500,000 items at 50 a page): a server that never
 # ends a list must not burn the token's daily quota. Raise it for a larger workspace.
 MAX_PAGES_DEFAULT = 10_000
+# Every profile's children (people_data, events, …) are read again within this many incremental syncs, changed
+# or not (people_children.py): a month of daily syncs; about 1/30 of the profiles per sync.
+PEOPLE_REFRESH_SYNCS_DEFAULT = 30
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -53,6 +56,7 @@ class CrispConfig:
     page_size: int = PAGE_SIZE_DEFAULT
     max_requests_per_minute: int | None = None
     max_pages_per_list: int = MAX_PAGES_DEFAULT
+    people_refresh_syncs: int = PEOPLE_REFRESH_SYNCS_DEFAULT
     incremental: IncrementalSettings = IncrementalSettings()
 
     @classmethod
@@ -66,6 +70,9 @@ class CrispConfig:
             page_size=_page_size(raw.get("page_size", PAGE_SIZE_DEFAULT)),
             max_requests_per_minute=_positive_or_none(raw.get("max_requests_per_minute")),
             max_pages_per_list=_max_pages(raw.get("max_pages_per_list", MAX_PAGES_DEFAULT)),
+            people_refresh_syncs=_people_refresh_syncs(
+                raw.get("people_refresh_syncs", PEOPLE_REFRESH_SYNCS_DEFAULT)
+            ),
             incremental=_incremental(raw.get("incremental") or {}, environ),
         )
 
@@ -130,6 +137,15 @@ def _is_loopback(host: str) -> bool:
 def _max_pages(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise config_error(f"Config field 'max_pages_per_list' must be a positive integer; got {value!r}.")
+    return value
+
+
+def _people_refresh_syncs(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise config_error(
+            "Config field 'people_refresh_syncs' must be a positive integer (every profile's data is read "
+            f"again within that many incremental syncs; 1 reads every profile every sync); got {value!r}."
+        )
     return value
 
 

@@ -50,7 +50,7 @@ class Horizon:
 
 
 # State fields: (what they hold, whether null is allowed).
-_INTEGER_FIELDS = {"resume_page": False, "scan_high": True, "safe_high": True}
+_INTEGER_FIELDS = {"resume_page": False, "slice_page": False, "scan_high": True, "safe_high": True}
 
 
 def validated_state(
@@ -68,8 +68,9 @@ def validated_state(
     for name, nullable in _INTEGER_FIELDS.items():
         if name in state:
             checked[name] = _integer(stream, name, state[name], nullable=nullable)
-    if "resume_page" in checked and checked["resume_page"] < 1:
-        raise _state_error(stream, "resume_page", state["resume_page"], "a page number >= 1")
+    for page in ("resume_page", "slice_page"):
+        if page in checked and checked[page] < 1:
+            raise _state_error(stream, page, state[page], "a page number >= 1")
     if "covered" in state:
         checked["covered"] = _ranges(stream, state["covered"])
     high_water = checked[cursor]

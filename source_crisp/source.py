@@ -24,6 +24,8 @@ from source_crisp.discovery import Discovery
 from source_crisp.helpdesk import HELPDESK_STREAMS, Helpdesk, HelpdeskStream
 from source_crisp.objects import OBJECTS
 from source_crisp.order_probe import conversation_order
+from source_crisp.people_children import PeopleChildStream
+from source_crisp.profiles import PROFILES, PeopleProfilesStream
 from source_crisp.reader import CrispReader
 from source_crisp.streams import CrispStream
 
@@ -31,6 +33,7 @@ from source_crisp.streams import CrispStream
 STREAM_CLASSES: dict[str, type[CrispStream]] = {
     "conversations": ConversationsStream,
     "conversation_messages": MessagesStream,
+    "people_profiles": PeopleProfilesStream,
 }
 
 
@@ -95,9 +98,15 @@ class SourceCrisp(AbstractSource):
         reader = self._reader(parsed)
         discovery = Discovery(reader)
         helpdesk = Helpdesk(reader)
-        return [
-            HelpdeskStream(obj, reader, parsed.incremental, discovery, helpdesk)
-            if obj.name in HELPDESK_STREAMS
-            else STREAM_CLASSES.get(obj.name, CrispStream)(obj, reader, parsed.incremental, discovery)
-            for obj in OBJECTS
-        ]
+        streams: list[Stream] = []
+        for obj in OBJECTS:
+            if obj.name in HELPDESK_STREAMS:
+                streams.append(HelpdeskStream(obj, reader, parsed.incremental, discovery, helpdesk))
+            elif obj.parent == PROFILES.name:  # every per-profile stream: changed profiles plus a slice
+                streams.append(
+                    PeopleChildStream(obj, reader, parsed.incremental, discovery, parsed.people_refresh_syncs)
+                )
+            else:
+                stream_class = STREAM_CLASSES.get(obj.name, CrispStream)
+                streams.append(stream_class(obj, reader, parsed.incremental, discovery))
+        return streams

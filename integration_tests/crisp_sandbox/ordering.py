@@ -20,6 +20,11 @@ DIRECTIONS = (NEWEST_FIRST, OLDEST_FIRST, IGNORED)
 DIRECTIONS_BY_FLAG = {flag: DIRECTIONS for flag in ORDER_FLAGS} | {
     "order_date_waiting": (*DIRECTIONS, LONGEST_WAITING_FIRST)
 }
+# How the people profile list answers `sort_field`/`sort_order` (source assumption PEOPLE_SORT_PARAMS):
+# honoured (the guess), ignored (the default order, created_at descending), ascending (whatever sort_order
+# says), refused (400 invalid_data to either parameter).
+HONOURED, ASCENDING, REFUSED = "honoured", "ascending", "refused"
+PEOPLE_SORTS = (HONOURED, IGNORED, ASCENDING, REFUSED)
 NEGATIVE, MIDDLE = "negative", "middle"
 MISPLACED = (NEGATIVE, MIDDLE)
 NEGATIVE_CREATED_AT = -3_600_000  # 1969-12-31T23:00:00Z
@@ -31,14 +36,18 @@ class ListBehaviour:
     misplaced: one conversation listed at the top of page `misplaced_page` of every conversations list,
     whatever the order: `negative` (a conversation whose created_at is negative) or `middle` (the item from
     the middle of that list).
-    fixed_page_size: the page size of the lists without `per_page` (visitors, helpdesk)."""
+    fixed_page_size: the page size of the lists without `per_page` (visitors, helpdesk).
+    people_sort: how the people profile list answers sort_field/sort_order (PEOPLE_SORTS)."""
 
     order: Mapping[str, str] = field(default_factory=dict)
     misplaced: str | None = None
     misplaced_page: int = 1
     fixed_page_size: int = assumptions.FIXED_PAGE_SIZE
+    people_sort: str = HONOURED
 
     def __post_init__(self) -> None:
+        if self.people_sort not in PEOPLE_SORTS:
+            raise ValueError(f"people_sort must be one of {', '.join(PEOPLE_SORTS)}: {self.people_sort!r}")
         for flag, direction in self.order.items():
             if flag not in DIRECTIONS_BY_FLAG:
                 raise ValueError(f"order: unknown flag {flag!r}; accepted: {', '.join(ORDER_FLAGS)}")

@@ -30,6 +30,11 @@ class PeopleStore:
         self._base_ms, self._gap = base_ms, max(span_ms // max(count, 1), 1)
         self._lock = threading.Lock()
         self._orders: OrderedDict[tuple, list[int]] = OrderedDict()
+        # Changes made by tests (touch, edit_data): updated_at and custom data overrides per profile.
+        self._updated: dict[int, int] = {}
+        self._data: dict[int, dict] = {}
+        self._clock = max((self.updated_at(k) for k in range(count)), default=base_ms) + 60_000
+        self._touch_rounds = 0
 
     # Cheap per-field functions: sorting 40k profiles must not build 40k full objects.
     def people_id(self, k: int) -> str:
@@ -52,7 +57,29 @@ class PeopleStore:
         return self._base_ms - (k + 1) * self._gap + mix(self.seed, 33, k) % max(self._gap // 3, 1)
 
     def updated_at(self, k: int) -> int:
-        return self.created_at(k) + mix(self.seed, 34, k) % (90 * _DAY_MS)
+        touched = self._updated.get(k)
+        return touched if touched is not None else self.created_at(k) + mix(self.seed, 34, k) % (90 * _DAY_MS)
+
+    def touch(self, k: int, data: bool) -> list[int]:
+        """Update k profiles spread through the list (a different spread each round); each gets a later
+        updated_at than every profile before it, and new custom data when `data`."""
+        with self._lock:
+            n = self.count
+            k = min(max(k, 0), n)
+            offset = self._touch_rounds % max(n // (k + 1), 1)
+            self._touch_rounds += 1
+            picked = list(dict.fromkeys(min(j * n // (k + 1) + offset, n - 1) for j in range(k)))
+            for i in picked:
+                self._clock += 1_000
+                self._updated[i] = self._clock
+                if data:
+                    self._data[i] = {**self.data(i), "touched": self._touch_rounds}
+            self._orders.clear()
+            return picked
+
+    def edit_data(self, k: int, changes: dict) -> None:
+        with self._lock:
+            self._data[k] = {**self.data(k), **changes}
 
     def score(self, k: int) -> int:
         return mix(self.seed, 35, k) % 10
@@ -127,6 +154,8 @@ class PeopleStore:
 
     def data(self, k: int) -> dict:
         """The inner data dict; the route wraps it twice (reference §4.5)."""
+        if k in self._data:
+            return dict(self._data[k])
         return custom_data(random.Random(mix(self.seed, 37, k))) if k % 9 else {}
 
     def _sort_key(self, field: str) -> Callable[[int], object]:

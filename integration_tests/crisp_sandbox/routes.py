@@ -10,7 +10,7 @@ from . import assumptions
 from .conversations import ConversationQuery, batch_bounds
 from .helpdesk import HELPDESK_URL
 from .knowledge_base import CONTENT_TYPES, FILLED_CONTENT_TYPE, locale_statistics
-from .ordering import IGNORED, LONGEST_WAITING_FIRST, NEWEST_FIRST, OLDEST_FIRST
+from .ordering import ASCENDING, IGNORED, LONGEST_WAITING_FIRST, NEWEST_FIRST, OLDEST_FIRST, REFUSED
 from .protocol import ApiError, Call, Reply, Router, listed_page, not_found, resolved
 
 if TYPE_CHECKING:
@@ -160,8 +160,14 @@ def conversation_messages(call: Call) -> Reply:
 @route("people_profiles", W + "/people/profiles[/{page}]", PROFILES)
 def people_profiles(call: Call) -> Reply:
     default_field, default_order = assumptions.PEOPLE_DEFAULT_ORDER
+    people_sort = call.sandbox.lists.people_sort
+    asked = call.text("sort_field") or call.text("sort_order")
+    if asked and people_sort == REFUSED:
+        raise ApiError(400, "invalid_data", "sort_field and sort_order are not accepted")
     sort_field = call.text("sort_field") or default_field
     sort_order = call.text("sort_order") or default_order
+    if people_sort == IGNORED:
+        sort_field, sort_order = default_field, default_order
     if sort_field not in assumptions.PEOPLE_SORT_FIELDS:
         raise ApiError(
             400, "invalid_data", f"sort_field should be one of {', '.join(assumptions.PEOPLE_SORT_FIELDS)}"
@@ -171,7 +177,7 @@ def people_profiles(call: Call) -> Reply:
     people = call.sandbox.workspace.people
     indexes = people.query(
         sort_field,
-        sort_order == "descending",
+        sort_order == "descending" and not (asked and people_sort == ASCENDING),
         call.text("search_text"),
         call.date_ms("filter_date_start"),
         call.date_ms("filter_date_end"),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from . import assumptions
 from .dataset import Workspace
 from .faults import FaultInjector, Faults
-from .ordering import NEGATIVE, NEGATIVE_CREATED_AT, ListBehaviour
+from .ordering import HONOURED, NEGATIVE, NEGATIVE_CREATED_AT, ListBehaviour
 from .server import CrispHTTPServer, SandboxState
 from .tokens import TIERS, TOKENS_BY_NAME
 
@@ -35,20 +35,22 @@ class CrispSandbox:
         misplaced: str | None = None,
         misplaced_page: int = 1,
         fixed_page_size: int = assumptions.FIXED_PAGE_SIZE,
+        people_sort: str = HONOURED,
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
         article list items carry `content`; `uncategorized_articles`: the last article of each locale has
         no category and its `…/category` route answers 404 category_not_found.
         order, misplaced, misplaced_page, fixed_page_size: the list switches of ordering.ListBehaviour
         (sort direction per `order_date_*`, an out-of-order conversation at the top of a page, the page size
-        of the lists without `per_page`)."""
+        of the lists without `per_page`); people_sort: how the profile list answers sort_field/sort_order
+        (ordering.PEOPLE_SORTS)."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
                 f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
             )
         if helpdesk not in assumptions.HELPDESK_MODES:
             raise ValueError(f"helpdesk must be one of {assumptions.HELPDESK_MODES}, got {helpdesk!r}")
-        lists = ListBehaviour(order or {}, misplaced, misplaced_page, fixed_page_size)
+        lists = ListBehaviour(order or {}, misplaced, misplaced_page, fixed_page_size, people_sort)
         self.workspace = Workspace(size, seed, uncategorized_articles)
         if misplaced == NEGATIVE:
             store = self.workspace.store
@@ -144,6 +146,21 @@ class CrispSandbox:
     def touch_conversations(self, k: int, new_messages: int = 1) -> list[str]:
         store = self.workspace.store
         return [store.session_id(i) for i in store.touch(k, new_messages)]
+
+    def touch_profiles(self, k: int, data: bool = True) -> list[str]:
+        """Update k profiles spread through the list (their updated_at becomes later than every other); with
+        `data`, their custom data changes too. Returns their people_id."""
+        people = self.workspace.people
+        return [people.people_id(i) for i in people.touch(k, data)]
+
+    def edit_people_data(self, people_id: str, **changes: object) -> None:
+        """Change a profile's custom data WITHOUT changing its updated_at (whether Crisp bumps updated_at on
+        a data edit is undocumented: the source's PROFILE_UPDATED_AT_COVERS_DATA)."""
+        people = self.workspace.people
+        k = people.index_of(people_id)
+        if k is None:
+            raise KeyError(f"no profile {people_id}")
+        people.edit_data(k, changes)
 
     def delete_conversation(self, session_id: str) -> None:
         i = self.workspace.store.index_of(session_id)
