@@ -82,7 +82,7 @@ def newest_first(
     pages. Ends at the end of the list or once the confirmed order proves no later page can match."""
     for page in pages:
         admitted = [profile for profile in page.items if scan.admit(value(profile), profile.get("people_id"))]
-        if scan.contradiction is not None:
+        if scan.contradiction is not None and scan.broken_guess is None:  # (a refusal warned already)
             reader.warn_once(
                 ("people_sort_contradicted", axis),
                 f"Crisp contradicts the guess {sort_guess(axis)} (source_crisp/assumptions.py): {axis} "
