@@ -15,7 +15,15 @@ import time
 from .assumptions import DATE_FILTER_FIELD_DEFAULT, FIXED_PAGE_SIZE, HELPDESK_MODE_DEFAULT, HELPDESK_MODES
 from .dataset import SIZES
 from .faults import Faults
-from .ordering import DIRECTIONS, LONGEST_WAITING_FIRST, MISPLACED, ORDER_FLAGS, parse_order
+from .ordering import (
+    DIRECTIONS,
+    HONOURED,
+    LONGEST_WAITING_FIRST,
+    MISPLACED,
+    ORDER_FLAGS,
+    PEOPLE_SORTS,
+    parse_order,
+)
 from .sandbox import DATE_FILTER_FIELDS, CrispSandbox
 
 
@@ -74,6 +82,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     lists.add_argument("--misplaced-page", type=int, default=1, help="the page --misplaced puts it on")
     lists.add_argument("--fixed-page-size", type=int, default=FIXED_PAGE_SIZE,
                        help="page size of the lists without per_page (visitors, helpdesk)")  # fmt: skip
+    lists.add_argument("--people-sort", choices=PEOPLE_SORTS, default=HONOURED,
+                       help="how people/profiles answers sort_field/sort_order")  # fmt: skip
     faults = parser.add_argument_group("faults")
     for flag, name, kind, text in FAULT_FLAGS:
         faults.add_argument(flag, dest=name, type=kind, default=None, help=text)
@@ -90,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             helpdesk=args.helpdesk, article_list_content=args.article_list_content,
             uncategorized_articles=args.uncategorized_articles,
             order=parse_order(args.order), misplaced=args.misplaced, misplaced_page=args.misplaced_page,
-            fixed_page_size=args.fixed_page_size,
+            fixed_page_size=args.fixed_page_size, people_sort=args.people_sort,
         ).start()  # fmt: skip
     except ValueError as error:
         sys.stderr.write(f"error: {error}\n")

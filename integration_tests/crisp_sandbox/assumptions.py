@@ -91,6 +91,10 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("two message selectors", "400 invalid_data"),
     ("people default order", "created_at descending"),
     ("people sort_field", "one of nickname, email, created_at, updated_at, score; else 400"),
+    (
+        "people sort honoured",
+        "as asked (switch people_sort: ignored = default order, ascending, refused = 400 to any sort param)",
+    ),
     ("people search_text", "case-insensitive substring of nickname or email"),
     ("article list items", "the article without `content` (switch: with it); GET article/{id} has content"),
     ("article -> category", "{category_id, section_id}; section_id null for articles outside a section"),
