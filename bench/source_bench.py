@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/source_bench.py throughput --size medium   # records/s vs a plain-requests baseline
     .venv/bin/python bench/source_bench.py requests --size small      # requests vs floor; incremental cost
+    .venv/bin/python bench/source_bench.py requests --size medium --changes 10 --only people
     .venv/bin/python bench/source_bench.py memory                     # peak RSS: N (small) vs 10 N (medium)
 
 Each figure is printed next to its reference measured in the same run (baseline, floor or the smaller size).
@@ -28,6 +29,10 @@ REPO = Path(__file__).resolve().parents[1]
 SOURCE_CRISP = str(Path(sys.executable).parent / "source-crisp")
 PAGE = 50
 BULK = ("conversations", "conversation_messages")
+PEOPLE = ("people_profiles", "people_data")
+# source_crisp.config.PEOPLE_REFRESH_SYNCS_DEFAULT; not imported, so that this script also measures an older
+# source-crisp (run it with that checkout's python) against the same sandbox.
+PEOPLE_REFRESH_SYNCS = 30
 
 
 # --- the source, as an operator runs it ---------------------------------------------------------------------
@@ -147,6 +152,10 @@ def request_costs(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {"size": args.size, "page_size": PAGE}
     with tempfile.TemporaryDirectory() as directory:
         catalog = discover(server, directory)
+        if args.only == "people":
+            figures["people"] = people_costs(server, directory, catalog, args.changes)
+            server.stop()
+            return figures
         admin(server, "reset", {})
         full = read(server, directory, configured(catalog, ["conversations"], incremental=False))
         figures["full_refresh_conversations"] = {
@@ -163,7 +172,36 @@ def request_costs(args: argparse.Namespace) -> dict[str, Any]:
                 "records": run["records"], "list_calls": used.get("conversations", 0),
                 "bound": math.ceil(changed / PAGE) + 2,  # for the whole sync
                 "message_calls": used.get("conversation_messages", 0)}  # fmt: skip
+        figures["people"] = people_costs(server, directory, catalog, args.changes)
     server.stop()
+    return figures
+
+
+def people_costs(server: Server, directory: str, catalog: dict, changes: list[int]) -> dict[str, Any]:
+    """An incremental sync of people_profiles + people_data after k profile changes, per route, with the
+    rotating slice it reads (people_refresh_syncs at its default) stated."""
+    incremental = configured(catalog, PEOPLE, incremental=True)
+    state = read(server, directory, incremental)["state"]
+    total = server.session().get(f"{server.website}/people/stats", timeout=30).json()["data"]["total"]
+    pages = math.ceil(total / PAGE)
+    slice_pages = math.ceil(pages / PEOPLE_REFRESH_SYNCS)
+    figures: dict[str, Any] = {
+        "profiles": total,
+        "people_refresh_syncs": PEOPLE_REFRESH_SYNCS,
+        "slice": f"{slice_pages} pages = {slice_pages * PAGE} profiles per sync",
+    }
+    for changed in changes:
+        admin(server, "touch_profiles", {"count": changed})
+        admin(server, "reset", {})
+        run = read(server, directory, incremental, state)
+        state, used = run["state"], admin(server, "requests")
+        figures[f"incremental_after_{changed}_changes"] = {
+            "records": run["records"],
+            "requests": sum(used.values()),
+            **{route: used.get(route, 0) for route in ("people_profiles", "people_data", "people_stats")},
+            # changed profiles + the slice's data, the newest-first pages, the slice's pages, people/stats
+            "bound": changed + slice_pages * PAGE + math.ceil(changed / PAGE) + 1 + slice_pages + 1,
+        }
     return figures
 
 
@@ -188,6 +226,7 @@ def main() -> None:
     costs = commands.add_parser("requests")
     costs.add_argument("--size", default="small")
     costs.add_argument("--changes", type=int, nargs="+", default=[10, 120])
+    costs.add_argument("--only", choices=["people"], default=None, help="only the people incremental cost")
     commands.add_parser("memory").add_argument("--sizes", nargs=2, default=["small", "medium"])
     args = parser.parse_args()
     run = {"throughput": throughput, "requests": request_costs, "memory": memory}[args.command]

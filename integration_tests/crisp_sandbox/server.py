@@ -188,6 +188,10 @@ class CrispHandler(BaseHTTPRequestHandler):
                     int(body.get("count", 1)), int(body.get("new_messages", 1))
                 )
                 data = {"session_ids": [state.workspace.store.session_id(i) for i in touched]}
+            elif path == "/_sandbox/touch_profiles" and raw is not None:
+                people = state.workspace.people
+                changed = people.touch(int(body.get("count", 1)), bool(body.get("data", True)))
+                data = {"people_ids": [people.people_id(i) for i in changed]}
             else:
                 raise ApiError(404, "not_found", "the route does not exist")
         except (ValueError, TypeError) as error:
