@@ -141,7 +141,8 @@ OBJECTS: tuple[CrispObject, ...] = (
     CrispObject(
         name="people_data",
         description="Custom attributes of each profile, as data_<key> columns (the keys discover saw) and "
-        "whole as JSON text in `data` (every key).",
+        "whole as JSON text in `data` (every key). 1 request per profile; incremental syncs read the "
+        "profiles that changed plus a rotating slice of the others (people_refresh_syncs).",
         path=_W + "/people/data/{people_id}",
         pagination=Pagination.SINGLE,
         primary_key=("people_id",),
