@@ -37,9 +37,20 @@ class Server:
              str(seed)],
             cwd=REPO, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
-        self.info = json.loads(self.process.stdout.readline())
+        self._bind(json.loads(self.process.stdout.readline()))
         self.ready_s = time.perf_counter() - started
-        self.website = f"{self.info['base_url']}/website/{self.info['website_id']}"
+
+    @classmethod
+    def attached(cls, info: dict) -> Server:
+        """A handle on a sandbox that another process started (from its JSON line); nothing to stop."""
+        server = cls.__new__(cls)
+        server.process, server.ready_s = None, 0.0
+        server._bind(info)
+        return server
+
+    def _bind(self, info: dict) -> None:
+        self.info = info
+        self.website = f"{info['base_url']}/website/{info['website_id']}"
 
     def session(self) -> requests.Session:
         session = requests.Session()

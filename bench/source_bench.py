@@ -36,9 +36,10 @@ PEOPLE_REFRESH_SYNCS = 30
 
 
 # --- the source, as an operator runs it ---------------------------------------------------------------------
-def source_config(server: Server) -> dict[str, Any]:
+def source_config(server: Server, **options: Any) -> dict[str, Any]:
+    """The config an operator writes; `options` adds optional fields (e.g. `max_concurrency`)."""
     return {"website_id": server.info["website_id"], "api_url": server.info["base_url"], "page_size": PAGE,
-            **server.info["credentials"]}  # fmt: skip
+            **server.info["credentials"], **options}  # fmt: skip
 
 
 def write(directory: str, name: str, content: Any) -> str:
@@ -65,9 +66,12 @@ def configured(catalog: dict[str, Any], streams: Iterable[str], incremental: boo
     ]}  # fmt: skip
 
 
-def read(server: Server, directory: str, catalog: dict, state: list | None = None) -> dict[str, Any]:
+def read(
+    server: Server, directory: str, catalog: dict, state: list | None = None, **options: Any
+) -> dict[str, Any]:
     """Run `source-crisp read`; count records, keep the last state per stream, measure time and peak RSS."""
-    args = [SOURCE_CRISP, "read", "--config", write(directory, "config.json", source_config(server)),
+    config = source_config(server, **options)
+    args = [SOURCE_CRISP, "read", "--config", write(directory, "config.json", config),
             "--catalog", write(directory, "catalog.json", catalog)]  # fmt: skip
     if state is not None:
         args += ["--state", write(directory, "state.json", state)]
