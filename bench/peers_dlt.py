@@ -114,10 +114,12 @@ def main() -> None:
         destination=dlt.destinations.duckdb(os.path.join(workdir, "peers.duckdb")),
     )  # fmt: skip
     pipeline.run(rest_api_source(crisp_config(info, parallelized)))
-    rows = pipeline.last_trace.last_normalize_info.row_counts
+    trace = pipeline.last_trace
+    rows = trace.last_normalize_info.row_counts
+    steps = {s.step: round((s.finished_at - s.started_at).total_seconds(), 2) for s in trace.steps}
     workers = dlt.config.get("extract.workers", int) or "default"
     print(json.dumps({"rows": {table: n for table, n in rows.items() if not table.startswith("_dlt")},
-                      "extract_workers": workers}))  # fmt: skip
+                      "extract_workers": workers, "step_seconds": steps}))  # fmt: skip
 
 
 if __name__ == "__main__":
