@@ -13,14 +13,17 @@ category (source-crisp's enrichment of `helpdesk_articles`):
 - `floor`: the sequential floor, a plain requests + json loop over exactly those pages and routes;
 - `dlt`, `dlt-parallelized`: dlt's `rest_api` source into DuckDB (bench/peers_dlt.py), the second with
   `parallelized: True` on the per-item resources (messages, people data, the two article routes) and dlt's
-  default extract workers. dlt is installed on first use into a venv of its own (`--dlt-venv`), never into
-  the project's: it is not a project dependency and its pins are not the connector's business.
+  default of 5 extract workers; its extract step's own time is printed too (the part comparable to reading;
+  the rest is normalize and the DuckDB load). dlt is installed on first use into a venv of its own
+  (`--dlt-venv`), never into the project's: it is not a project dependency and its pins are not the
+  connector's business.
 
 Every contender runs in a fresh child process (peak RSS: the child's ru_maxrss from wait4, which covers the
 children it waited for). Requests are the sandbox's own count (`/_sandbox/requests`), per route; a route
 where a contender differs from the floor is printed. `--latency` sets the sandbox's `latency_ms` (a
-ThreadingHTTPServer: concurrent requests overlap). A sequential read of `small` (~1,550 requests) takes
-~35 s at 20 ms and ~160 s at 100 ms, per sequential contender.
+ThreadingHTTPServer: concurrent requests overlap). A sequential read of `small` (~1,520 requests) takes
+~35 s at 20 ms and ~160 s at 100 ms: the default run takes ~3 min, `--latency 100` on `small` ~10 min,
+`--size tiny` well under a minute. Each round prints the load average: the machine may be shared.
 
 dlt's records count the rows of the tables named like source-crisp's streams (its nested child tables and
 the article-category table are columns of those streams in source-crisp).
