@@ -120,7 +120,8 @@ def child(command: list[str]) -> dict[str, Any]:
 
 def run_floor(server: Server, _: argparse.Namespace, __: str) -> dict[str, Any]:
     run = child([sys.executable, __file__, "_floor", json.dumps(server.info)])
-    return {**run, "records": run.pop("out")["records"]}
+    run["records"] = run.pop("out")["records"]
+    return run
 
 
 def run_source(server: Server, args: argparse.Namespace, directory: str) -> dict[str, Any]:
