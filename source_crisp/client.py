@@ -26,6 +26,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp import errors
 from source_crisp.config import CrispConfig
+from source_crisp.request_counts import note_request
 
 LOGGER = logging.getLogger("airbyte")
 USER_AGENT = "airbyte-source-crisp/0.1"
@@ -190,6 +191,7 @@ class CrispClient:
         facts: dict[str, Any] = {"route": "/" + path.split("?")[0]}
         self._budget.acquire()
         self.requests_sent += 1
+        note_request()  # per-stream counts (request_counts.py)
         try:
             status, headers, raw = self._fetch(self._base + path, params)
         except _DeadlineExceeded:

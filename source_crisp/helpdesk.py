@@ -84,8 +84,8 @@ class Helpdesk:
             self._logger.warning(f"helpdesk: could not be probed: {error.message}")
 
     def _answers(self, obj: CrispObject, context: Context) -> list[Item] | None:
-        reply = self._reader.client.get(self._reader.path(obj.path, context, 1), optional=True, quiet=True)
-        return None if reply is None else [item for item in reply.data or [] if isinstance(item, dict)]
+        # Through the page store: the streams' walks then read these first pages without asking again.
+        return self._reader.first_page(obj, context)
 
     def _run_probe(self) -> HelpdeskProbe:
         locales = self._answers(LOCALES, {})

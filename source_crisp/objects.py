@@ -75,9 +75,6 @@ class CrispObject:
     enrichments: tuple[Enrichment, ...] = ()
     sample_parents: int = 1  # discovery: parents whose children are sampled
     optional: bool = False  # a feature a website may not have: a 404 on its list means "none", not an error
-    # List pages kept for the other streams of the same sync that walk this list with the same query (the
-    # messages stream re-walks conversations): those cost no second request. Bounded: memory stays flat.
-    shared_pages: int = 0
     # A list of bare values, not objects (campaign tags): each value becomes the record {value_field: value}.
     value_field: str | None = None
     # Crisp field -> column name, for a field named like a credential that holds a plain name (a suggested
@@ -174,7 +171,6 @@ OBJECTS: tuple[CrispObject, ...] = (
         list_params=MappingProxyType({"include_empty": "1"}),
         sort_params=MappingProxyType(CONVERSATION_SORT_PARAMS),
         date_filter_field=CONVERSATION_DATE_FILTER_FIELD,
-        shared_pages=20,  # an incremental run's changed conversations fit; a full scan shares its first 1,000
     ),
     CrispObject(
         name="conversation_messages",

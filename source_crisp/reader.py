@@ -29,6 +29,8 @@ from source_crisp.dates import cursor_value
 from source_crisp.enrichment import Enricher
 from source_crisp.fanout import FanOut
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
+from source_crisp.page_store import ABSENT, PageStore
+from source_crisp.request_counts import StreamRequests
 
 LOGGER = logging.getLogger("airbyte")
 Item = dict[str, Any]
@@ -84,7 +86,8 @@ class CrispReader:
         self.website_id = website_id
         self.page_size = page_size
         self.max_pages = max_pages
-        self._shared_pages: dict[tuple[Any, ...], list[Item]] = {}  # see CrispObject.shared_pages
+        self.page_store = PageStore()  # every list page of this sync, for the later walks (page_store.py)
+        self.requests = StreamRequests()  # requests per stream (request_counts.py)
         self._enricher = Enricher(client, self.path)
         self._warned: set[Hashable] = set()
         self.fan_out = FanOut()  # per-parent requests of one parent page (fanout.py)
@@ -111,12 +114,15 @@ class CrispReader:
         says so: items deleted above the read position shift the rest of the list up, and the re-read picks
         up what slid onto the page just read (callers skip what they already processed)."""
         policy = {"child": obj.parent is not None, "optional": obj.optional}
-        if obj.pagination in (Pagination.SINGLE, Pagination.NOT_PAGINATED):
+        if obj.pagination == Pagination.SINGLE:
             reply = self.client.get(self.path(obj.path, context), params, **policy)
             if reply is not None and reply.data:
-                single = obj.pagination == Pagination.SINGLE
-                items = [reply.data] if single else _list_of(obj, reply.data)
-                yield Page(1, _values(obj, items) if obj.value_field else _objects(obj, items))
+                yield Page(1, _values(obj, [reply.data]) if obj.value_field else _objects(obj, [reply.data]))
+            return
+        if obj.pagination == Pagination.NOT_PAGINATED:
+            items = self._list_page(obj, self.path(obj.path, context), params or {}, policy, fresh=False)
+            if items:
+                yield Page(1, items)
             return
         query = dict(obj.list_params) | dict(params or {})
         if obj.pagination == Pagination.PER_PAGE:
@@ -133,24 +139,45 @@ class CrispReader:
             yield Page(number, items)
             if obj.pagination == Pagination.PER_PAGE and len(items) < self.page_size:
                 return
-            replaying = replay is not None and replay()
-            if replaying:
+            # After a re-read the rest of the walk asks Crisp too: the stored pages were listed before the
+            # deletion that shifted the list up, so they no longer line up with the re-read page.
+            refreshed = replay is not None and replay()
+            replaying = replaying or refreshed
+            if refreshed:
                 guard.again()
                 continue
             number += 1
 
+    def first_page(self, obj: CrispObject, context: Context) -> list[Item] | None:
+        """Page 1 of `obj` as a probe asks it (a 404 is an answer, not an error: None), through the page
+        store, so the walk that follows the probe does not ask Crisp for it again."""
+        policy = {"child": obj.parent is not None, "optional": True, "quiet": True}
+        return self._list_page(obj, self.path(obj.path, context, 1), {}, policy, fresh=False)
+
     def _list_page(
-        self, obj: CrispObject, path: str, query: Mapping[str, Any], policy: Mapping[str, bool], fresh: bool
-    ) -> list[Item]:
-        """One list page: from the pages shared within this sync when allowed, else from Crisp."""
-        key = (path, tuple(sorted(query.items())))
-        if not fresh and key in self._shared_pages:
-            return self._shared_pages[key]
-        reply = self.client.get(path, query, **policy)
-        items = _objects(obj, _list_of(obj, reply.data)) if reply is not None else []
-        if key in self._shared_pages or len(self._shared_pages) < obj.shared_pages:
-            self._shared_pages[key] = items
-        return items
+        self,
+        obj: CrispObject,
+        path: str,
+        query: Mapping[str, Any],
+        policy: Mapping[str, bool],
+        fresh: bool,
+    ) -> list[Item] | None:
+        """One list page: from this sync's page store unless `fresh`, else from Crisp (and then stored). None
+        when Crisp answered that the list is not there and the request's policy skips it (a 404)."""
+        key = PageStore.key(path, query)
+        stored = None if fresh else self.page_store.get(key)
+        if stored is ABSENT and not (policy.get("child") or policy.get("optional")):
+            stored = None  # skipped under another policy; this one treats a 404 as an error: ask Crisp
+        if stored is None:
+            reply = self.client.get(path, query or None, **policy)
+            if reply is None:
+                stored = ABSENT
+            elif obj.value_field:
+                stored = _values(obj, _list_of(obj, reply.data))
+            else:
+                stored = _objects(obj, _list_of(obj, reply.data))
+            self.page_store.put(key, stored)
+        return None if stored is ABSENT else stored
 
     def items(
         self, obj: CrispObject, params: Mapping[str, Any] | None = None

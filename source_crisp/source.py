@@ -42,6 +42,7 @@ class SourceCrisp(AbstractSource):
         super().__init__()
         self._backoff = backoff  # tests inject an immediate backoff; None = real waiting
         self._timeouts = timeouts  # tests inject short deadlines; None = the defaults in client.py
+        self._readers: list[CrispReader] = []  # of the sync being read
 
     def _reader(self, parsed: CrispConfig) -> CrispReader:
         client = CrispClient(parsed, backoff=self._backoff, timeouts=self._timeouts)
@@ -91,11 +92,17 @@ class SourceCrisp(AbstractSource):
                 f"Its streams are {', '.join(known)}. Refresh the source schema and remove the others from "
                 "the connection; nothing was read."
             )
-        yield from super().read(logger, config, catalog, state)
+        self._readers = []
+        try:
+            yield from super().read(logger, config, catalog, state)
+        finally:
+            for reader in self._readers:
+                reader.page_store.close()  # this sync's pages: the next sync reads Crisp afresh
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         parsed = CrispConfig.from_mapping(config)
         reader = self._reader(parsed)
+        self._readers.append(reader)  # its page store is closed when the read ends
         discovery = Discovery(reader)
         helpdesk = Helpdesk(reader)
         streams: list[Stream] = []

@@ -98,7 +98,16 @@ class CrispStream(Stream):
         self._state = dict(value or {})
 
     # --- read ----------------------------------------------------------------------------------------
-    def read(  # type: ignore[override]
+    def read(self, configured_stream: ConfiguredAirbyteStream, logger: logging.Logger, *args: Any) -> Any:
+        """The stream's read, counting the requests it sends (request_counts.py), logged when it ends."""
+        requests = self._reader.requests
+        try:
+            with requests.reading(self.name):
+                yield from self._read(configured_stream, logger, *args)
+        finally:
+            logger.info(f"{self.name}: {requests.of(self.name):,} requests")
+
+    def _read(
         self,
         configured_stream: ConfiguredAirbyteStream,
         logger: logging.Logger,

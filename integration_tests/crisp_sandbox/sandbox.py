@@ -123,6 +123,10 @@ class CrispSandbox:
     def request_counts(self) -> dict[str, int]:
         return self._state.snapshot()
 
+    def repeated_requests(self) -> dict[str, int]:
+        """Requests sent more than once since the last reset (path and sorted query) -> how many times."""
+        return self._state.repeated_calls()
+
     def total_requests(self) -> int:
         return sum(self._state.snapshot().values())
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import assumptions
 from .faults import FaultInjector, Faults
@@ -45,11 +45,18 @@ class SandboxState:
     article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT
     lists: ListBehaviour = field(default_factory=ListBehaviour)  # order and page-size switches
     counts: Counter = field(default_factory=Counter)
+    calls: Counter = field(default_factory=Counter)  # "path?query" (query sorted) -> times requested
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def count(self, name: str) -> None:
+    def count(self, name: str, call: str | None = None) -> None:
         with self.lock:
             self.counts[name] += 1
+            if call is not None:
+                self.calls[call] += 1
+
+    def repeated_calls(self) -> dict[str, int]:
+        with self.lock:
+            return {call: n for call, n in self.calls.items() if n > 1}
 
     def snapshot(self) -> dict[str, int]:
         with self.lock:
@@ -58,6 +65,7 @@ class SandboxState:
     def reset_counts(self) -> None:
         with self.lock:
             self.counts.clear()
+            self.calls.clear()
 
 
 def _authenticate(header: str | None, tier_header: str | None) -> Token:
@@ -125,7 +133,8 @@ class CrispHandler(BaseHTTPRequestHandler):
     def _api(self, path: str, query: dict[str, str]) -> None:
         state = self.server.state
         matched = router.match(path[3:]) if path.startswith("/v1/") and self.command == "GET" else None
-        state.count(matched[0].name if matched else UNKNOWN_ROUTE)
+        call = path + "?" + urlencode(sorted(query.items()))
+        state.count(matched[0].name if matched else UNKNOWN_ROUTE, call)
         verdict = state.injector.decide()
         if verdict.drop:
             self.close_connection = True  # the socket closes with no response at all

@@ -8,6 +8,7 @@ import pytest
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.objects import BY_NAME
+from source_crisp.page_store import IN_MEMORY_PAGES
 from source_crisp.reader import CrispReader
 from unit_tests.source.builders import WEBSITE_ID, client, envelope, url
 
@@ -149,17 +150,33 @@ def test_a_second_walk_of_the_same_conversation_pages_in_one_sync_costs_no_reque
     assert requests_mock.call_count == 4
 
 
-def test_shared_pages_are_bounded_so_a_full_scan_keeps_flat_memory(requests_mock):
-    bound = BY_NAME["conversations"].shared_pages
-    for number in range(1, bound + 3):
+def test_every_page_of_a_long_list_serves_the_second_walk_with_few_pages_in_memory(requests_mock):
+    last = IN_MEMORY_PAGES * 3
+    for number in range(1, last):
         page = envelope(conversations(number * 20, 20))
         requests_mock.get(url(f"conversations/{number}"), status_code=206, json=page)
-    requests_mock.get(url(f"conversations/{bound + 3}"), status_code=200, json=envelope([]))
+    requests_mock.get(url(f"conversations/{last}"), status_code=200, json=envelope([]))
+    shared = reader()
+    first = _list_all(shared)
+    requests_mock.reset_mock()
+    assert _list_all(shared) == first
+    assert requests_mock.call_count == 0  # the pages held in memory and the ones spilled to the file
+    assert len(shared.page_store._recent) == IN_MEMORY_PAGES
+
+
+def test_after_a_replay_the_rest_of_the_walk_is_read_from_crisp(requests_mock):
+    """A deletion shifted the list up: the stored page 2 no longer lines up with the re-read page 1."""
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(0, 20)))
+    requests_mock.get(url("conversations/2"), status_code=206, json=envelope(conversations(20, 3)))
     shared = reader()
     _list_all(shared)
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(1, 20)))
+    requests_mock.get(url("conversations/2"), status_code=206, json=envelope(conversations(21, 2)))
     requests_mock.reset_mock()
-    _list_all(shared)
-    assert requests_mock.call_count == 3  # the pages past the bound, and the empty last page
+    replays = iter([True, False, False])
+    read = _list_all(shared, replay=lambda: next(replays))
+    assert read[20:] == [f"s{i}" for i in range(1, 23)]  # s20 slid onto page 1, s21 and s22 onto page 2
+    assert requests_mock.call_count == 2  # page 1 again and page 2, both from Crisp
 
 
 def test_a_replayed_page_is_read_again_from_crisp(requests_mock):
