@@ -156,3 +156,15 @@ def test_cli_help_lists_the_fault_flags():
     )
     for flag in FLAGS:
         assert flag in result.stdout
+
+
+def test_the_request_log_tells_a_repeated_path_and_query_from_a_new_one(crisp_sandbox):
+    client = SandboxClient(crisp_sandbox)
+    client.get("conversations/1", per_page=20, include_empty=1)
+    client.get("conversations/1", include_empty=1, per_page=20)  # the same request, query in another order
+    client.get("conversations/1", per_page=20, order_date_created=1)
+    client.get("conversations/2", per_page=20, include_empty=1)
+    path = f"/v1/website/{crisp_sandbox.website_id}/conversations/1"
+    assert crisp_sandbox.repeated_requests() == {f"{path}?include_empty=1&per_page=20": 2}
+    crisp_sandbox.reset_counts()
+    assert crisp_sandbox.repeated_requests() == {}
