@@ -1,7 +1,7 @@
 """Figures of source-crisp against the Crisp sandbox (served by its CLI in a separate process).
 
     .venv/bin/python bench/source_bench.py throughput --size medium   # records/s vs a plain-requests baseline
-    .venv/bin/python bench/source_bench.py requests --size small      # requests vs floor; incremental cost
+    .venv/bin/python bench/source_bench.py requests --size small      # requests vs floor, per stream
     .venv/bin/python bench/source_bench.py requests --size medium --changes 10 --only people
     .venv/bin/python bench/source_bench.py memory                     # peak RSS: N (small) vs 10 N (medium)
 
@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,11 @@ import requests
 from crisp_sandbox_bench import Server  # the sandbox helper's CLI wrapper, same directory
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the sandbox's ground truth, for the floor
+from integration_tests.crisp_sandbox.dataset import Workspace  # noqa: E402
+from integration_tests.crisp_sandbox.floor import STREAMS as FLOORS  # noqa: E402
+from integration_tests.crisp_sandbox.floor import Ground, request_floor  # noqa: E402
+
 SOURCE_CRISP = str(Path(sys.executable).parent / "source-crisp")
 PAGE = 50
 BULK = ("conversations", "conversation_messages")
@@ -33,6 +39,7 @@ PEOPLE = ("people_profiles", "people_data")
 # source_crisp.config.PEOPLE_REFRESH_SYNCS_DEFAULT; not imported, so that this script also measures an older
 # source-crisp (run it with that checkout's python) against the same sandbox.
 PEOPLE_REFRESH_SYNCS = 30
+STREAM_REQUESTS = re.compile(r"(\w+): ([\d,]+) requests$")  # the source's count at the end of each stream
 
 
 # --- the source, as an operator runs it ---------------------------------------------------------------------
@@ -77,7 +84,7 @@ def read(
         args += ["--state", write(directory, "state.json", state)]
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    records, states, first_record_at = 0, {}, None
+    records, states, first_record_at, requests_by_stream = 0, {}, None, {}
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith(b'{"type":"RECORD"'):
@@ -86,12 +93,19 @@ def read(
         elif line.startswith(b'{"type":"STATE"'):
             stream = json.loads(line)["state"]["stream"]
             states[stream["stream_descriptor"]["name"]] = {"type": "STREAM", "stream": stream}
+        elif line.startswith(b'{"type":"LOG"') and (count := stream_requests(line)):
+            requests_by_stream[count.group(1)] = int(count.group(2).replace(",", ""))
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = status
     ended = time.perf_counter()
     return {"records": records, "seconds": ended - started,
             "startup_seconds": (first_record_at or ended) - started,
-            "peak_rss_mb": usage.ru_maxrss / 1024, "state": list(states.values())}  # fmt: skip
+            "peak_rss_mb": usage.ru_maxrss / 1024, "state": list(states.values()),
+            "requests_by_stream": requests_by_stream}  # fmt: skip
+
+
+def stream_requests(log_line: bytes) -> re.Match[str] | None:
+    return STREAM_REQUESTS.match(json.loads(log_line)["log"]["message"])
 
 
 # --- the baseline: the same pages with plain requests + json ------------------------------------------------
@@ -151,6 +165,24 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
             "source_requests": used, "baseline_requests": baseline_used}  # fmt: skip
 
 
+def full_read_costs(server: Server, directory: str, catalog: dict[str, Any], size: str) -> dict[str, Any]:
+    """Every stream read in full: each stream's requests (the source's own count) next to its floor (from
+    the sandbox's ground truth: integration_tests/crisp_sandbox/floor.py), the totals, and the requests sent
+    more than once (path and query) in the sync."""
+    names = [stream["name"] for stream in catalog["streams"]]
+    admin(server, "reset", {})
+    run = read(server, directory, configured(catalog, names, incremental=False))
+    counted = requests.get(server.info["base_url"].rsplit("/v1", 1)[0] + "/_sandbox/requests", timeout=30)
+    sandbox = counted.json()["data"]
+    floor = request_floor(Ground(Workspace(size, 7), PAGE), [name for name in names if name in FLOORS])
+    counts = run["requests_by_stream"]
+    return {"requests": sandbox["total"], "floor": sum(floor.values()), "repeated": sandbox["repeated"],
+            "records": run["records"],
+            "streams_off_the_floor": [name for name in names if counts.get(name) != floor.get(name)],
+            "streams (requests / floor)": {name: f"{counts.get(name, '?')} / {floor.get(name, '?')}"
+                                           for name in names}}  # fmt: skip
+
+
 def request_costs(args: argparse.Namespace) -> dict[str, Any]:
     server = Server(args.size)
     figures: dict[str, Any] = {"size": args.size, "page_size": PAGE}
@@ -160,6 +192,7 @@ def request_costs(args: argparse.Namespace) -> dict[str, Any]:
             figures["people"] = people_costs(server, directory, catalog, args.changes)
             server.stop()
             return figures
+        figures["full_read_every_stream"] = full_read_costs(server, directory, catalog, args.size)
         admin(server, "reset", {})
         full = read(server, directory, configured(catalog, ["conversations"], incremental=False))
         figures["full_refresh_conversations"] = {

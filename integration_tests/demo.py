@@ -21,6 +21,8 @@ from pathlib import Path
 import requests
 
 from integration_tests import demo_display as show
+from integration_tests.crisp_sandbox.floor import STREAMS as FLOORS
+from integration_tests.crisp_sandbox.floor import Ground, request_floor
 from integration_tests.demo_connector import (
     ConnectorFailed,
     ConnectorProcess,
@@ -28,6 +30,7 @@ from integration_tests.demo_connector import (
     configured_catalog,
     counter_summary,
     run,
+    stream_requests,
     write_json,
 )
 
@@ -146,7 +149,7 @@ def read_crisp(crisp, workdir: Path) -> ReadResult:
     read = ReadResult(catalog, workdir / "records.jsonl")
     catalog_path = write_json(workdir / "source_catalog.json", configured_catalog(catalog, "append"))
     crisp.reset_counts()
-    streams = StreamTracker(crisp.total_requests)
+    streams = StreamTracker()
     with read.records_path.open("w") as records:
 
         def keep_record(message: dict) -> None:
@@ -159,13 +162,19 @@ def read_crisp(crisp, workdir: Path) -> ReadResult:
         process = run("source-crisp", "read", "--config", str(config), "--catalog", str(catalog_path),
                       on_message=keep_record)
     columns = {s["name"]: len(s["json_schema"].get("properties", {})) for s in catalog["streams"]}
+    sent = stream_requests(process.logs())
+    ground = Ground(crisp.workspace, crisp.source_config()["page_size"])
+    floor = request_floor(ground, [name for name in columns if name in FLOORS])
     rows = [
-        (name, read.records[name], columns[name], streams.requests.get(name), streams.seconds.get(name))
+        (name, read.records[name], columns[name], sent.get(name), floor.get(name), streams.seconds.get(name))
         for name in columns
     ]
-    show.table(["stream", "records", "columns", "requests", "seconds"], rows)
+    show.table(["stream", "records", "columns", "requests", "floor", "seconds"], rows)
     records, requests = sum(read.records.values()), crisp.total_requests()
-    show.note(f"{records} records, {requests} requests in {process.seconds:.1f} s -> {read.records_path}")
+    show.note(f"total: {records} records, {requests} requests (floor {sum(floor.values())}) in "
+              f"{process.seconds:.1f} s -> {read.records_path}")
+    show.note("floor: the fewest requests this workspace needs (from the sandbox's ground truth: each list's")
+    show.note("       pages by its stop rule, walked once per sync, plus each parent's own requests)")
     return read
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -127,17 +128,11 @@ def configured_catalog(catalog: dict, destination_sync_mode: str) -> dict:
 
 
 class StreamTracker:
-    """Seconds and API requests of each stream of a read, between its STARTED and COMPLETE status messages.
+    """Seconds of each stream of a read, between its STARTED and COMPLETE status messages."""
 
-    The source reads streams one at a time, so the requests a sandbox counted in that window are the stream's,
-    including the parents a child stream re-lists.
-    """
-
-    def __init__(self, count_requests: Callable[[], int]) -> None:
-        self._count_requests = count_requests
-        self._started: dict[str, tuple[float, int]] = {}
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
         self.seconds: dict[str, float] = {}
-        self.requests: dict[str, int] = {}
 
     def __call__(self, message: dict) -> None:
         if message.get("type") != "TRACE" or message["trace"].get("type") != "STREAM_STATUS":
@@ -145,11 +140,19 @@ class StreamTracker:
         status = message["trace"]["stream_status"]
         name = status["stream_descriptor"]["name"]
         if status["status"] == "STARTED":
-            self._started[name] = (time.monotonic(), self._count_requests())
+            self._started[name] = time.monotonic()
         elif status["status"] in ("COMPLETE", "INCOMPLETE") and name in self._started:
-            started_at, requests_before = self._started[name]
-            self.seconds[name] = time.monotonic() - started_at
-            self.requests[name] = self._count_requests() - requests_before
+            self.seconds[name] = time.monotonic() - self._started[name]
+
+
+STREAM_REQUESTS = re.compile(r"(\w+): ([\d,]+) requests$")  # source-crisp's line at the end of each stream
+
+
+def stream_requests(logs: list[str]) -> dict[str, int]:
+    """The requests each stream sent, as source-crisp counts them (request_counts.py): the stream being read
+    when each request was sent, so pages a later stream reads from the sync's page store cost it nothing."""
+    found = (STREAM_REQUESTS.match(line) for line in logs)
+    return {match.group(1): int(match.group(2).replace(",", "")) for match in found if match}
 
 
 def counter_summary(logs: list[str], prefix: str) -> tuple[dict[str, dict[str, int]], list[str]] | None:

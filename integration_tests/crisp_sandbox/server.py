@@ -185,7 +185,9 @@ class CrispHandler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else {}
             if path == "/_sandbox/requests" and raw is None:
                 counts = state.snapshot()
-                data = {"counts": counts, "total": sum(counts.values())}
+                repeated = state.repeated_calls()
+                data = {"counts": counts, "total": sum(counts.values()),
+                        "repeated": sum(repeated.values()) - len(repeated)}  # fmt: skip
             elif path == "/_sandbox/reset" and raw is not None:
                 state.reset_counts()
                 data = {}
