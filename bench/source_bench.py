@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the sandbox's ground truth, for the floor
 from integration_tests.crisp_sandbox.dataset import Workspace  # noqa: E402
 from integration_tests.crisp_sandbox.floor import STREAMS as FLOORS  # noqa: E402
-from integration_tests.crisp_sandbox.floor import Ground, request_floor  # noqa: E402
+from integration_tests.crisp_sandbox.floor import Ground, per_page_list, request_floor  # noqa: E402
 
 SOURCE_CRISP = str(Path(sys.executable).parent / "source-crisp")
 PAGE = 50
@@ -197,7 +197,7 @@ def request_costs(args: argparse.Namespace) -> dict[str, Any]:
         full = read(server, directory, configured(catalog, ["conversations"], incremental=False))
         figures["full_refresh_conversations"] = {
             "records": full["records"], "list_calls": admin(server, "requests").get("conversations"),
-            "floor": math.ceil(full["records"] / PAGE)}  # fmt: skip
+            "floor": per_page_list(full["records"], PAGE)}  # fmt: skip
         incremental = configured(catalog, BULK, incremental=True)
         state = read(server, directory, incremental)["state"]
         for changed in args.changes:
