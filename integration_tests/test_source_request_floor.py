@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.floor import Ground, request_floor
-from integration_tests.test_source_e2e_read import STREAMS
+from integration_tests.crisp_sandbox.floor import STREAMS, Ground, request_floor
 from integration_tests.test_source_support import Run, configure, discovered_catalog, run
+from source_crisp.objects import OBJECTS
 
 PAGE = 20
 COUNT_LINE = re.compile(r"(\w+): ([\d,]+) requests$")
@@ -31,10 +31,16 @@ def read_costs(sandbox: CrispSandbox, tmp_path: Path, catalog: dict) -> tuple[Ru
     return result, request_floor(Ground(sandbox.workspace, PAGE), read_order)
 
 
+def test_every_stream_has_a_floor_entry():
+    """So that a new stream is held to the floor by the full-read test below."""
+    assert [obj.name for obj in OBJECTS if obj.name not in STREAMS] == []
+
+
 @pytest.mark.slow
 def test_a_full_read_of_every_stream_makes_exactly_the_floor_and_asks_no_page_twice(tmp_path):
     with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
-        catalog = configure(discovered_catalog(sandbox.source_config(page_size=PAGE)), STREAMS)
+        every_stream = [obj.name for obj in OBJECTS]
+        catalog = configure(discovered_catalog(sandbox.source_config(page_size=PAGE)), every_stream)
         result, floor = read_costs(sandbox, tmp_path, catalog)
         assert sandbox.repeated_requests() == {}
         assert logged_counts(result) == floor

@@ -166,7 +166,9 @@ def request_floor(ground: Ground, streams: Iterable[str]) -> dict[str, int]:
     walked: set[str] = set()
     floors = {}
     for name in streams:
-        entry = STREAMS[name]
+        entry = STREAMS.get(name)
+        if entry is None:
+            raise ValueError(f"floor.STREAMS has no entry for stream {name!r}: add what it walks and costs")
         first_walks = [walk for walk in entry.walks if walk not in walked]
         walked.update(first_walks)
         floors[name] = entry.own(ground) + sum(LISTS[walk](ground) for walk in first_walks)
