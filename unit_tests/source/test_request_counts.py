@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from source_crisp.request_counts import StreamRequests, in_this_stream
+from source_crisp.request_counts import StreamRequests
 from unit_tests.source.builders import WEBSITE_ID, client, envelope, url
 
 PATH = f"website/{WEBSITE_ID}/settings"
@@ -19,17 +19,17 @@ def test_each_request_counts_for_the_stream_being_read_and_none_outside_a_read(r
         crisp.get(PATH)  # a retry costs a request too
     with counts.reading("teams"):
         crisp.get(PATH)
+    crisp.get(PATH)
     assert (counts.of("website"), counts.of("teams")) == (2, 1)
 
 
 def test_requests_sent_on_worker_threads_count_for_the_stream_that_launched_them(requests_mock):
     requests_mock.get(url("settings"), json=envelope({}))
     crisp, counts = client(), StreamRequests()
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:  # a pool that passes nothing along to its threads
         with counts.reading("people_data"):
-            work = in_this_stream(lambda _n: crisp.get(PATH))
-            list(pool.map(work, range(40)))
+            list(pool.map(lambda _n: crisp.get(PATH), range(40)))
         with counts.reading("conversation_messages"):
-            list(pool.map(in_this_stream(lambda _n: crisp.get(PATH)), range(7)))
-        list(pool.map(lambda _n: crisp.get(PATH), range(3)))  # not launched by a stream
+            list(pool.map(lambda _n: crisp.get(PATH), range(7)))
+        list(pool.map(lambda _n: crisp.get(PATH), range(3)))  # no stream being read
     assert (counts.of("people_data"), counts.of("conversation_messages")) == (40, 7)
