@@ -29,12 +29,12 @@ IN_MEMORY_PAGES = 8  # a walk reads pages in order: a few recent ones serve a wa
 _LENGTH_BITS = 40  # index value = offset << 40 | length: one int per page
 
 
-class _Absent:
+class Absent:
     """Crisp answered that the list is not there (a 404 the request's policy skips): kept, so a later walk
     with the same policy does not ask again."""
 
 
-ABSENT = _Absent()
+ABSENT = Absent()
 
 
 class PageStore:
@@ -42,7 +42,7 @@ class PageStore:
 
     def __init__(self, in_memory: int = IN_MEMORY_PAGES) -> None:
         self._in_memory = in_memory
-        self._recent: OrderedDict[bytes, Items | _Absent] = OrderedDict()
+        self._recent: OrderedDict[bytes, Items | Absent] = OrderedDict()
         self._index: dict[bytes, int] = {}
         self._file: IO[bytes] | None = None
         self._size = 0
@@ -53,7 +53,7 @@ class PageStore:
         text = json.dumps([path, sorted((str(k), str(v)) for k, v in (query or {}).items())])
         return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
-    def get(self, key: bytes) -> Items | _Absent | None:
+    def get(self, key: bytes) -> Items | Absent | None:
         """The page stored under `key`, None when this sync has not read it."""
         with self._lock:
             if key in self._recent:
@@ -66,7 +66,7 @@ class PageStore:
         page = json.loads(raw)
         return ABSENT if page is None else page
 
-    def put(self, key: bytes, page: Items | _Absent) -> None:
+    def put(self, key: bytes, page: Items | Absent) -> None:
         """Store (or replace, after a re-read) the page read under `key`."""
         raw = json.dumps(None if page is ABSENT else page, separators=(",", ":")).encode()
         with self._lock:

@@ -29,7 +29,7 @@ from source_crisp.dates import cursor_value
 from source_crisp.enrichment import Enricher
 from source_crisp.fanout import FanOut
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
-from source_crisp.page_store import ABSENT, PageStore
+from source_crisp.page_store import ABSENT, Absent, PageStore
 from source_crisp.request_counts import StreamRequests
 
 LOGGER = logging.getLogger("airbyte")
@@ -112,17 +112,16 @@ class CrispReader:
     ) -> Iterator[Page]:
         """Pages in order. `replay`, asked after each page is consumed, re-reads the same page number when it
         says so: items deleted above the read position shift the rest of the list up, and the re-read picks
-        up what slid onto the page just read (callers skip what they already processed)."""
+        up what slid onto the page just read (callers skip what they already processed). Pages of paged lists
+        come from the sync's page store when an earlier walk read them (unpaginated answers are one request
+        that no second walk asks for today)."""
         policy = {"child": obj.parent is not None, "optional": obj.optional}
-        if obj.pagination == Pagination.SINGLE:
+        if obj.pagination in (Pagination.SINGLE, Pagination.NOT_PAGINATED):
             reply = self.client.get(self.path(obj.path, context), params, **policy)
             if reply is not None and reply.data:
-                yield Page(1, _values(obj, [reply.data]) if obj.value_field else _objects(obj, [reply.data]))
-            return
-        if obj.pagination == Pagination.NOT_PAGINATED:
-            items = self._list_page(obj, self.path(obj.path, context), params or {}, policy, fresh=False)
-            if items:
-                yield Page(1, items)
+                single = obj.pagination == Pagination.SINGLE
+                items = [reply.data] if single else _list_of(obj, reply.data)
+                yield Page(1, _values(obj, items) if obj.value_field else _objects(obj, items))
             return
         query = dict(obj.list_params) | dict(params or {})
         if obj.pagination == Pagination.PER_PAGE:
@@ -149,35 +148,32 @@ class CrispReader:
             number += 1
 
     def first_page(self, obj: CrispObject, context: Context) -> list[Item] | None:
-        """Page 1 of `obj` as a probe asks it (a 404 is an answer, not an error: None), through the page
-        store, so the walk that follows the probe does not ask Crisp for it again."""
+        """Page 1 of a paged list as a probe asks it (a 404 is an answer, not an error: None), through the
+        page store, so the walk that follows the probe does not ask Crisp for it again."""
         policy = {"child": obj.parent is not None, "optional": True, "quiet": True}
-        return self._list_page(obj, self.path(obj.path, context, 1), {}, policy, fresh=False)
+        page = self._stored_page(obj, self.path(obj.path, context, 1), {}, policy, fresh=False)
+        return None if page is ABSENT else page
 
     def _list_page(
-        self,
-        obj: CrispObject,
-        path: str,
-        query: Mapping[str, Any],
-        policy: Mapping[str, bool],
-        fresh: bool,
-    ) -> list[Item] | None:
-        """One list page: from this sync's page store unless `fresh`, else from Crisp (and then stored). None
-        when Crisp answered that the list is not there and the request's policy skips it (a 404)."""
+        self, obj: CrispObject, path: str, query: Mapping[str, Any], policy: Mapping[str, bool], fresh: bool
+    ) -> list[Item]:
+        """One list page: from this sync's page store unless `fresh`, else from Crisp."""
+        page = self._stored_page(obj, path, query, policy, fresh)
+        return [] if page is ABSENT else page
+
+    def _stored_page(
+        self, obj: CrispObject, path: str, query: Mapping[str, Any], policy: Mapping[str, bool], fresh: bool
+    ) -> list[Item] | Absent:
+        """The page as this sync first read it (page_store.py); read from Crisp and stored when the store
+        has none, when `fresh`, or when Crisp skipped it (a 404) under a policy that would treat it as an
+        error."""
         key = PageStore.key(path, query)
-        stored = None if fresh else self.page_store.get(key)
-        if stored is ABSENT and not (policy.get("child") or policy.get("optional")):
-            stored = None  # skipped under another policy; this one treats a 404 as an error: ask Crisp
-        if stored is None:
-            reply = self.client.get(path, query or None, **policy)
-            if reply is None:
-                stored = ABSENT
-            elif obj.value_field:
-                stored = _values(obj, _list_of(obj, reply.data))
-            else:
-                stored = _objects(obj, _list_of(obj, reply.data))
-            self.page_store.put(key, stored)
-        return None if stored is ABSENT else stored
+        page = None if fresh else self.page_store.get(key)
+        if page is None or (page is ABSENT and not (policy.get("child") or policy.get("optional"))):
+            reply = self.client.get(path, query, **policy)
+            page = ABSENT if reply is None else _objects(obj, _list_of(obj, reply.data))
+            self.page_store.put(key, page)
+        return page
 
     def items(
         self, obj: CrispObject, params: Mapping[str, Any] | None = None
