@@ -4,13 +4,14 @@ Several streams of a sync walk the same list: conversations, then conversation_m
 per-conversation stream) walk the conversations list; people_data walks the profiles; the helpdesk streams
 walk the locales and categories, and the helpdesk probe reads their first pages. Each page is asked of Crisp
 once per sync (path and query are the key); the later walks read it here, so the streams of one sync see one
-snapshot of each list (why nothing is lost: docs/source-crisp.md, "One snapshot per sync").
+snapshot of each list (why nothing is lost: docs/source-crisp.md, "One walk of each list per sync").
 
 Memory stays flat in N: the last `in_memory` pages are held as read; every page is also written to a
 temporary file, which the later walks read back. The file has no name (tempfile.TemporaryFile: unlinked at
-creation under the system temp dir, mode 0600), so nothing is left behind even when the sync is killed; it
-holds Crisp data only (no credential ever reaches a page). An index entry per page (a 16-byte digest and one
-integer) is all that grows with the number of pages.
+creation under the system temp dir, mode 0600), so nothing is left behind even when the sync is killed. It
+holds workspace data only: the reader never stores the pages of an object with secret fields (operators'
+tokens: CrispObject.never_emit). An index entry per page (a 16-byte digest and one integer) is all that grows
+with the number of pages.
 """
 
 from __future__ import annotations

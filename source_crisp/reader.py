@@ -172,7 +172,8 @@ class CrispReader:
         if page is None or (page is ABSENT and not (policy.get("child") or policy.get("optional"))):
             reply = self.client.get(path, query, **policy)
             page = ABSENT if reply is None else _objects(obj, _list_of(obj, reply.data))
-            self.page_store.put(key, page)
+            if not obj.never_emit:  # a page holding credentials never reaches the store's file
+                self.page_store.put(key, page)
         return page
 
     def items(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -191,3 +192,13 @@ def test_a_replayed_page_is_read_again_from_crisp(requests_mock):
     replays = iter([True, False, False])
     assert _list_all(reader(), replay=lambda: next(replays))[20:40] == [f"s{i}" for i in range(1, 21)]
     assert requests_mock.call_count == 3
+
+
+def test_pages_of_an_object_with_secret_fields_never_reach_the_page_store(requests_mock):
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(0, 3)))
+    with_secrets = dataclasses.replace(BY_NAME["conversations"], never_emit=("token",))
+    shared = reader()
+    for _walk in range(2):
+        assert len([item for page in shared.pages(with_secrets, {}) for item in page.items]) == 3
+    assert requests_mock.call_count == 2
+    assert shared.page_store.pages == 0
