@@ -100,12 +100,12 @@ class CrispStream(Stream):
     # --- read ----------------------------------------------------------------------------------------
     def read(self, configured_stream: ConfiguredAirbyteStream, logger: logging.Logger, *args: Any) -> Any:
         """The stream's read, counting the requests it sends (request_counts.py), logged when it ends."""
-        requests = self._reader.requests
+        counts = self._reader.requests
         try:
-            with requests.reading(self.name):
+            with counts.reading(self.name):
                 yield from self._read(configured_stream, logger, *args)
         finally:
-            logger.info(f"{self.name}: {requests.of(self.name):,} requests")
+            logger.info(f"{self.name}: {counts.of(self.name):,} requests")
 
     def _read(
         self,
