@@ -5,7 +5,9 @@ list's stop rule (source_crisp/reader.py), plus the requests each parent needs. 
 sync: a list's pages are charged to the first stream read that walks it, so a child stream read after its
 parent's stream costs only its per-parent requests.
 
-One entry per stream in STREAMS (what it walks, what it costs on its own) and one per walked list in LISTS.
+The sandbox's default switches are assumed (the legacy helpdesk; article lists with or without the body is a
+Ground field). One entry per stream in STREAMS (what it walks, what it costs on its own) and one per list that
+several streams walk in LISTS.
 A new stream adds one entry, e.g. a per-conversation route: `Floor(("conversations",), _per_conversation(1))`.
 """
 
