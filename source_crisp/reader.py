@@ -92,6 +92,10 @@ class CrispReader:
         self._warned: set[Hashable] = set()
         self.fan_out = FanOut()  # per-parent requests of one parent page (fanout.py)
 
+    def close(self) -> None:
+        """End of sync: the page store's file."""
+        self.page_store.close()
+
     def warn_once(self, topic: Hashable, message: str) -> None:
         """Log `message` the first time `topic` comes up in this sync (the reader lives for one sync)."""
         if topic not in self._warned:

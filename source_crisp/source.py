@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from airbyte_cdk.models import (
+    AirbyteCatalog,
     AirbyteConnectionStatus,
     AirbyteMessage,
     ConfiguredAirbyteCatalog,
@@ -42,16 +43,21 @@ class SourceCrisp(AbstractSource):
         super().__init__()
         self._backoff = backoff  # tests inject an immediate backoff; None = real waiting
         self._timeouts = timeouts  # tests inject short deadlines; None = the defaults in client.py
-        self._readers: list[CrispReader] = []  # of the sync being read
+        self._readers: list[CrispReader] = []  # of the current read: closed when it ends
 
     def _reader(self, parsed: CrispConfig) -> CrispReader:
         client = CrispClient(parsed, backoff=self._backoff, timeouts=self._timeouts)
-        return CrispReader(client, parsed.website_id, parsed.page_size, parsed.max_pages_per_list)
+        reader = CrispReader(client, parsed.website_id, parsed.page_size, parsed.max_pages_per_list)
+        self._readers.append(reader)
+        return reader
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """A successful check also says which API guesses hold (`check_notes`)."""
         self.check_notes: list[str] = []
-        status = super().check(logger, config)
+        try:
+            status = super().check(logger, config)
+        finally:
+            self._close_readers()
         if status.status == Status.SUCCEEDED and self.check_notes:
             status.message = "; ".join(self.check_notes)
         return status
@@ -92,17 +98,24 @@ class SourceCrisp(AbstractSource):
                 f"Its streams are {', '.join(known)}. Refresh the source schema and remove the others from "
                 "the connection; nothing was read."
             )
-        self._readers = []
         try:
             yield from super().read(logger, config, catalog, state)
+        finally:  # the fan-out's threads and the connections end with the sync
+            self._close_readers()
+
+    def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        try:
+            return super().discover(logger, config)
         finally:
-            for reader in self._readers:
-                reader.page_store.close()  # this sync's pages: the next sync reads Crisp afresh
+            self._close_readers()
+
+    def _close_readers(self) -> None:
+        while self._readers:
+            self._readers.pop().close()
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         parsed = CrispConfig.from_mapping(config)
         reader = self._reader(parsed)
-        self._readers.append(reader)  # its page store is closed when the read ends
         discovery = Discovery(reader)
         helpdesk = Helpdesk(reader)
         streams: list[Stream] = []
