@@ -132,8 +132,6 @@ OBJECTS: tuple[CrispObject, ...] = (
         known_fields=known.PEOPLE_PROFILE,
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
-        # The per-profile streams' incremental scan re-walks the pages people_profiles just read newest first.
-        shared_pages=20,
     ),
     CrispObject(
         name="people_data",

@@ -103,11 +103,11 @@ class CrispStream(Stream):
         counts = self._reader.requests
         try:
             with counts.reading(self.name):
-                yield from self._read(configured_stream, logger, *args)
+                yield from self._read_stream(configured_stream, logger, *args)
         finally:
             logger.info(f"{self.name}: {counts.of(self.name):,} requests")
 
-    def _read(
+    def _read_stream(
         self,
         configured_stream: ConfiguredAirbyteStream,
         logger: logging.Logger,
