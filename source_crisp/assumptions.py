@@ -41,6 +41,18 @@ WAITING_SINCE_SCAN_AXIS = "updated_at"
 # `updated_at`, and a conversation's `updated_at` is >= its newest message timestamp. Incremental messages
 # (conversation_streams.MessagesStream) visit only conversations whose updated_at passed the reference.
 
+# §4.1: whether adding an event, a browsed page or a file to a conversation moves its `updated_at` is
+# undocumented. GUESSED yes, so incremental reads of these streams visit only the conversations whose
+# updated_at passed the reference, as messages do. Verified on every record read: one dated after its
+# conversation's listed updated_at (and at least a minute before the sync began, so the listing cannot simply
+# predate it) contradicts it: one warning, the rest of that sync visits every conversation, the state keeps
+# that sync's reference and records `visit_every_conversation`, so every later incremental sync of the stream
+# visits every conversation (a change hidden in a conversation passed before the contradiction is read one
+# sync later). Only a conversation visited anyway (changed otherwise) can show the contradiction.
+# Participants and routing have no date: read in full on every sync. Sandbox switch
+# `children_bump_updated_at=False`.
+CHILDREN_BUMP_UPDATED_AT = ("conversation_events", "conversation_pages", "conversation_files")
+
 # §2: no rate-limit headers are documented; `Retry-After` is honoured when present (seconds).
 RATE_LIMIT_STATUSES = (420, 422, 429)
 

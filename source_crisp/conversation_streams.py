@@ -1,25 +1,37 @@
-"""Conversations and their messages: Crisp sorts conversations by date (a guess, checked on every record
-read), so these scan newest first, stop once the confirmed order proves nothing further can match, and
-checkpoint the cursor ranges they covered (incremental.py). Once the order is contradicted they read the whole
-list and filter it here. Messages are read only for conversations whose updated_at passed the reference.
+"""Conversations and their children (messages, events, pages, files, participants, routing): Crisp sorts
+conversations by date (a guess, checked on every record read), so these scan newest first, stop once the
+confirmed order proves nothing further can match, and checkpoint the cursor ranges they covered
+(incremental.py). Once the order is contradicted they read the whole list and filter it here. Children are
+read only for conversations whose updated_at passed the reference, one list page of conversations at a time
+through the reader's fan-out (fanout.py), so the checkpoint after a page covers every child request of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
-from source_crisp.assumptions import FULL_REFRESH_SORT_PARAM, WAITING_SINCE_SCAN_AXIS
-from source_crisp.config import Comparison
-from source_crisp.dates import iso_utc
+from source_crisp.assumptions import (
+    CHILDREN_BUMP_UPDATED_AT,
+    FULL_REFRESH_SORT_PARAM,
+    WAITING_SINCE_SCAN_AXIS,
+)
+from source_crisp.config import Comparison, IncrementalSettings
+from source_crisp.cursor_guards import VISIT_EVERY_CONVERSATION
+from source_crisp.dates import cursor_value, iso_utc
+from source_crisp.discovery import Discovery
 from source_crisp.incremental import Coverage, DescendingScan, Window, highest, window_for
-from source_crisp.objects import BY_NAME
-from source_crisp.reader import Item
+from source_crisp.objects import BY_NAME, CrispObject, Pagination
+from source_crisp.reader import CrispReader, Item
 from source_crisp.streams import Checkpoint, CrispStream, Output
 
 # The list a cursor is scanned on: its own sort, or (a cursor Crisp's sort cannot give completely) a list
 # whose sort axis bounds it from above. See assumptions.WAITING_SINCE_SCAN_AXIS.
 SCAN_AXIS = {"waiting_since": WAITING_SINCE_SCAN_AXIS}
+# A child dated this close to the sync's start (or later) is not judged against its conversation's listed
+# updated_at: the listing may predate the child, and the two clocks may differ a little.
+UNJUDGED_MARGIN = timedelta(minutes=1)
 
 
 class _NewestFirst(CrispStream):
@@ -35,11 +47,15 @@ class _NewestFirst(CrispStream):
         params: Mapping[str, Any],
         state_key: str | None,
         bound: str | None = None,
-    ) -> Iterator[Item | Checkpoint]:
-        """Conversations the scan admits, with a checkpoint after each page when state_key is given. `bound`:
-        the cursor the `axis` is relied on to bound (checked on every conversation read, see _check_bound).
+    ) -> Iterator[list[Item] | Checkpoint]:
+        """The conversations the scan admits, one list page at a time, each page followed by a checkpoint
+        when state_key is given. `bound`: the cursor the `axis` is relied on to bound (checked on every
+        conversation read, see _check_bound).
 
-        A page during which a conversation turned out to be deleted is read again (see CrispReader.pages)."""
+        The caller handles a page's conversations (their children's requests included) before it asks for
+        more, so the next page is requested after them and the checkpoint covers them. A page during which a
+        conversation turned out to be deleted (the caller counts them in `vanished`) is read again (see
+        CrispReader.pages)."""
         self.vanished = 0
         replayed = 0
 
@@ -50,11 +66,13 @@ class _NewestFirst(CrispStream):
 
         warned = False
         for page in self._reader.pages(self.conversations, {}, params, replay=deleted_since_last_page):
+            admitted = []
             for conversation in page.items:
                 if bound is not None:
                     _check_bound(scan, conversation, bound, axis)
                 if scan.admit(self._cursor(conversation, axis), conversation.get("session_id")):
-                    yield conversation
+                    admitted.append(conversation)
+            yield admitted
             if scan.contradiction is not None and not warned:
                 warned = True
                 self._warn_contradiction(scan, axis, params, page.number, incremental=state_key is not None)
@@ -90,8 +108,8 @@ class _NewestFirst(CrispStream):
             f"{self.name}: {consequence}.",
         )
 
-    def _full_scan(self) -> Iterator[Item]:
-        """Every conversation once, whatever order Crisp lists them in."""
+    def _full_scan(self) -> Iterator[list[Item]]:
+        """Every conversation once, whatever order Crisp lists them in, one list page at a time."""
         scan = DescendingScan(Window.everything(), Coverage())
         for item in self._scan_conversations(scan, "created_at", {FULL_REFRESH_SORT_PARAM: "1"}, None):
             if not isinstance(item, Checkpoint):
@@ -121,8 +139,9 @@ class _NewestFirst(CrispStream):
 
 class ConversationsStream(_NewestFirst):
     def _full_refresh(self) -> Output:
-        for conversation in self._full_scan():
-            yield self._shape(conversation)
+        for page in self._full_scan():
+            for conversation in page:
+                yield self._shape(conversation)
 
     def _incremental(self, cursor: str) -> Output:
         axis = SCAN_AXIS.get(cursor, cursor)
@@ -134,8 +153,10 @@ class ConversationsStream(_NewestFirst):
         ):
             if isinstance(item, Checkpoint):
                 yield item
-            elif bound is None or window.matches(self._cursor(item, cursor)):
-                yield self._shape(item)
+                continue
+            for conversation in item:
+                if bound is None or window.matches(self._cursor(conversation, cursor)):
+                    yield self._shape(conversation)
         yield self._finish(cursor, window, scan, high_water)
 
     def _date_filter(self, cursor: str, window: Window) -> dict[str, str]:
@@ -158,30 +179,129 @@ def _check_bound(scan: DescendingScan, item: Item, cursor: str, axis: str) -> No
         )
 
 
-class MessagesStream(_NewestFirst):
+class ConversationChildStream(_NewestFirst):
+    """A per-conversation object: messages (their MESSAGE_WALK), events, pages and files (paged lists),
+    participants and routing (one answer each).
+
+    Every such stream walks the conversation list with the same query as the others (full refresh: sorted
+    by FULL_REFRESH_SORT_PARAM; incremental: by updated_at), so a sync that selects several walks it once:
+    the reader serves the 2nd..nth walk from the pages it shares within the sync. Incremental reads visit
+    only conversations whose updated_at passed the reference: for events, pages and files that relies on
+    assumptions.CHILDREN_BUMP_UPDATED_AT, verified on every record (_verify)."""
+
+    def __init__(
+        self, obj: CrispObject, reader: CrispReader, settings: IncrementalSettings, discovery: Discovery
+    ) -> None:
+        super().__init__(obj, reader, settings, discovery)
+        # The listings a sync reads are never older than its start (the streams are built when it starts).
+        self._judged_until = round((reader.client.server_now() - UNJUDGED_MARGIN).timestamp() * 1000)
+        self._verifies = obj.name in CHILDREN_BUMP_UPDATED_AT
+        self._contradicted = False  # a record of this read contradicted CHILDREN_BUMP_UPDATED_AT
+        self._child_top: int | None = None  # the highest trusted child cursor read
+
     def _full_refresh(self) -> Output:
-        for conversation in self._full_scan():
-            yield from self._messages_of(conversation, Window.everything())
+        self._contradicted = False
+        for page in self._full_scan():
+            yield from self._children_of(page, Window.everything(), incremental=False)
 
     def _incremental(self, cursor: str) -> Output:
-        # Coverage lives on the parent's updated_at axis: messages are never newer than their conversation.
+        self._contradicted, self._child_top = False, None
+        # Coverage lives on the parent's updated_at axis: children are never newer than their conversation
+        # (messages: relied on; events, pages, files: verified, see _verify).
         window, scan, high_water = self._plan(cursor, "updated_at")
+        visit_all = bool(self._state_for(cursor).get(VISIT_EVERY_CONVERSATION))
+        if visit_all:
+            self._logger.info(
+                f"{self.name}: visiting every conversation (its state records that Crisp contradicted "
+                "CHILDREN_BUMP_UPDATED_AT, source_crisp/assumptions.py)"
+            )
+            scan = DescendingScan(Window(), Coverage(), self._horizon)
+        claims_ranges = self._newer(window) and not visit_all
         params = {self.conversations.sort_params["updated_at"]: "1"}
-        for item in self._scan_conversations(
-            scan, "updated_at", params, cursor if self._newer(window) else None
-        ):
+        for item in self._scan_conversations(scan, "updated_at", params, cursor if claims_ranges else None):
             if isinstance(item, Checkpoint):
-                yield item
-            else:
-                yield from self._messages_of(item, window)
-        yield self._finish(cursor, window, scan, high_water)
+                yield self._unproven(cursor, high_water) if self._contradicted else item
+                continue
+            yield from self._children_of(item, window, incremental=True)
+            if self._contradicted and claims_ranges:
+                scan.contradict(
+                    "a child record dated after its conversation's updated_at",
+                    guess="CHILDREN_BUMP_UPDATED_AT",
+                    unfiltered=True,  # the rest of the list is visited now
+                )
+        if visit_all:
+            # Every conversation was visited: what a child created during the read holds is after the start.
+            top = self._child_top if self._child_top is None else min(self._child_top, self._judged_until)
+            yield Checkpoint({cursor: highest(high_water, top), VISIT_EVERY_CONVERSATION: True})
+        elif self._contradicted and self._newer(window):
+            yield self._unproven(cursor, high_water)
+        else:
+            yield self._finish(cursor, window, scan, high_water)
 
-    def _messages_of(self, conversation: Item, window: Window) -> Iterator[Mapping[str, Any]]:
-        context = {"session_id": conversation.get("session_id")}
+    def _warn_contradiction(
+        self, scan: DescendingScan, axis: str, params: Mapping[str, Any], page: int, incremental: bool
+    ) -> None:
+        if scan.broken_guess != "CHILDREN_BUMP_UPDATED_AT":  # that one has its own warning (_verify)
+            super()._warn_contradiction(scan, axis, params, page, incremental)
+
+    @staticmethod
+    def _unproven(cursor: str, high_water: int | None) -> Checkpoint:
+        """After a contradiction: the reference stays where the read began (the conversations passed before
+        it may hide changes), and every later read visits every conversation."""
+        return Checkpoint({cursor: high_water, VISIT_EVERY_CONVERSATION: True})
+
+    def _children_of(
+        self, page: list[Item], window: Window, incremental: bool
+    ) -> Iterator[Mapping[str, Any]]:
+        """The children of one page of conversations, fetched through the fan-out, emitted in page order."""
         stop_at = window.reference if self._newer(window) else None
-        messages = self._reader.messages(self.obj, context, stop_at)
-        if messages is None:
-            self.vanished += 1
-        for message in messages or []:
-            if window.matches(self._cursor(message, "timestamp")):
-                yield self._shape(message, context)
+
+        def read(conversation: Item) -> list[Item] | None:
+            context = {"session_id": conversation.get("session_id")}
+            if self.obj.pagination == Pagination.MESSAGE_WALK:
+                return self._reader.messages(self.obj, context, stop_at)
+            return self._reader.children(self.obj, context)
+
+        for conversation, children in zip(page, self._reader.fan_out.map(read, page), strict=True):
+            if children is None:
+                self.vanished += 1
+                continue
+            context = {"session_id": conversation.get("session_id")}
+            for child in children:
+                value = self._cursor(child, "timestamp")
+                if self._verifies:
+                    self._verify(conversation, value, incremental)
+                if window.matches(value):
+                    if self._horizon.trusted(value):
+                        self._child_top = highest(self._child_top, value)
+                    yield self._shape(child, context)
+
+    def _verify(self, conversation: Item, value: int | None, incremental: bool) -> None:
+        """assumptions.CHILDREN_BUMP_UPDATED_AT: a child dated after its conversation's listed updated_at
+        (and before this sync began, so the listing cannot simply predate it) contradicts it."""
+        updated = cursor_value(conversation.get("updated_at"))
+        if value is None or updated is None or not updated < value <= self._judged_until:
+            return
+        self._contradicted = True
+        if incremental and self._settings.comparison == Comparison.NEWER_THAN:
+            consequence = (
+                "the rest of this sync visits every conversation, and so does every later incremental sync "
+                f"of this stream (its state records {VISIT_EVERY_CONVERSATION}); the state keeps this sync's "
+                "reference, so a change hidden in a conversation passed before now is read by the next sync"
+            )
+        else:
+            consequence = (
+                "this read visits every conversation anyway; an incremental sync that meets it visits every "
+                "conversation from then on"
+            )
+        self._reader.warn_once(
+            ("CHILDREN_BUMP_UPDATED_AT", self.name),
+            "Crisp contradicts the guess CHILDREN_BUMP_UPDATED_AT (source_crisp/assumptions.py: adding an "
+            "event, a browsed page or a file to a conversation moves its updated_at): "
+            f"{conversation.get('session_id')} holds a {self.name} record dated {iso_utc(value)}, after the "
+            f"conversation's updated_at {iso_utc(updated)}. {self.name}: {consequence}.",
+        )
+
+
+# The messages stream is one of them (its walk is the object's MESSAGE_WALK).
+MessagesStream = ConversationChildStream

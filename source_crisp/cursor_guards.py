@@ -51,6 +51,9 @@ class Horizon:
 
 # State fields: (what they hold, whether null is allowed).
 _INTEGER_FIELDS = {"resume_page": False, "slice_page": False, "scan_high": True, "safe_high": True}
+# Set once Crisp contradicted assumptions.CHILDREN_BUMP_UPDATED_AT: every incremental read of the stream
+# visits every conversation (conversation_streams.ConversationChildStream).
+VISIT_EVERY_CONVERSATION = "visit_every_conversation"
 
 
 def validated_state(
@@ -71,6 +74,8 @@ def validated_state(
     for page in ("resume_page", "slice_page"):
         if page in checked and checked[page] < 1:
             raise _state_error(stream, page, state[page], "a page number >= 1")
+    if VISIT_EVERY_CONVERSATION in state and not isinstance(state[VISIT_EVERY_CONVERSATION], bool):
+        raise _state_error(stream, VISIT_EVERY_CONVERSATION, state[VISIT_EVERY_CONVERSATION], "true or false")
     if "covered" in state:
         checked["covered"] = _ranges(stream, state["covered"])
     high_water = checked[cursor]

@@ -129,6 +129,34 @@ MESSAGE: Fields = {
     "properties": S,  # Record<string, string | number | boolean>
 }
 
+# --- per-conversation children (npm crisp-api 11: ConversationEvent, ConversationPage, ConversationFile,
+# ConversationParticipants; the routing answer is typed `any` there, go-crisp-api ConversationRoutingAssign)
+CONVERSATION_CHILD: Fields = {**WEBSITE, "session_id": S}
+CONVERSATION_EVENT: Fields = {
+    **CONVERSATION_CHILD,
+    "text": S,
+    "data": S,  # Record<string, any>: its keys are data, so JSON text (CrispObject.json_fields)
+    "color": S,
+    "timestamp": L,
+}
+CONVERSATION_PAGE: Fields = {
+    **CONVERSATION_CHILD,
+    "page_title": S,
+    "page_url": S,
+    "page_referrer": S,
+    "timestamp": L,
+}
+CONVERSATION_FILE: Fields = {
+    **CONVERSATION_CHILD,
+    "name": S,
+    "type": S,
+    "url": S,
+    "fingerprint": L,
+    "timestamp": L,
+}
+CONVERSATION_PARTICIPANT: Fields = {**CONVERSATION_CHILD, "type": S, "target": S}
+CONVERSATION_ROUTING: Fields = {**CONVERSATION_CHILD, "assigned.user_id": S}
+
 PEOPLE_PROFILE: Fields = {
     **WEBSITE,
     "people_id": S,

@@ -77,6 +77,8 @@ class CrispObject:
     optional: bool = False  # a feature a website may not have: a 404 on its list means "none", not an error
     # A list of bare values, not objects (campaign tags): each value becomes the record {value_field: value}.
     value_field: str | None = None
+    # The answer is an object whose `list_field` holds the items (a conversation's {participants: [...]}).
+    list_field: str | None = None
     # Crisp field -> column name, for a field named like a credential that holds a plain name (a suggested
     # data key's `key` is "plan", not a secret): flatten.is_credential would drop it under its own name.
     renames: Mapping[str, str] = field(default_factory=dict)
@@ -110,6 +112,97 @@ def _suggested(
 
 
 _DATA_KEY = MappingProxyType({"key": "key_name"})
+
+# --- per-conversation children (conversation_streams.ConversationChildStream) -------------------------
+# Their request cost, said in each description: the conversation list is walked once per sync however many
+# of them are selected (the walk's pages are shared), then each selected stream reads its own route per
+# conversation.
+_AFTER_WALK = "after the conversation list walk the conversation streams of a sync share"
+_PER_CONVERSATION_LIST = (
+    "1 request per page of each conversation's list plus the empty page that ends it: 2 per conversation "
+    "that has any, 1 per conversation that has none"
+)
+_PER_CONVERSATION = "1 request per conversation"
+
+
+def _per_conversation(
+    name: str,
+    what: str,
+    route: str,
+    pagination: Pagination,
+    key: tuple[str, ...],
+    fields: Mapping[str, ColumnType],
+    **options: object,
+) -> CrispObject:
+    """A child of conversations: dated ones are incremental on `timestamp` (for conversations that changed);
+    the others are read whole on every sync, which their description says."""
+    dated = "timestamp" in fields
+    cost = _PER_CONVERSATION_LIST if pagination == Pagination.FIXED_PAGE else _PER_CONVERSATION
+    when = (
+        "incremental syncs read only the conversations that changed"
+        if dated
+        else "no date, so every sync reads every conversation"
+    )
+    return CrispObject(
+        name=name,
+        description=f"{what} ({cost}, {_AFTER_WALK}; {when}).",
+        path=_W + "/conversation/{session_id}/" + route,
+        pagination=pagination,
+        primary_key=("session_id", *key),
+        known_fields=fields,
+        parent="conversations",
+        parent_fields=("session_id",),
+        cursor_candidates=("timestamp",) if dated else (),
+        default_cursor="timestamp" if dated else None,
+        sample_parents=3,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
+    _per_conversation(
+        "conversation_events",
+        "Events of each conversation (custom events pushed on the conversation; `data` as JSON text)",
+        "events/{page}",
+        Pagination.FIXED_PAGE,
+        ("timestamp", "text"),
+        known.CONVERSATION_EVENT,
+        json_fields=("data",),
+    ),
+    _per_conversation(
+        "conversation_pages",
+        "Pages the visitor of each conversation browsed",
+        "pages/{page}",
+        Pagination.FIXED_PAGE,
+        ("timestamp", "page_url"),
+        known.CONVERSATION_PAGE,
+    ),
+    _per_conversation(
+        "conversation_files",
+        "Files shared in each conversation",
+        "files/{page}",
+        Pagination.FIXED_PAGE,
+        ("fingerprint",),
+        known.CONVERSATION_FILE,
+    ),
+    _per_conversation(
+        "conversation_participants",
+        "External participants of each conversation (e.g. emails in copy), one row per participant",
+        "participants",
+        Pagination.NOT_PAGINATED,
+        ("type", "target"),
+        known.CONVERSATION_PARTICIPANT,
+        list_field="participants",
+    ),
+    _per_conversation(
+        "conversation_routing",
+        "Who each conversation is routed (assigned) to, one row per conversation",
+        "routing",
+        Pagination.SINGLE,
+        (),
+        known.CONVERSATION_ROUTING,
+    ),
+)
 
 
 OBJECTS: tuple[CrispObject, ...] = (
@@ -184,6 +277,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         default_cursor="timestamp",
         sample_parents=3,
     ),
+    *CONVERSATION_CHILDREN,
     CrispObject(
         name="website",
         description="The website itself, one row (1 request).",

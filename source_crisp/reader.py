@@ -113,18 +113,23 @@ class CrispReader:
         params: Mapping[str, Any] | None = None,
         start_page: int = 1,
         replay: Callable[[], bool] | None = None,
+        gone: Callable[[], None] | None = None,
     ) -> Iterator[Page]:
         """Pages in order. `replay`, asked after each page is consumed, re-reads the same page number when it
         says so: items deleted above the read position shift the rest of the list up, and the re-read picks
         up what slid onto the page just read (callers skip what they already processed). Pages of paged lists
         come from the sync's page store when an earlier walk read them (unpaginated answers are one request
-        that no second walk asks for today)."""
+        that no second walk asks for today). `gone` is called when a child's route answers that its parent no
+        longer exists (the list then ends)."""
         policy = {"child": obj.parent is not None, "optional": obj.optional}
         if obj.pagination in (Pagination.SINGLE, Pagination.NOT_PAGINATED):
             reply = self.client.get(self.path(obj.path, context), params, **policy)
+            if reply is None and gone is not None and obj.parent is not None:
+                gone()
             if reply is not None and reply.data:
                 single = obj.pagination == Pagination.SINGLE
-                items = [reply.data] if single else _list_of(obj, reply.data)
+                data = _listed_in(obj, reply.data)
+                items = [data] if single else _list_of(obj, data)
                 yield Page(1, _values(obj, items) if obj.value_field else _objects(obj, items))
             return
         query = dict(obj.list_params) | dict(params or {})
@@ -135,7 +140,7 @@ class CrispReader:
         replaying = False
         while True:
             path = self.path(obj.path, context, number)
-            items = self._list_page(obj, path, query, policy, fresh=replaying)
+            items = self._list_page(obj, path, query, policy, fresh=replaying, gone=gone)
             if not items:
                 return
             guard.admit(number, items)
@@ -159,10 +164,18 @@ class CrispReader:
         return None if page is ABSENT else page
 
     def _list_page(
-        self, obj: CrispObject, path: str, query: Mapping[str, Any], policy: Mapping[str, bool], fresh: bool
+        self,
+        obj: CrispObject,
+        path: str,
+        query: Mapping[str, Any],
+        policy: Mapping[str, bool],
+        fresh: bool,
+        gone: Callable[[], None] | None = None,
     ) -> list[Item]:
         """One list page: from this sync's page store unless `fresh`, else from Crisp."""
         page = self._stored_page(obj, path, query, policy, fresh)
+        if page is ABSENT and gone is not None and obj.parent is not None:
+            gone()
         return [] if page is ABSENT else page
 
     def _stored_page(
@@ -188,6 +201,15 @@ class CrispReader:
             for page in self.pages(obj, context, params):
                 for item in page.items:
                     yield item, context
+
+    def children(self, obj: CrispObject, context: Context) -> list[Item] | None:
+        """Every item of one parent's child route, all its pages; None when the parent was deleted meanwhile
+        (the client already logged a warning)."""
+        gone: list[bool] = []
+        items = [
+            item for page in self.pages(obj, context, gone=lambda: gone.append(True)) for item in page.items
+        ]
+        return None if gone else items
 
     def contexts(self, obj: CrispObject) -> Iterator[Context]:
         if obj.parent is None:
@@ -242,6 +264,15 @@ class CrispReader:
                 "daily quota. Raise 'max_pages_per_list' if the conversation really holds more."
             )
         return sorted(held.values(), key=_oldest_first)
+
+
+def _listed_in(obj: CrispObject, data: Any) -> Any:
+    """The items of an answer that wraps them in an object (CrispObject.list_field); others as they are."""
+    if obj.list_field is None:
+        return data
+    if not isinstance(data, dict):
+        raise _unexpected(f"Crisp answered {obj.name} with a JSON {type(data).__name__}, not an object")
+    return data.get(obj.list_field)
 
 
 def _list_of(obj: CrispObject, data: Any) -> list[Any]:

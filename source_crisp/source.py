@@ -20,7 +20,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import Backoff, CrispClient, Timeouts
 from source_crisp.config import CrispConfig, config_error
-from source_crisp.conversation_streams import ConversationsStream, MessagesStream
+from source_crisp.conversation_streams import ConversationChildStream, ConversationsStream
 from source_crisp.discovery import Discovery
 from source_crisp.helpdesk import HELPDESK_STREAMS, Helpdesk, HelpdeskStream
 from source_crisp.objects import OBJECTS
@@ -33,7 +33,7 @@ from source_crisp.streams import CrispStream
 # Streams whose behaviour really differs; every other object is read by the generic CrispStream.
 STREAM_CLASSES: dict[str, type[CrispStream]] = {
     "conversations": ConversationsStream,
-    "conversation_messages": MessagesStream,
+    **{obj.name: ConversationChildStream for obj in OBJECTS if obj.parent == "conversations"},
     "people_profiles": PeopleProfilesStream,
 }
 

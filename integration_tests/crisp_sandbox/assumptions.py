@@ -29,6 +29,10 @@ TIMESTAMP_AFTER_BATCH = "oldest"  # the 20 oldest messages newer than timestamp_
 MESSAGES_206_RULE = "older messages exist before the batch's first message"  # for every selector
 TWO_SELECTORS_ARE_INVALID = True  # more than one of timestamp_before/_after/_around -> 400 invalid_data
 
+# A conversation's events, pages, files (npm crisp-api 11 listConversationEvents/Pages/Files): paged by the
+# fixed page size; participants and routing: one answer each (reference §4.1).
+CHILDREN_BUMP_UPDATED_AT = True  # adding an event/page/file moves updated_at; switch children_bump_updated_at
+
 # People (reference §4.4).
 PEOPLE_DEFAULT_ORDER = ("created_at", "descending")
 PEOPLE_SORT_FIELDS = ("nickname", "email", "created_at", "updated_at", "score")
@@ -89,6 +93,12 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("timestamp_around", "up to 10 messages before and 10 at/after the value"),
     ("206 vs 200 on messages", "206 when older messages exist before the batch, else 200 (also empty)"),
     ("two message selectors", "400 invalid_data"),
+    ("conversation events/pages/files", "paged by the fixed page size (20), oldest first, 206 then 200 []"),
+    (
+        "children move updated_at",
+        "adding an event, page or file moves the conversation's updated_at (switch children_bump_updated_at)",
+    ),
+    ("conversation routing", "{assigned: {user_id}} or {assigned: null}; {} for some unassigned ones"),
     ("people default order", "created_at descending"),
     ("people sort_field", "one of nickname, email, created_at, updated_at, score; else 400"),
     (
@@ -107,7 +117,7 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("missing X-Crisp-Tier", "treated as tier `user` (client default)"),
     ("token under the wrong tier", "401 unauthorized"),
     ("tier not allowed on route", "403 restricted_route_tier; table default allows every tier"),
-    ("deleted or unknown conversation", "404 not_found (also its messages)"),
+    ("deleted or unknown conversation", "404 not_found (also its messages and other children)"),
     ("unknown people profile", "404 people_not_found"),
     (
         "rate limit body",

@@ -77,6 +77,7 @@ class ConversationStore:
             self.unread.append(0 if state == RESOLVED else (h >> 44) % 4)
             self.waiting.append(0 if state == RESOLVED or not messages else updated - (h >> 48) % 600_000)
         self.extra_messages: dict[int, list[int]] = {}  # index -> timestamps of messages added by touch
+        self.extra_children: dict[int, list[tuple[str, int]]] = {}  # index -> (kind, timestamp) added later
         self.deleted: set[int] = set()
         # created_at shown instead of the real one (ordering.NEGATIVE); messages keep their own timestamps
         self.shown_created: dict[int, int] = {}
@@ -149,19 +150,21 @@ class ConversationStore:
         self._orders.clear()
         self._queries.clear()
 
+    def _spread(self, k: int) -> list[int]:
+        """k conversations spread through the activity order (never the newest one); another k next time."""
+        visible = self.query(ConversationQuery())
+        n = len(visible)
+        if n < 2 or k <= 0:
+            return []
+        k = min(k, n - 1)
+        offset = self.touch_rounds % max(n // (k + 1), 1)
+        self.touch_rounds += 1
+        return list(dict.fromkeys(visible[min(j * n // (k + 1) + offset, n - 1)] for j in range(1, k + 1)))
+
     def touch(self, k: int, new_messages: int = 1) -> list[int]:
         """Add messages to k conversations spread through the activity order (never the newest one)."""
         with self.lock:
-            visible = self.query(ConversationQuery())
-            n = len(visible)
-            if n < 2 or k <= 0:
-                return []
-            k = min(k, n - 1)
-            offset = self.touch_rounds % max(n // (k + 1), 1)
-            self.touch_rounds += 1
-            picked = list(
-                dict.fromkeys(visible[min(j * n // (k + 1) + offset, n - 1)] for j in range(1, k + 1))
-            )
+            picked = self._spread(k)
             for i in picked:
                 stamps = self.extra_messages.setdefault(i, [])
                 for _ in range(new_messages):
@@ -172,6 +175,23 @@ class ConversationStore:
                 self.unread[i] += new_messages
                 if not self.waiting[i]:
                     self.waiting[i] = stamps[-new_messages]
+            self._changed()
+            return picked
+
+    def add_children(
+        self, k: int, kinds: tuple[str, ...], bump: bool, among: list[int] | None = None
+    ) -> list[int]:
+        """Add one child of each kind (event, page, file) to k conversations spread through the activity
+        order, or to the conversations `among`; `bump`: their updated_at moves to the new children's time
+        (the guess assumptions.CHILDREN_BUMP_UPDATED_AT; switch `children_bump_updated_at`)."""
+        with self.lock:
+            picked = list(among) if among is not None else self._spread(k)
+            for i in picked:
+                for kind in kinds:
+                    self.clock += 1_000
+                    self.extra_children.setdefault(i, []).append((kind, self.clock))
+                if bump:
+                    self.updated[i] = self.clock
             self._changed()
             return picked
 

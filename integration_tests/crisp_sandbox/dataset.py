@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import conversation_children as children
 from . import shapes
 from .campaigns import build_campaigns
 from .conversations import ConversationQuery, ConversationStore
@@ -144,6 +145,22 @@ class Workspace:
     def list_conversations(self, query: ConversationQuery) -> list[int]:
         return self.store.query(query)
 
+    def child_objects(self, i: int, kind: str) -> list[dict]:
+        """Conversation i's events, pages or files (conversation_children.KINDS), oldest first."""
+        store = self.store
+        if kind == "file":
+            generated = children.files_of(self.message_objects(i, 0, store.base_count[i]))
+        else:
+            generated = children.generated(self.seed, i, kind, store.created[i], store.base_last[i])
+        extra = store.extra_children.get(i, ())
+        return generated + [children.added(self.seed, i, kind, stamp) for k, stamp in extra if k == kind]
+
+    def participants_answer(self, i: int) -> dict:
+        return {"participants": self.conversation_object(i)["participants"]}
+
+    def routing_answer(self, i: int) -> dict:
+        return children.routing(self.conversation_object(i), i)
+
     # --- ground truth (current state, after mutations) ---
     def _maybe_list(self, items: Iterable[dict]) -> list[dict] | Iterable[dict]:
         return items if self.spec.lazy else list(items)
@@ -159,6 +176,22 @@ class Workspace:
     def messages(self, session_id: str) -> list[dict]:
         i = self._index(session_id)
         return self.message_objects(i, 0, self.store.message_count(i))
+
+    def conversation_events(self, session_id: str) -> list[dict]:
+        return self.child_objects(self._index(session_id), "event")
+
+    def conversation_pages(self, session_id: str) -> list[dict]:
+        return self.child_objects(self._index(session_id), "page")
+
+    def conversation_files(self, session_id: str) -> list[dict]:
+        return self.child_objects(self._index(session_id), "file")
+
+    def conversation_participants(self, session_id: str) -> list[dict]:
+        return self.participants_answer(self._index(session_id))["participants"]
+
+    def conversation_routing(self, session_id: str) -> dict:
+        """The routing answer itself: {} for some unassigned conversations (no row), else {assigned}."""
+        return self.routing_answer(self._index(session_id))
 
     def _index(self, session_id: str) -> int:
         i = self.store.index_of(session_id)

@@ -20,6 +20,7 @@ router = Router()
 route = router.route
 W = "/website/{website_id}"
 CONVERSATIONS, MESSAGES = "website:conversation:sessions", "website:conversation:messages"
+PARTICIPANTS, ROUTING = "website:conversation:participants", "website:conversation:routing"
 PROFILES, PEOPLE_DATA = "website:people:profiles", "website:people:data"
 HELPDESK = assumptions.HELPDESK_SCOPE
 CAMPAIGNS = assumptions.CAMPAIGNS_SCOPE
@@ -155,6 +156,32 @@ def conversation_messages(call: Call) -> Reply:
     batch = workspace.message_objects(i, start, stop, stamps) if stop > start else []
     # 206: older messages remain before this batch; 200: the batch reaches the oldest (ruby-crisp-api #16).
     return Reply(206 if batch and start > 0 else 200, "listed", batch)
+
+
+# A conversation's children (conversation_children.py); the scopes of events, pages, participants and routing
+# are in Crisp's scope list, files are assumed to need the messages scope.
+for _kind, _route, _scope in (
+    ("event", "events", "website:conversation:events"),
+    ("page", "pages", "website:conversation:pages"),
+    ("file", "files", MESSAGES),
+):
+
+    def _children(call: Call, kind: str = _kind) -> Reply:
+        items = call.sandbox.workspace.child_objects(_conversation_index(call), kind)
+        return listed_page(items, call.page(), _fixed(call))
+
+    _template = W + "/conversation/{session_id}/" + _route + "[/{page}]"
+    route(f"conversation_{_route}", _template, _scope)(_children)
+
+
+@route("conversation_participants", W + "/conversation/{session_id}/participants", PARTICIPANTS)
+def conversation_participants(call: Call) -> Reply:
+    return resolved(call.sandbox.workspace.participants_answer(_conversation_index(call)))
+
+
+@route("conversation_routing", W + "/conversation/{session_id}/routing", ROUTING)
+def conversation_routing(call: Call) -> Reply:
+    return resolved(call.sandbox.workspace.routing_answer(_conversation_index(call)))
 
 
 @route("people_profiles", W + "/people/profiles[/{page}]", PROFILES)

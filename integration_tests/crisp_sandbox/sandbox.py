@@ -6,6 +6,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from . import assumptions
+from .conversation_children import KINDS
 from .dataset import Workspace
 from .faults import FaultInjector, Faults
 from .ordering import HONOURED, NEGATIVE, NEGATIVE_CREATED_AT, ListBehaviour
@@ -36,6 +37,7 @@ class CrispSandbox:
         misplaced_page: int = 1,
         fixed_page_size: int = assumptions.FIXED_PAGE_SIZE,
         people_sort: str = HONOURED,
+        children_bump_updated_at: bool = assumptions.CHILDREN_BUMP_UPDATED_AT,
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
         article list items carry `content`; `uncategorized_articles`: the last article of each locale has
@@ -43,7 +45,9 @@ class CrispSandbox:
         order, misplaced, misplaced_page, fixed_page_size: the list switches of ordering.ListBehaviour
         (sort direction per `order_date_*`, an out-of-order conversation at the top of a page, the page size
         of the lists without `per_page`); people_sort: how the profile list answers sort_field/sort_order
-        (ordering.PEOPLE_SORTS)."""
+        (ordering.PEOPLE_SORTS).
+        children_bump_updated_at: adding an event, page or file to a conversation moves its updated_at
+        (add_conversation_children)."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
                 f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
@@ -58,6 +62,7 @@ class CrispSandbox:
         self._state = SandboxState(self.workspace, date_filter_field, FaultInjector(faults), lists=lists)
         self._state.helpdesk_mode, self._state.article_list_content = helpdesk, article_list_content
         self.set_route_tiers(route_tiers or {})
+        self.children_bump_updated_at = children_bump_updated_at
         self._port = port
         self._server: CrispHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -165,6 +170,16 @@ class CrispSandbox:
         if k is None:
             raise KeyError(f"no profile {people_id}")
         people.edit_data(k, changes)
+
+    def add_conversation_children(
+        self, k: int = 0, kinds: tuple[str, ...] = KINDS, among: Iterable[str] | None = None
+    ) -> list[str]:
+        """Add one event, page and file (or the `kinds` asked) to k conversations spread through the list, or
+        to the conversations `among`; their updated_at moves only under `children_bump_updated_at`."""
+        store = self.workspace.store
+        indexes = None if among is None else [self.workspace._index(session) for session in among]
+        picked = store.add_children(k, kinds, self.children_bump_updated_at, indexes)
+        return [store.session_id(i) for i in picked]
 
     def delete_conversation(self, session_id: str) -> None:
         i = self.workspace.store.index_of(session_id)

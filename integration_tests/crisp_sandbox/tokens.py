@@ -12,6 +12,10 @@ ALL_SCOPES = frozenset(
     {
         "website:conversation:sessions",
         "website:conversation:messages",
+        "website:conversation:events",
+        "website:conversation:pages",
+        "website:conversation:participants",
+        "website:conversation:routing",
         "website:people:profiles",
         "website:people:data",
         "website:visitors",
