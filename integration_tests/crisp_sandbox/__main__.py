@@ -84,6 +84,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        help="page size of the lists without per_page (visitors, helpdesk)")  # fmt: skip
     lists.add_argument("--people-sort", choices=PEOPLE_SORTS, default=HONOURED,
                        help="how people/profiles answers sort_field/sort_order")  # fmt: skip
+    lists.add_argument("--children-keep-updated-at", dest="children_bump_updated_at", action="store_false",
+                       help="new events, pages, files leave the conversation's updated_at")  # fmt: skip
     faults = parser.add_argument_group("faults")
     for flag, name, kind, text in FAULT_FLAGS:
         faults.add_argument(flag, dest=name, type=kind, default=None, help=text)
@@ -101,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             uncategorized_articles=args.uncategorized_articles,
             order=parse_order(args.order), misplaced=args.misplaced, misplaced_page=args.misplaced_page,
             fixed_page_size=args.fixed_page_size, people_sort=args.people_sort,
+            children_bump_updated_at=args.children_bump_updated_at,
         ).start()  # fmt: skip
     except ValueError as error:
         sys.stderr.write(f"error: {error}\n")
