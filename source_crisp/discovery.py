@@ -2,7 +2,7 @@
 
 operators 1 · people_profiles 1 (first page) · people_data 5 (profiles of that page) · visitors 1 ·
 conversations 1 (first page) · conversation_messages 3 (newest batch of 3 conversations) ·
-conversation_events, _pages, _files, _participants, _routing 3 each (first page or answer of 3 conversations) ·
+conversation_events, _pages, _files, _participants, _routing 3 each (first page or answer, 3 conversations) ·
 helpdesk_locales 1 ·
 helpdesk_categories 1 (first locale) · helpdesk_sections 2 (first two categories) · helpdesk_articles 3
 (first page of the first locale + the 2 detail routes of its first article) · every other top-level stream 1
