@@ -321,3 +321,47 @@ def test_each_page_of_conversations_is_one_fan_out_batch_checkpointed_after_its_
             done = [session for batch in batches[:pages_done] for session in batch]
             assert seen == {session for session in done if workspace.conversation_events(session)}
     assert pages_done == len(batches)
+
+
+def test_a_conversation_deleted_before_its_children_are_read_is_skipped_and_nothing_else_is_lost(
+    crisp_sandbox: CrispSandbox, monkeypatch: pytest.MonkeyPatch
+):
+    """In-process full refresh: a conversation of the first list page is deleted after that page was listed
+    and before its events are read. Its events 404 (skipped with a warning); the page is listed again, so the
+    conversation that slid onto it from the next page is still read, once."""
+    ws = crisp_sandbox.workspace
+    by_creation = sorted(ws.conversations(), key=lambda c: c["created_at"], reverse=True)
+    victim = next(
+        c["session_id"] for c in by_creation[5:PAGE_SIZE] if ws.conversation_events(c["session_id"])
+    )
+    original = FanOut.map
+
+    def deleting(self: FanOut, work: Any, batch: Any) -> Any:
+        if ws.store.index_of(victim) is not None:
+            crisp_sandbox.delete_conversation(victim)
+        return original(self, work, batch)
+
+    monkeypatch.setattr(FanOut, "map", deleting)
+    configured = {
+        "stream": {
+            "name": "conversation_events",
+            "json_schema": {},
+            "supported_sync_modes": ["full_refresh"],
+        },
+        "sync_mode": "full_refresh",
+        "destination_sync_mode": "overwrite",
+    }
+    output = read(
+        SourceCrisp(backoff=Backoff.immediate()),
+        crisp_sandbox.source_config(page_size=PAGE_SIZE),
+        ConfiguredAirbyteCatalogSerializer.load({"streams": [configured]}),
+    )
+    emitted = [(m.record.data["session_id"], m.record.data["timestamp"]) for m in output.records]
+    truth = [
+        (c["session_id"], e["timestamp"])
+        for c in ws.conversations()
+        for e in ws.conversation_events(c["session_id"])
+    ]
+    assert sorted(emitted) == sorted(truth), "every remaining conversation's events, once"
+    assert victim not in {session for session, _ in emitted}
+    assert [log for log in output.logs if victim in log.log.message and "skipped" in log.log.message]
