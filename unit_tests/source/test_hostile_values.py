@@ -44,6 +44,7 @@ def horizon(now: datetime = MAY_1) -> Horizon:
         ({"updated_at": 5, "resume_page": 0}, "resume_page"),
         ({"updated_at": 5, "resume_page": "2"}, "resume_page"),
         ({"updated_at": 5, "scan_high": [1]}, "scan_high"),
+        ({"updated_at": 5, "visit_every_conversation": "yes"}, "visit_every_conversation"),
     ],
 )
 def test_a_malformed_state_is_a_config_error_naming_the_stream_and_field(state, field):
