@@ -104,6 +104,18 @@ def _messages(g: Ground) -> int:
     return sum(message_walk(store.message_count(i), g.message_batch) for i in g.conversations())
 
 
+def _per_conversation_list(kind: str) -> Cost:
+    """A paged child list of each conversation (events, pages, files)."""
+    return lambda g: sum(
+        fixed_page_list(len(g.workspace.child_objects(i, kind)), g.fixed_page_size) for i in g.conversations()
+    )
+
+
+def _per_conversation(g: Ground) -> int:
+    """A single-answer child route of each conversation (participants, routing)."""
+    return len(g.conversations())
+
+
 LISTS: Mapping[str, Cost] = MappingProxyType({
     "people_profiles": lambda g: per_page_list(g.workspace.people.count, g.page_size),
     "conversations": lambda g: per_page_list(len(g.conversations()), g.page_size),
@@ -137,6 +149,11 @@ STREAMS: Mapping[str, Floor] = MappingProxyType({
     "visitors": _list(_fixed(lambda ws: ws.visitors())),
     "conversations": Floor(("conversations",)),
     "conversation_messages": Floor(("conversations",), _messages),
+    "conversation_events": Floor(("conversations",), _per_conversation_list("event")),
+    "conversation_pages": Floor(("conversations",), _per_conversation_list("page")),
+    "conversation_files": Floor(("conversations",), _per_conversation_list("file")),
+    "conversation_participants": Floor(("conversations",), _per_conversation),
+    "conversation_routing": Floor(("conversations",), _per_conversation),
     "website": ONE,
     "website_settings": ONE,
     "website_availability": ONE,
