@@ -59,6 +59,8 @@ GUESS_FLAGS = (
     ("--reject-created-at", "created_at_accepted", "a body with created_at answers 422"),
     ("--no-helpdesk-api", "helpdesk_api", "no /helpdesk routes at all (404)"),
     ("--ignore-page-param", "page_param", "page ignored: every list answers its first page"),
+    ("--events-only-under-api-prefix", "events_under_v1", "contact events only under /api/v1 (404 on /v1)"),
+    ("--no-events-list", "events_list", "GET /contacts/{id}/events answers 404"),
 )
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 # [2] The docs use both prefixes; the sandbox serves both, `/v1` being the one it advertises.
 API_PREFIXES = ("/v1", "/api/v1")
+# The "Contact events" article is the one page writing `/api/v1`: POST /contacts/{id}/events is served under
+# both prefixes like every route (switch `events_under_v1`), with scope contacts:write (none is documented).
+# GET on the same path lists a contact's events, oldest first (undocumented; switch `events_list`).
+EVENTS_ARTICLE_PREFIX = "/api/v1"
 
 # [3] Page-number paging. page < 1 or not an integer -> 400; per_page not an integer in 1..100 -> 422
 # (outside the bounds is rejected rather than clamped, so a client bug shows).

@@ -16,6 +16,7 @@ from .faults import options_from_dict
 LANGUAGES_ROUTES = "/helpdesk/languages"
 HELPDESK_ROUTES = "/helpdesk/"
 STATUS_ROUTES = ("/conversations/{uuid}/resolve", "/conversations/{uuid}/reopen")
+EVENTS_ROUTE = "/contacts/{id}/events"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class ConvotGuesses:
     max_per_page: int = A.MAX_PER_PAGE  # [3] a larger `per_page` answers 422
     page_param: bool = True  # [3] False: `page` is ignored, every list answers its first page
     helpdesk_api: bool = True  # [11] False: no /helpdesk route at all (404)
+    events_under_v1: bool = True  # [2] False: contact events only under the article's /api/v1 (404 on /v1)
+    events_list: bool = True  # [8] False: GET /contacts/{id}/events answers 404 (events cannot be read back)
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_per_page <= A.MAX_PER_PAGE:
@@ -52,6 +55,8 @@ class ConvotGuesses:
             created_at=False,
             created_at_accepted=False,
             max_per_page=50,
+            events_under_v1=False,
+            events_list=False,
         )
 
     @classmethod
@@ -61,8 +66,12 @@ class ConvotGuesses:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def hides(self, template: str) -> bool:
-        """Whether this API has no route at `template` (a path under /v1)."""
+    def hides(self, template: str, method: str = "GET", prefix: str = "/v1") -> bool:
+        """Whether this API has no `method` route at `template` (a path under `prefix`)."""
+        if template == EVENTS_ROUTE:
+            return (prefix != A.EVENTS_ARTICLE_PREFIX and not self.events_under_v1) or (
+                method == "GET" and not self.events_list
+            )
         if not self.helpdesk_api and template.startswith(HELPDESK_ROUTES):
             return True
         if not self.languages_api and template.startswith(LANGUAGES_ROUTES):

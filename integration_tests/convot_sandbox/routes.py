@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import contacts, conversations
+from . import contacts, conversations, events
 from . import helpdesk as hd
 from .router import ApiRequest, Reply, listing, route
 
@@ -28,6 +28,24 @@ def get_contact(request: ApiRequest) -> Reply:
 def upsert_contact(request: ApiRequest) -> Reply:
     contact, created = contacts.upsert_contact(request.store, request.caller, request.body())
     return (201 if created else 200), {"contact": contact}
+
+
+@route("POST", "/contacts/{id}/events", "contacts:write")
+def create_contact_event(request: ApiRequest) -> Reply:
+    event = events.create_event(request.store, request.caller, request.id_param(), request.body())
+    return 201, {"event": event}
+
+
+@route("GET", "/contacts/{id}/events", "contacts:read")
+def list_contact_events(request: ApiRequest) -> Reply:
+    contact_id = request.id_param()
+    return listing(
+        request,
+        "events",
+        lambda page, per_page: events.list_events(
+            request.store, request.caller.app_id, contact_id, page, per_page
+        ),
+    )
 
 
 @route("GET", "/conversations", "conversations:read")

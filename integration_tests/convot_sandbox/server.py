@@ -156,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
         relative = path[len(prefix) :] if prefix else path
         guesses = self.server.sandbox.guesses
         found = find_route(method, relative) if prefix else None
-        if found and guesses.hides(found[0].template):
+        if found and guesses.hides(found[0].template, method, prefix):
             found = None  # this Convot has no such route
         route_key = f"{method} /v1{found[0].template}" if found else f"{method} (no route)"
         self.server.requests.count(self.server.requests.routes, route_key)

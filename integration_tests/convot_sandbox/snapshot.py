@@ -6,6 +6,7 @@ from . import helpdesk as hd
 from .accounts import list_users
 from .contacts import list_contacts
 from .conversations import list_conversations, list_messages
+from .events import all_events
 from .store import Store
 
 EVERYTHING = 10**9  # one "page" holding every row
@@ -18,6 +19,7 @@ def dump_app(store: Store, app_id: int) -> dict:
             conversation["messages"], _ = list_messages(store, app_id, conversation["id"], 1, EVERYTHING)
         snapshot = {
             "contacts": list_contacts(store, app_id, {}, 1, EVERYTHING)[0],
+            "contact_events": all_events(store, app_id),
             "conversations": conversations,
             **{
                 resource.table: hd.list_items(store, resource, app_id, {}, 1, EVERYTHING)[0]

@@ -49,13 +49,16 @@ CREATE TABLE IF NOT EXISTS helpdesk_articles (
     id INTEGER PRIMARY KEY, app_id INTEGER NOT NULL, title TEXT NOT NULL, slug TEXT NOT NULL, content TEXT,
     summary TEXT, status TEXT NOT NULL, category_id INTEGER, position INTEGER, locale TEXT, external_id TEXT,
     meta_title TEXT, meta_description TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS contact_events (
+    id INTEGER PRIMARY KEY, app_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, name TEXT NOT NULL,
+    occurred_at TEXT NOT NULL, properties TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS notifications (
     id INTEGER PRIMARY KEY, app_id INTEGER NOT NULL, kind TEXT NOT NULL, conversation_id TEXT,
     message_id INTEGER, contact_id INTEGER, email TEXT, created_at TEXT NOT NULL);
 """
 
 # Columns holding JSON text; decoded on the way out so callers only see Python values.
-JSON_COLUMNS = frozenset({"custom_data", "scopes"})
+JSON_COLUMNS = frozenset({"custom_data", "scopes", "properties"})
 
 
 def _encode(value: Any) -> Any:
