@@ -56,7 +56,9 @@ class ConvotApi:
         self._refused: set[tuple[str, Any]] = set()  # (field, value) Convot refused: no longer sent
 
     # -- lists -------------------------------------------------------------------------------------
-    def iter_list(self, path: str, plural: str, **filters: Any) -> Iterator[dict[str, Any]]:
+    def iter_list(
+        self, path: str, plural: str, base: str | None = None, **filters: Any
+    ) -> Iterator[dict[str, Any]]:
         """Every item of a list, page after page, bounded.
 
         Guarded against the paging guesses: a refused page size falls back to Convot's default; a list
@@ -65,7 +67,7 @@ class ConvotApi:
         """
         previous: list[Any] = []
         for page in range(1, MAX_LIST_PAGES + 1):
-            body = self._page(path, {**filters, A.PAGE_PARAM: page})
+            body = self._page(path, {**filters, A.PAGE_PARAM: page}, base)
             items = [item for item in body.get(plural) or [] if isinstance(item, dict)]
             ids = [item.get("id") for item in items]
             if items and ids == previous:
@@ -85,16 +87,16 @@ class ConvotApi:
             "The list is longer than this destination reads, or Convot pages differently.",
         )
 
-    def _page(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _page(self, path: str, params: dict[str, Any], base: str | None = None) -> dict[str, Any]:
         if self._per_page is None:
-            return _object(self.client.get(path, params))
+            return _object(self.client.get(path, params, base))
         try:
-            return _object(self.client.get(path, {**params, A.PER_PAGE_PARAM: self._per_page}))
+            return _object(self.client.get(path, {**params, A.PER_PAGE_PARAM: self._per_page}, base))
         except ConvotRejected as error:
             if error.status not in (400, 422):
                 raise
             refused = f"{error.status} {error.code}"
-        body = _object(self.client.get(path, params))  # raises again when the page size was not the problem
+        body = _object(self.client.get(path, params, base))  # raises again if the page size was not it
         self._per_page = None
         self.outcomes.fall_back(
             G.PER_PAGE, f"GET {path} with {A.PER_PAGE_PARAM}={A.PER_PAGE} answered {refused}"

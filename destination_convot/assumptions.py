@@ -62,6 +62,19 @@ CONTACT_FIELDS = ("email", "external_id", "name", "phone", "company", "avatar_ur
 # Gap 18: no tags API; Crisp segments are kept as one comma-joined custom attribute.
 SEGMENTS_ATTRIBUTE = "crisp_segments"
 
+# Contact events (§2.7, the help center's "Contact events" article):
+# `POST /api/v1/contacts/:contact_id/events` `{name, occurred_at, properties}`. Gap 2 again: that article
+# alone writes the `/api/v1` prefix. Events are sent under `api_url` (`/v1`) like every other route; a 404
+# there is retried once under the article's prefix (the `/v1` ending `api_url` replaced by
+# EVENTS_ARTICLE_PREFIX): an unrouted POST created nothing, so the retry cannot duplicate. Scope: none is
+# documented; contacts:write is assumed.
+EVENTS_PATH = "/contacts/{contact_id}/events"
+EVENTS_ARTICLE_PREFIX = "/api/v1"
+# No external id and no idempotency is documented for events. A create whose answer is lost is looked up in
+# GET EVENTS_PATH (undocumented: the contact's events, `{"events": [...]}` with the fields sent) by name +
+# occurred_at + properties. When that list does not exist, such an event is never sent again (guesses.py).
+EVENT_COLOR_PROPERTY = "crisp_color"  # Crisp's event color has no Convot field: kept as a property
+
 # Gap 1: no documented numbers. When a 429 has no Retry-After, wait exponentially from 1 s up to 60 s.
 # A Retry-After longer than 10 minutes is capped (and retried then): the platform must keep hearing from us.
 RATE_LIMIT_FALLBACK_BASE_SECONDS = 1.0

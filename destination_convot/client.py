@@ -156,8 +156,8 @@ class ConvotClient:
             self._local.session = session
         return session
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params)
+    def get(self, path: str, params: Mapping[str, Any] | None = None, base: str | None = None) -> Any:
+        return self.request("GET", path, params=params, base=base)
 
     def request(
         self,
@@ -168,6 +168,7 @@ class ConvotClient:
         params: Mapping[str, Any] | None = None,
         already_applied: Callable[[], Any] | None = None,
         confirms: Callable[[Any], bool] | None = None,
+        base: str | None = None,
     ) -> Any:
         """Send one request and return its decoded JSON body.
 
@@ -175,6 +176,7 @@ class ConvotClient:
         it is asked whether Convot applied the first attempt; its answer is returned, not a second create.
         `confirms` tells whether a 2xx body is the confirmation the caller needs (a create's body must carry
         the new id): one that is not (`{}`, no id) is an ambiguous failure like a lost answer, never a write.
+        `base` replaces `base_url` for this request (a route documented under another prefix).
         """
         label = f"{method} {path}"
         failures = 0
@@ -190,7 +192,7 @@ class ConvotClient:
                     return found
             try:
                 response = self._session().request(
-                    method, self.base_url + path, json=json, params=params, timeout=TIMEOUT_SECONDS
+                    method, (base or self.base_url) + path, json=json, params=params, timeout=TIMEOUT_SECONDS
                 )
             except TRANSPORT_ERRORS as exc:
                 failures = self._count_failure(label, failures, f"connection problem: {type(exc).__name__}")

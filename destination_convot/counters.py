@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 logger = logging.getLogger("airbyte")
 
-KINDS = ("contacts", "conversations", "messages", "languages", "categories", "articles")
+KINDS = ("contacts", "conversations", "messages", "events", "files", "languages", "categories", "articles")
 CREATED, UPDATED, UNCHANGED, REJECTED = "imported", "updated", "unchanged", "rejected"
 MATCHED = "matched in Convot"  # held by Convot though the ledger did not know it (rebuild.py)
 WOULD_CREATE, ALREADY_IMPORTED = "new", "already imported"  # preview outcomes

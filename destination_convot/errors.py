@@ -125,8 +125,8 @@ def unwritable_streams_error(problems: list[StreamUnwritable]) -> AirbyteTracedE
     message = (
         " ".join(str(problem) for problem in problems)
         + " Every other stream was written and its state saved; the records of the failed stream wait in the "
-        "ledger and are written by the next sync once the path is right (ask Convot for its help-center API, "
-        "or deselect the stream)."
+        "ledger and are written by the next sync once the path is right (ask Convot for the route, or "
+        "deselect the stream)."
     )
     return AirbyteTracedException(
         message=message, internal_message=message, failure_type=FailureType.system_error

@@ -60,6 +60,18 @@ PER_PAGE = Guess(
     "lists are read with Convot's default page size: more list requests, nothing missed",
 )
 
+EVENTS_PREFIX = Guess(
+    "contact events under api_url",
+    "EVENTS_PATH (gap 2)",
+    "events are sent under the Contact events article's prefix EVENTS_ARTICLE_PREFIX; nothing is lost",
+)
+EVENTS_LIST = Guess(
+    "contact events list (GET EVENTS_PATH)",
+    "EVENTS_PATH (list)",
+    "an event whose create was not answered cannot be looked up, so it is never sent again (counted "
+    "`events: unconfirmed …`): it may be missing from its contact in Convot; check that contact",
+)
+
 
 def external_id_filter(path: str) -> Guess:
     return Guess(

@@ -250,3 +250,48 @@ def message_payload(message: Record, operator_id: int | None) -> dict[str, Any]:
             "operator_id": operator_id if kind != "incoming" else None,
         }
     )
+
+
+# -- contact events (people_events) ------------------------------------------------------------------
+def json_map(value: Any) -> dict[str, Any]:
+    """Maps whose keys are data arrive whole as JSON text (source-crisp keeps them so)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if not isinstance(value, str) or not value.strip():
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def event_key(event: Record) -> str:
+    """The ledger's id of a Crisp people event, which has none of its own: its person, its time and a hash of
+    what it says (text and data, parsed, so a change of key order in the JSON text is the same event)."""
+    what = content_hash([event.get("text"), json_map(event.get("data"))])[:16]
+    return f"{event['people_id']}:{int(float(event['timestamp']))}:{what}"
+
+
+def event_payload(event: Record) -> dict[str, Any]:
+    """The documented body of a contact event: `name`, `occurred_at` (ISO-8601), `properties` (scalars)."""
+    name = text_or_none(event.get("text"))
+    if name is None:
+        raise Skipped("event without text")
+    properties = {str(key): _scalar(value) for key, value in json_map(event.get("data")).items()}
+    properties = without_none(properties)
+    color = text_or_none(event.get("color"))
+    if color:
+        properties.setdefault(A.EVENT_COLOR_PROPERTY, color)
+    return without_none(
+        {"name": name, "occurred_at": iso_from_ms(event.get("timestamp")), "properties": properties or None}
+    )
+
+
+# -- conversation files ------------------------------------------------------------------------------
+def file_key(file: Record) -> str:
+    """A Crisp file is the file message with the same fingerprint; without one, its URL names it."""
+    fingerprint = file.get("fingerprint")
+    if fingerprint is not None:
+        return f"{file['session_id']}:{fingerprint}"
+    return f"{file['session_id']}:url:{content_hash(file['url'])[:16]}"

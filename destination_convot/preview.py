@@ -53,7 +53,11 @@ class PreviewTally:
                     self._messages[key] = SeenMessage(str(row.parent_id), self._imported("message", key))
                 elif row.kind == "conversation":
                     self._conversations[key] = self._conversation(row)
+                elif row.kind == "file":
+                    continue  # never written: checked against its message by the write
                 else:
+                    if row.kind == "event":
+                        M.event_payload(row.record)
                     self._outcomes[(row.kind, *key)] = self._outcome(row.kind, key)
             except (M.Skipped, *UNMAPPABLE) as skip:
                 self.c.counters.skip(COUNTER_OF_KIND[row.kind], skip_reason(skip))

@@ -1,9 +1,10 @@
 """Start-of-sync repair of creates whose confirmation never reached the ledger (the process died in between).
 
 Each intent was recorded before its POST. If Convot holds the object (conversations, categories and articles
-by `external_id`; messages by created_at + type + content in their conversation), the ledger adopts it;
-otherwise the intent is dropped and the record, still pending, is written normally. Either way nothing is
-created twice.
+by `external_id`; messages by created_at + type + content in their conversation; contact events by name +
+occurred_at + properties in their contact's events), the ledger adopts it; otherwise the intent is dropped and
+the record, still pending, is written normally. Either way nothing is created twice. An event Convot cannot
+tell about (no events list) is recorded as unconfirmed and not sent again (`events.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 from typing import Any
 
 from destination_convot.errors import StreamUnwritable
+from destination_convot.events import UNCONFIRMED
+from destination_convot.events_api import ContactEvents, EventsUnverifiable
 from destination_convot.helpdesk import held_extra
 from destination_convot.ledger import Entry, Intent
 from destination_convot.mapping import message_hash
@@ -28,6 +31,16 @@ def reconcile_intents(context: WorkContext) -> int:
             found = _lookup(context, intent)
         except StreamUnwritable:
             continue  # its help-center route is missing: the intent stays until the stream can be written
+        except EventsUnverifiable:
+            entry = Entry(None, intent.payload["hash"], {"unconfirmed": True})
+            done = [("event", intent.crisp_id)]
+            context.ledger.confirm(intent.website_id, [("event", intent.crisp_id, entry)], done)
+            context.counters.skip("events", UNCONFIRMED)
+            logger.warning(
+                f"Contact event {intent.crisp_id}: an interrupted run sent it and Convot cannot list events, "
+                "so whether it holds it is unknown; it is not sent again. Check the contact in Convot."
+            )
+            continue
         if found is None:
             context.ledger.clear_intent(intent.kind, intent.website_id, intent.crisp_id)
             continue
@@ -46,6 +59,8 @@ def _lookup(context: WorkContext, intent: Intent) -> dict[str, Any] | None:
         session_id = intent.crisp_id.rpartition(":")[0]  # a message's Crisp id is <session_id>:<fingerprint>
         confirmed = context.ledger.count_children("message", intent.website_id, session_id)
         return api.find_message(intent.parent_id, intent.payload, confirmed)
+    if intent.kind == "event":
+        return ContactEvents(api).find(intent.parent_id, intent.payload["request"])
     external_id = intent.payload["request"]["external_id"]
     if intent.kind == "conversation":
         return api.find_conversation(external_id)
@@ -59,6 +74,9 @@ def _adoption(
     if intent.kind == "message":
         entry = Entry(found.get("id"), message_hash(intent.payload), {})
         return [("message", intent.crisp_id, entry)], [("message", intent.crisp_id)]
+    if intent.kind == "event":
+        entry = Entry(found.get("id"), intent.payload["hash"], {})
+        return [("event", intent.crisp_id, entry)], [("event", intent.crisp_id)]
     if intent.kind == "conversation":
         seed = intent.payload["seed"]
         entries = [

@@ -7,11 +7,12 @@ need (operator emails for attribution, sections for article positions) and are o
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from destination_convot.ledger import Pending
+from destination_convot.mapping import event_key, file_key
 
 Record = Mapping[str, Any]
 
@@ -19,13 +20,16 @@ Record = Mapping[str, Any]
 @dataclass(frozen=True)
 class Route:
     kind: str
-    key: tuple[str, ...]  # columns forming the Crisp id, joined by ":"
+    key: tuple[str, ...]  # columns forming the Crisp id, joined by ":" (and that a record must carry)
     counter: str | None = None  # the counters' name for this kind
     parent: str | None = None  # column naming the parent (messages -> their conversation)
     sort: str | None = None  # column ordering siblings (messages: oldest first)
     fact: bool = False
+    identity: Callable[[Record], str] | None = None  # the Crisp id, when the key columns alone are not it
 
     def crisp_id(self, record: Record) -> str:
+        if self.identity is not None:
+            return self.identity(record)
         return ":".join(str(record[column]) for column in self.key)
 
     def problem(self, record: Record) -> str | None:
@@ -59,13 +63,50 @@ ROUTES: dict[str, Route] = {
     "conversation_messages": Route(
         "message", ("session_id", "fingerprint"), "messages", parent="session_id", sort="timestamp"
     ),
+    # Events wait for their contact as messages wait for their conversation; oldest first.
+    "people_events": Route(
+        "event", ("people_id", "timestamp"), "events", "people_id", "timestamp", identity=event_key
+    ),
+    # A file is a message of its conversation (its fingerprint): only checked against that message's link.
+    "conversation_files": Route("file", ("session_id", "url"), "files", "session_id", identity=file_key),
     "helpdesk_locales": Route("language", ("locale",), "languages"),
     "helpdesk_categories": Route("category", ("locale", "category_id"), "categories"),
     "helpdesk_sections": Route("section", ("locale", "section_id"), fact=True),
     "helpdesk_articles": Route("article", ("locale", "article_id"), "articles"),
 }
 
-NOT_IMPORTED = {"visitors": "live visitor snapshots have no Convot counterpart"}
+NO_COUNTERPART = "no Convot counterpart"
+SEGMENT_SUGGESTIONS = (
+    "suggested segment names: Convot has no tags API for the list, and each contact's own segments are "
+    "already in its custom attribute crisp_segments"
+)
+# Streams source-crisp reads that Convot has no place for, with why; any other stream the destination does not
+# know is counted the same way (UNKNOWN_STREAM), never an error.
+NOT_IMPORTED = {
+    stream: f"{NO_COUNTERPART} ({why})"
+    for why, streams in {
+        "live visitor snapshots": ("visitors", "website_availability", "operator_availabilities"),
+        SEGMENT_SUGGESTIONS: ("people_segments", "conversation_segments"),
+        "suggested names and keys, each contact's own data being in its custom attributes": (
+            "people_data_keys", "conversation_data_keys", "people_event_names",
+        ),
+        "workspace settings and structure": (
+            "website", "website_settings", "teams", "inboxes", "helpdesk", "helpdesk_settings",
+            "helpdesk_redirections",
+        ),
+        "campaigns": (
+            "campaigns", "campaign_templates", "campaign_tags", "campaign_recipients", "campaign_statistics",
+            "people_campaigns",
+        ),
+        "conversation details Convot does not store": (
+            "conversation_events", "conversation_pages", "conversation_participants", "conversation_routing",
+            "spam_conversations",
+        ),
+        "profile links and statistics": ("people_conversations", "people_subscriptions", "people_statistics"),
+    }.items()
+    for stream in streams
+}
+UNKNOWN_STREAM = f"{NO_COUNTERPART} (a stream this destination does not know)"
 
 COUNTER_OF_KIND: dict[str, str] = {route.kind: route.counter for route in ROUTES.values() if route.counter}
 

@@ -24,11 +24,14 @@ from destination_convot.client import Interrupted
 from destination_convot.conversations import ConversationImporter
 from destination_convot.counters import EMPTY_CONVERSATION, ORPHAN_MESSAGE
 from destination_convot.errors import unwritable_streams_error
+from destination_convot.events import WAITING as EVENT_WAITING
+from destination_convot.events import EventImporter
+from destination_convot.files import FileCheck
 from destination_convot.helpdesk import HelpdeskImporter
 from destination_convot.ledger import Pending
 from destination_convot.preview import PreviewTally
 from destination_convot.reconcile import reconcile_intents
-from destination_convot.routes import COUNTER_OF_KIND, NOT_IMPORTED, ROUTES, Route, fact_value
+from destination_convot.routes import COUNTER_OF_KIND, NOT_IMPORTED, ROUTES, UNKNOWN_STREAM, Route, fact_value
 from destination_convot.work import WorkContext
 
 logger = logging.getLogger("airbyte")
@@ -44,6 +47,8 @@ class ConvotWriter:
     def __init__(self, context: WorkContext) -> None:
         self.c = context
         self.conversations = ConversationImporter(context)
+        self.events = EventImporter(context)
+        self.files = FileCheck(context)
         self.helpdesk = HelpdeskImporter(context)
         self.preview = PreviewTally(context)
         self._buffer: list[tuple[Route, dict[str, Any]]] = []
@@ -92,9 +97,10 @@ class ConvotWriter:
                     "Stopped on request during the final pass: what is left stays pending in the ledger."
                 )
                 return
-        self.complete = not self.c.failed.is_set() and self.helpdesk.problem is None
-        if self.helpdesk.problem is not None:  # every other stream is written and its states echoed
-            raise unwritable_streams_error([self.helpdesk.problem])
+        problems = [problem for problem in (self.events.problem, self.helpdesk.problem) if problem]
+        self.complete = not self.c.failed.is_set() and not problems
+        if problems:  # every other stream is written and its states echoed
+            raise unwritable_streams_error(problems)
 
     def _drain(self) -> Iterator[AirbyteMessage]:
         """Wait for every queued lane (a stop lets in-flight ones finish), then echo the states now safe."""
@@ -109,11 +115,15 @@ class ConvotWriter:
             yield message
 
     def _final_pass(self) -> None:
-        """End of input: everything still waiting that can be written now, then the helpdesk."""
+        """End of input: everything still waiting that can be written now (events once every contact a
+        conversation created is known, files once every message is), then the helpdesk."""
         self.conversations.schedule_contacts(None, up_to=None)
         self.conversations.schedule_conversations(None, up_to=None)
         self.c.pool.finish()
+        self.events.schedule(None, up_to=None)
+        self.c.pool.finish()
         if not self.c.should_stop():
+            self.files.run()
             self.helpdesk.run()
             self._report_waiting()
 
@@ -134,7 +144,7 @@ class ConvotWriter:
     def _accept(self, stream: str, record: dict[str, Any]) -> None:
         route = ROUTES.get(stream)
         if route is None:
-            self.c.counters.skip(stream, NOT_IMPORTED.get(stream, "stream not imported into Convot"))
+            self.c.counters.skip(stream, NOT_IMPORTED.get(stream, UNKNOWN_STREAM))
             return
         missing = [column for column in (*route.key, "website_id") if record.get(column) is None]
         if missing:
@@ -175,6 +185,7 @@ class ConvotWriter:
             return
         if self._scheduled_everything:
             people = {(r.website_id, r.crisp_id) for r in rows if r.kind in ("contact", "contact_data")}
+            people |= {(r.website_id, str(r.parent_id)) for r in rows if r.kind == "event"}
             sessions = {
                 (r.website_id, r.parent_id or r.crisp_id)
                 for r in rows
@@ -184,12 +195,14 @@ class ConvotWriter:
             people = sessions = None
             self._scheduled_everything = True
         self.conversations.schedule_contacts(people, up_to=batch)
+        self.events.schedule(people, up_to=batch)
         self.conversations.schedule_conversations(sessions, up_to=batch)
 
     def _report_waiting(self) -> None:
         reasons = {
             "conversation": ("conversations", EMPTY_CONVERSATION),
             "message": ("messages", ORPHAN_MESSAGE),
+            "event": ("events", EVENT_WAITING),
         }
         for kind, count in self.c.ledger.count_pending().items():
             counter, reason = reasons.get(kind, (COUNTER_OF_KIND.get(kind, kind), "kept pending"))

@@ -213,7 +213,7 @@ def test_preview_writes_nothing_and_counts_new_against_already_imported(
     assert skipped == {
         "conversations: empty (no message yet): kept pending": 1,  # s-3: no message, so nothing to create
         "messages: event message (Convot has no creatable activity)": 1,
-        "visitors: live visitor snapshots have no Convot counterpart": 1,
+        "visitors: no Convot counterpart (live visitor snapshots)": 1,
     }
 
     convot_sandbox.reset_counts()
