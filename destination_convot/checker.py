@@ -43,8 +43,8 @@ def probe_guesses(api: ConvotApi) -> list[str]:
     found = [_languages(api), _page_size(api)]
     found += [_filter(api, path) for path in ("/conversations", A.CATEGORIES_PATH, A.ARTICLES_PATH)]
     found.append(
-        "resolve/reopen paths, contact_id, message type and created_at: checked by the first write that uses "
-        "them (cannot be probed without writing)"
+        "resolve/reopen paths, contact_id, message type, created_at, and the contact events prefix and list: "
+        "checked by the first write that uses them (cannot be probed without writing)"
     )
     return found
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -270,7 +271,12 @@ def event_key(event: Record) -> str:
     """The ledger's id of a Crisp people event, which has none of its own: its person, its time and a hash of
     what it says (text and data, parsed, so a change of key order in the JSON text is the same event)."""
     what = content_hash([event.get("text"), json_map(event.get("data"))])[:16]
-    return f"{event['people_id']}:{int(float(event['timestamp']))}:{what}"
+    moment = event["timestamp"]
+    # 1700000000000 and 1700000000000.0 are the same time; a value that is not one is refused by the route
+    # (this only names it in the warning)
+    with suppress(TypeError, ValueError, OverflowError):
+        moment = int(float(moment))
+    return f"{event['people_id']}:{moment}:{what}"
 
 
 def event_payload(event: Record) -> dict[str, Any]:
@@ -278,8 +284,8 @@ def event_payload(event: Record) -> dict[str, Any]:
     name = text_or_none(event.get("text"))
     if name is None:
         raise Skipped("event without text")
-    properties = {str(key): _scalar(value) for key, value in json_map(event.get("data")).items()}
-    properties = without_none(properties)
+    data = without_none(json_map(event.get("data")))  # a null is an absent key, not a value
+    properties = {str(key): _scalar(value) for key, value in data.items()}
     color = text_or_none(event.get("color"))
     if color:
         properties.setdefault(A.EVENT_COLOR_PROPERTY, color)

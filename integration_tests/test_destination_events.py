@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot.events import UNCONFIRMED
 from destination_convot.ledger import Intent, Ledger, Pending
@@ -249,3 +250,45 @@ def test_files_are_checked_against_their_message_and_new_streams_are_counted(
     before = convot_sandbox.dump()
     run_write(convot_sandbox, tmp_path, records)
     assert convot_sandbox.dump()["conversations"] == before["conversations"]
+
+
+def test_without_any_events_route_the_rest_is_written_and_the_events_wait_for_a_later_sync(
+    convot_sandbox: ConvotSandbox, tmp_path: Path
+) -> None:
+    convot_sandbox.set_faults(ConvotFaults(fail_path_regex=r"/contacts/\d+/events$", fail_status=404))
+    with pytest.raises(AirbyteTracedException, match=r"contact events \(people_events\).*EVENTS_PATH"):
+        run_write(convot_sandbox, tmp_path, with_events())
+    assert counts(convot_sandbox.dump()) == WORKSPACE  # every other stream was written
+    assert convot_sandbox.dump()["contact_events"] == []
+    convot_sandbox.set_faults(ConvotFaults())  # the route appears (or EVENTS_PATH is fixed)
+    run_write(convot_sandbox, tmp_path, [])  # nothing re-sent: the events waited in the ledger
+    assert events_by_contact(convot_sandbox) == EXPECTED_EVENTS
+
+
+@pytest.mark.parametrize("listable", [True, False], ids=["events-listed", "no-events-list"])
+def test_a_lost_ledger_duplicates_no_event(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture, listable: bool
+) -> None:
+    convot_sandbox.guesses = ConvotGuesses(events_list=listable)
+    run_write(convot_sandbox, tmp_path, with_events())
+    for leftover in tmp_path.glob("ledger.sqlite*"):
+        leftover.unlink()
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        run_write(convot_sandbox, tmp_path, with_events())
+    assert "rebuilding the mapping from Convot" in caplog.text
+    assert events_by_contact(convot_sandbox) == EXPECTED_EVENTS
+    outcomes, skipped = summary(caplog)
+    if listable:
+        assert outcomes["events"] == {"matched in Convot": 3}
+    else:
+        assert skipped[f"events: {UNCONFIRMED}"] == 3
+
+
+def test_preview_counts_events_and_writes_none(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        run_write(convot_sandbox, tmp_path, with_events(), preview=True)
+    line = next(r.message for r in caplog.records if r.message.startswith("Convot preview summary"))
+    assert read_summary(line)[0]["events"] == {"new": 3}
+    assert convot_sandbox.dump()["contact_events"] == []
