@@ -111,13 +111,23 @@ def contact_payload(profile: Record) -> dict[str, Any]:
     )
 
 
+def data_map(record: Record) -> dict[str, Any]:
+    """A record's custom data: the whole map when the source keeps it as JSON text in `data` (every key, one
+    discovery never saw included), else its `data_<key>` columns (the keys discovery sampled). Nulls are
+    absent keys, not orders to clear."""
+    whole = _json_object(record.get("data"))
+    if whole is None:
+        whole = {
+            column[len(DATA_PREFIX) :]: value
+            for column, value in record.items()
+            if column.startswith(DATA_PREFIX)
+        }
+    return without_none(whole)
+
+
 def contact_data_payload(people_data: Record) -> dict[str, Any]:
-    """`data_<key>` columns -> custom_data scalars. Null columns are absent keys, not orders to clear."""
-    custom = {
-        column[len(DATA_PREFIX) :]: _scalar(value)
-        for column, value in people_data.items()
-        if column.startswith(DATA_PREFIX) and value is not None
-    }
+    """Custom data (`data_map`) -> custom_data scalars."""
+    custom = {str(key): _scalar(value) for key, value in data_map(people_data).items()}
     if not custom:
         raise Skipped("people data without attributes")
     return {"external_id": contact_external_id(people_data["people_id"]), "custom_data": custom}
@@ -254,23 +264,23 @@ def message_payload(message: Record, operator_id: int | None) -> dict[str, Any]:
 
 
 # -- contact events (people_events) ------------------------------------------------------------------
-def json_map(value: Any) -> dict[str, Any]:
-    """Maps whose keys are data arrive whole as JSON text (source-crisp keeps them so)."""
+def _json_object(value: Any) -> dict[str, Any] | None:
+    """A map whose keys are data, as source-crisp keeps it whole: JSON text of an object (None if not one)."""
     if isinstance(value, Mapping):
         return dict(value)
     if not isinstance(value, str) or not value.strip():
-        return {}
+        return None
     try:
         parsed = json.loads(value)
     except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 def event_key(event: Record) -> str:
     """The ledger's id of a Crisp people event, which has none of its own: its person, its time and a hash of
     what it says (text and data, parsed, so a change of key order in the JSON text is the same event)."""
-    what = content_hash([event.get("text"), json_map(event.get("data"))])[:16]
+    what = content_hash([event.get("text"), data_map(event)])[:16]
     moment = event["timestamp"]
     # 1700000000000 and 1700000000000.0 are the same time; a value that is not one is refused by the route
     # (this only names it in the warning)
@@ -284,8 +294,7 @@ def event_payload(event: Record) -> dict[str, Any]:
     name = text_or_none(event.get("text"))
     if name is None:
         raise Skipped("event without text")
-    data = without_none(json_map(event.get("data")))  # a null is an absent key, not a value
-    properties = {str(key): _scalar(value) for key, value in data.items()}
+    properties = {str(key): _scalar(value) for key, value in data_map(event).items()}
     color = text_or_none(event.get("color"))
     if color:
         properties.setdefault(A.EVENT_COLOR_PROPERTY, color)

@@ -13,7 +13,7 @@ from destination_convot.api import ConvotApi
 from destination_convot.client import ConvotClient, Pacing
 from destination_convot.errors import ConvotRejected, StreamUnwritable
 from destination_convot.events_api import ContactEvents, EventsUnverifiable, same_event
-from destination_convot.mapping import Skipped, event_key, event_payload, file_key
+from destination_convot.mapping import Skipped, contact_data_payload, event_key, event_payload, file_key
 from destination_convot.routes import NOT_IMPORTED, ROUTES
 
 BASE = "http://127.0.0.1:9/v1"
@@ -135,3 +135,18 @@ def test_a_lost_answer_without_an_events_list_is_never_sent_twice(
         events.create(7, EVENT)
     assert sent.call_count == 1
     assert events.api.outcomes.fell_back(G.EVENTS_LIST)
+
+
+def test_custom_data_kept_whole_by_the_source_brings_keys_discovery_never_saw() -> None:
+    """source-crisp keeps maps whose keys are data whole as JSON text in `data`, beside sampled columns."""
+    people_data = {
+        "website_id": "w",
+        "people_id": "p-1",
+        "data_plan": "pro",
+        "data": '{"plan": "pro", "new": 1}',
+    }
+    assert contact_data_payload(people_data)["custom_data"] == {"plan": "pro", "new": 1}
+    assert contact_data_payload({**people_data, "data": None})["custom_data"] == {"plan": "pro"}
+    columns_only = people_event(data_plan="pro", data_seats=None)  # a source without the whole map
+    assert event_payload(columns_only)["properties"] == {"plan": "pro"}
+    assert event_key(columns_only) == event_key(people_event(data='{"plan": "pro"}'))
