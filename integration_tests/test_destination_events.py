@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from destination_convot.ledger import Intent, Ledger, Pending
 from destination_convot.mapping import content_hash, event_key, event_payload
 from integration_tests.convot_sandbox import ConvotFaults, ConvotGuesses, ConvotSandbox
 from integration_tests.convot_sandbox.testing import ApiClient
+from integration_tests.test_destination_process import command, files, wait_for
 from unit_tests.destination import builders as B
-from unit_tests.destination.harness import counts, read_summary, run_write
+from unit_tests.destination.harness import counts, destination_config, read_summary, run_write
 
 WORKSPACE = {"contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4}
 NEW_STREAMS = ("website", "teams", "campaigns", "conversation_events", "people_statistics", "people_segments")
@@ -292,3 +294,33 @@ def test_preview_counts_events_and_writes_none(
     line = next(r.message for r in caplog.records if r.message.startswith("Convot preview summary"))
     assert read_summary(line)[0]["events"] == {"new": 3}
     assert convot_sandbox.dump()["contact_events"] == []
+
+
+@pytest.mark.slow
+def test_sigkill_while_events_are_written_then_a_rerun_writes_each_event_exactly_once(tmp_path: Path) -> None:
+    people, per_person = 12, 6
+    workspace = [B.record("people_profiles", B.profile(f"p-{n}", f"p{n}@example.com")) for n in range(people)]
+    workspace.append(B.state("people_profiles", 0))
+    for n in range(people):
+        workspace += [
+            B.record("people_events", event(f"p-{n}", f"step {k}", B.T0 + 1000 * k, color=None, n=n))
+            for k in range(per_person)
+        ]
+        workspace.append(B.state("people_events", n))
+    with ConvotSandbox(db_path=tmp_path / "convot.sqlite", faults=ConvotFaults(latency_ms=5)) as sandbox:
+        paths = files(tmp_path, destination_config(sandbox, tmp_path), workspace)
+        with paths["input"].open() as stdin:
+            process = subprocess.Popen(
+                command("write", paths), stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            wait_for(lambda: sandbox.request_counts().get("POST /v1/contacts/{id}/events", 0) >= 15)
+            process.kill()
+            process.wait(timeout=10)
+        assert 0 < len(sandbox.dump()["contact_events"]) < people * per_person
+        with paths["input"].open() as stdin:
+            rerun = subprocess.run(command("write", paths), stdin=stdin, capture_output=True, timeout=120)
+        assert rerun.returncode == 0
+        held = events_by_contact(sandbox)
+        assert {contact: [name for name, _, _ in events] for contact, events in held.items()} == {
+            f"crisp:p-{n}": [f"step {k}" for k in range(per_person)] for n in range(people)
+        }
