@@ -80,31 +80,30 @@ SEGMENT_SUGGESTIONS = (
     "suggested segment names: Convot has no tags API for the list, and each contact's own segments are "
     "already in its custom attribute crisp_segments"
 )
-# Streams source-crisp reads that Convot has no place for, with why; any other stream the destination does not
+# Streams source-crisp reads that Convot has no place for, by why; any other stream the destination does not
 # know is counted the same way (UNKNOWN_STREAM), never an error.
+NO_PLACE_IN_CONVOT = {
+    "live visitor snapshots": "visitors website_availability operator_availabilities",
+    SEGMENT_SUGGESTIONS: "people_segments conversation_segments",
+    "suggested names and keys, each contact's own data being in its custom attributes": (
+        "people_data_keys conversation_data_keys people_event_names"
+    ),
+    "workspace settings and structure": (
+        "website website_settings teams inboxes helpdesk helpdesk_settings helpdesk_redirections"
+    ),
+    "campaigns": (
+        "campaigns campaign_templates campaign_tags campaign_recipients campaign_statistics people_campaigns"
+    ),
+    "conversation details Convot does not store": (
+        "conversation_events conversation_pages conversation_participants conversation_routing "
+        "spam_conversations"
+    ),
+    "profile links and statistics": "people_conversations people_subscriptions people_statistics",
+}
 NOT_IMPORTED = {
     stream: f"{NO_COUNTERPART} ({why})"
-    for why, streams in {
-        "live visitor snapshots": ("visitors", "website_availability", "operator_availabilities"),
-        SEGMENT_SUGGESTIONS: ("people_segments", "conversation_segments"),
-        "suggested names and keys, each contact's own data being in its custom attributes": (
-            "people_data_keys", "conversation_data_keys", "people_event_names",
-        ),
-        "workspace settings and structure": (
-            "website", "website_settings", "teams", "inboxes", "helpdesk", "helpdesk_settings",
-            "helpdesk_redirections",
-        ),
-        "campaigns": (
-            "campaigns", "campaign_templates", "campaign_tags", "campaign_recipients", "campaign_statistics",
-            "people_campaigns",
-        ),
-        "conversation details Convot does not store": (
-            "conversation_events", "conversation_pages", "conversation_participants", "conversation_routing",
-            "spam_conversations",
-        ),
-        "profile links and statistics": ("people_conversations", "people_subscriptions", "people_statistics"),
-    }.items()
-    for stream in streams
+    for why, streams in NO_PLACE_IN_CONVOT.items()
+    for stream in streams.split()
 }
 UNKNOWN_STREAM = f"{NO_COUNTERPART} (a stream this destination does not know)"
 

@@ -150,3 +150,10 @@ def test_custom_data_kept_whole_by_the_source_brings_keys_discovery_never_saw() 
     columns_only = people_event(data_plan="pro", data_seats=None)  # a source without the whole map
     assert event_payload(columns_only)["properties"] == {"plan": "pro"}
     assert event_key(columns_only) == event_key(people_event(data='{"plan": "pro"}'))
+
+
+def test_every_stream_source_crisp_reads_has_a_convot_place_or_a_stated_reason() -> None:
+    """A stream added to the source without a decision here would only be counted as unknown: decide it."""
+    from source_crisp.objects import BY_NAME
+
+    assert sorted(set(BY_NAME) - set(ROUTES) - set(NOT_IMPORTED)) == []
