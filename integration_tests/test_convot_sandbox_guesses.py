@@ -140,3 +140,43 @@ def test_cli_flags_switch_the_guesses() -> None:
         [sys.executable, "-m", "integration_tests.convot_sandbox", "--help"], capture_output=True, text=True
     )
     assert "--reject-contact-id" in listed.stdout
+
+
+EVENT = {
+    "name": "plan_upgraded",
+    "occurred_at": "2026-06-07T10:30:00Z",
+    "properties": {"from_plan": "starter"},
+}
+
+
+@pytest.mark.parametrize(
+    ("guesses", "under_v1", "listed"),
+    [
+        (ConvotGuesses(), True, True),
+        (ConvotGuesses(events_under_v1=False), False, True),
+        (ConvotGuesses(events_list=False), True, False),
+    ],
+    ids=["defaults", "only-under-api-v1", "no-events-list"],
+)
+def test_contact_events_switches(
+    convot_sandbox: ConvotSandbox, guesses: ConvotGuesses, under_v1: bool, listed: bool
+) -> None:
+    api = api_for(convot_sandbox, guesses)
+    contact = api.create("/contacts", {"email": "jane@example.com"})
+    article = ApiClient(convot_sandbox.base_url.replace("/v1", "/api/v1"), convot_sandbox.token)
+    path = f"/contacts/{contact['id']}/events"
+    assert api.post(path, EVENT).status_code == (201 if under_v1 else 404)
+    created = article.create(path, EVENT)  # the article's prefix always serves events
+    assert (created["name"], created["occurred_at"], created["properties"]) == (
+        "plan_upgraded",
+        "2026-06-07T10:30:00.000Z",
+        {"from_plan": "starter"},
+    )
+    answer = article.get(path)
+    assert answer.status_code == (200 if listed else 404)
+    if listed:
+        assert len(answer.json()["events"]) == (2 if under_v1 else 1)  # nothing deduplicated
+    assert api.post("/contacts/999/events", EVENT).status_code == 404  # not a contact of this app
+    assert validation_details(article.post(path, {"occurred_at": EVENT["occurred_at"]})) == [
+        "Name can't be blank"
+    ]
