@@ -97,3 +97,12 @@ PEOPLE_SORT_PARAMS: dict[str, dict[str, str]] = {
 # the profiles whose updated_at passed the reference PLUS a rotating slice of the others, so every profile is
 # read again within `people_refresh_syncs` syncs. Set True once Crisp is shown to bump it: no slice is read.
 PROFILE_UPDATED_AT_COVERS_DATA = False
+
+# §2: plugin tokens are exempt from Crisp's API Global and API Route limits ("bursts are allowed"), only their
+# daily quota counts; website and user tokens are subject to per-route limits Crisp does not disclose (the
+# reference suggests about 1 request/s for them). So the default number of per-parent requests in flight
+# (`max_concurrency`) depends on the tier. Made harmless: a limit that does hit pauses every worker and halves
+# the requests in flight (pacing.py), and `max_requests_per_minute` caps the rate whatever the concurrency, so
+# a wrong guess costs pauses, never records. Plugin default from bench/source_bench.py `concurrency`
+# (small sandbox, full read of conversations + messages): see docs/source-crisp.md "Concurrency".
+MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 8, "website": 2, "user": 2}

@@ -1,7 +1,11 @@
-"""Transport only: one requests.Session, Basic auth + X-Crisp-Tier, timeouts, envelope unwrap, retries.
+"""Transport only: a requests.Session per thread, Basic auth + X-Crisp-Tier, timeouts, envelope unwrap,
+retries, the per-minute and per-sync request budgets.
 
-Only this module sleeps. Waiting is injected through `Backoff` (tests pass a zero backoff and record
-the waits).
+Thread-safe: the fan-out's workers (fanout.py) share one client. Counters, the watermark, the server clock
+and the budgets change under a lock; each thread has its own Session (connection pool), as requests does not
+promise that one Session is safe across threads. A rate limit pauses every thread (pacing.py).
+Only this module and pacing.py sleep. Waiting is injected through `Backoff` (tests pass a zero backoff and
+record the waits).
 The token key is only ever handed to requests' auth; it is never formatted into a message.
 """
 
@@ -11,6 +15,7 @@ import json
 import logging
 import math
 import random
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -26,6 +31,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp import errors
 from source_crisp.config import CrispConfig
+from source_crisp.pacing import Pacing
 from source_crisp.request_counts import note_request
 
 LOGGER = logging.getLogger("airbyte")
@@ -78,9 +84,10 @@ class RateLimitWatermark:
     hits: int = 0
     paused_seconds: float = 0.0
 
-    def record(self, pause: float, status: int, now: datetime) -> str:
+    def record(self, pause: float, status: int, now: datetime, added: float | None = None) -> str:
+        """`added`: how much this limit lengthened the pause all threads share (default: all of it)."""
         self.hits += 1
-        self.paused_seconds += pause
+        self.paused_seconds += pause if added is None else added
         resume = (now + timedelta(seconds=pause)).strftime("%H:%M:%S UTC")
         return (
             f"Crisp rate limit ({status}): limit #{self.hits} this sync, "
@@ -90,25 +97,37 @@ class RateLimitWatermark:
 
 @dataclass
 class RequestBudget:
-    """Proactive client-side limit: at most `per_minute` requests in any sliding 60 s window."""
+    """Proactive client-side limit: at most `per_minute` requests in any sliding 60 s window, across threads.
+
+    Each request books its send time under the lock (the earliest time that keeps the window within the
+    limit) and sleeps outside it, so threads queue for the window in order without holding each other up."""
 
     per_minute: int | None
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
-    _sent: deque[float] = field(default_factory=deque)
+    _sent: deque[float] = field(default_factory=deque)  # booked send times, ascending
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acquire(self) -> None:
         if not self.per_minute:
             return
-        now = self.clock()
-        while self._sent and now - self._sent[0] >= 60.0:
-            self._sent.popleft()
-        if len(self._sent) >= self.per_minute:
-            wait = 60.0 - (now - self._sent[0])
-            self.sleep(wait)
-            now += wait
-            self._sent.popleft()
-        self._sent.append(now)
+        with self._lock:
+            now = self.clock()
+            while self._sent and now - self._sent[0] >= 60.0:
+                self._sent.popleft()
+            at = now
+            if len(self._sent) >= self.per_minute:
+                at = max(now, self._sent[-self.per_minute] + 60.0)
+            self._sent.append(at)
+            while len(self._sent) > self.per_minute:  # only the last per_minute bookings bound the next one
+                self._sent.popleft()
+        if at > now:
+            self.sleep(at - now)
+
+
+class SyncBudgetSpent(Exception):
+    """`max_requests_per_sync` requests were sent: the request asked for next is not sent (streams.py stops
+    the stream at its last checkpoint)."""
 
 
 @dataclass(frozen=True)
@@ -135,13 +154,43 @@ class CrispClient:
         self._now = now
         self._timeouts = timeouts or Timeouts()
         self._server_clock_offset = timedelta(0)  # server's Date header minus our clock, at the last reply
-        self._session = session or requests.Session()
-        self._session.auth = (config.identifier, config.key)
-        self._session.headers.update(
-            {"X-Crisp-Tier": config.tier, "Accept": "application/json", "User-Agent": USER_AGENT}
-        )
+        self._credentials = (config.identifier, config.key)
+        self._headers = {"X-Crisp-Tier": config.tier, "Accept": "application/json", "User-Agent": USER_AGENT}
+        self._injected = self._configured(session) if session is not None else None  # tests: every thread's
+        self._local = threading.local()  # this thread's Session
+        self._sessions: list[requests.Session] = []  # every Session made, to close them at the end
+        self._lock = threading.Lock()
+        self.pacing = Pacing(config.max_concurrency)  # shared with the reader's FanOut
+        self.max_requests_per_sync = config.max_requests_per_sync
         self.watermark = RateLimitWatermark()
         self.requests_sent = 0
+
+    @property
+    def budget_spent(self) -> bool:
+        """True once `max_requests_per_sync` requests were sent: every further request raises."""
+        limit = self.max_requests_per_sync
+        return limit is not None and self.requests_sent >= limit
+
+    def close(self) -> None:
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+    def _configured(self, session: requests.Session) -> requests.Session:
+        session.auth = self._credentials
+        session.headers.update(self._headers)
+        return session
+
+    def _session(self) -> requests.Session:
+        if self._injected is not None:
+            return self._injected
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._configured(requests.Session())
+            with self._lock:
+                self._sessions.append(session)
+        return session
 
     def server_now(self) -> datetime:
         """Crisp's clock as its last `Date` header showed it (our clock when it sent none)."""
@@ -160,11 +209,15 @@ class CrispClient:
         feature the website does not have. `child` / `optional` pick those rows of the policy (errors.py).
         `quiet`: the caller explains a skipped answer itself (a probe, an absent part): no warning."""
         failures = limits = 0
+        slept_until: float | None = None  # the end of this thread's own rate-limit pause, once it paused
         while True:
+            self.pacing.wait_for_resume(self._backoff.sleep, slept_until)
             resolution, reply, facts = self._attempt(path, params, child, optional)
+            action = resolution.response_action
+            if reply is not None or action == ResponseAction.IGNORE:
+                self.pacing.answered()
             if reply is not None:
                 return reply
-            action = resolution.response_action
             if action == ResponseAction.IGNORE:
                 level = logging.DEBUG if quiet else logging.WARNING
                 self._logger.log(level, errors.describe(resolution, **facts))
@@ -172,7 +225,10 @@ class CrispClient:
             if action == ResponseAction.RATE_LIMITED and limits < self._backoff.max_rate_limit_retries:
                 pause = self._backoff.delay(limits, facts.pop("retry_after", None))
                 limits += 1
-                self._logger.warning(self.watermark.record(pause, facts["status"], self._now()))
+                slept_until, added = self.pacing.rate_limited(pause)
+                with self._lock:
+                    note = self.watermark.record(pause, facts["status"], self._now(), added)
+                self._logger.warning(note)
                 self._backoff.sleep(pause)
                 continue
             if action == ResponseAction.RETRY and failures < self._backoff.max_retries:
@@ -189,8 +245,11 @@ class CrispClient:
         self, path: str, params: Mapping[str, Any] | None, child: bool, optional: bool
     ) -> tuple[ErrorResolution, Reply | None, dict[str, Any]]:
         facts: dict[str, Any] = {"route": "/" + path.split("?")[0]}
+        with self._lock:
+            if self.budget_spent:
+                raise SyncBudgetSpent
+            self.requests_sent += 1
         self._budget.acquire()
-        self.requests_sent += 1
         note_request()  # per-stream counts (request_counts.py)
         try:
             status, headers, raw = self._fetch(self._base + path, params)
@@ -234,7 +293,7 @@ class CrispClient:
         limits = self._timeouts
         deadline = time.monotonic() + limits.total_seconds
         read_timeout = min(limits.read_seconds, limits.total_seconds)
-        response = self._session.get(
+        response = self._session().get(
             url, params=params, timeout=(limits.connect_seconds, read_timeout), stream=True
         )
         chunks: list[bytes] = []
@@ -264,7 +323,9 @@ class CrispClient:
         except (TypeError, ValueError, IndexError):
             return
         if server.tzinfo is not None:
-            self._server_clock_offset = server - self._now()
+            offset = server - self._now()
+            with self._lock:
+                self._server_clock_offset = offset
 
     def _give_up(
         self, resolution: ErrorResolution, facts: dict[str, Any], retries: int

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_crisp.assumptions import MAX_CONCURRENCY_BY_TIER
 from source_crisp.dates import DateValueError, resolve_variable, to_epoch_ms
 
 DEFAULT_API_URL = "https://api.crisp.chat/v1"
@@ -24,6 +25,7 @@ MAX_PAGES_DEFAULT = 10_000
 # Every profile's children (people_data, events, …) are read again within this many incremental syncs, changed
 # or not (people_children.py): a month of daily syncs; about 1/30 of the profiles per sync.
 PEOPLE_REFRESH_SYNCS_DEFAULT = 30
+MAX_CONCURRENCY_MAX = 32  # requests in flight; the default depends on the tier (assumptions.py)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -55,20 +57,25 @@ class CrispConfig:
     api_url: str = DEFAULT_API_URL
     page_size: int = PAGE_SIZE_DEFAULT
     max_requests_per_minute: int | None = None
+    max_requests_per_sync: int | None = None
+    max_concurrency: int = MAX_CONCURRENCY_BY_TIER["plugin"]
     max_pages_per_list: int = MAX_PAGES_DEFAULT
     people_refresh_syncs: int = PEOPLE_REFRESH_SYNCS_DEFAULT
     incremental: IncrementalSettings = IncrementalSettings()
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> CrispConfig:
+        tier = _tier(raw.get("tier", "plugin"))
         return cls(
             website_id=_website_id(raw.get("website_id")),
             identifier=_required_text(raw, "identifier", "the token identifier shown with your Crisp token"),
             key=_required_text(raw, "key", "the token key shown with your Crisp token"),
-            tier=_tier(raw.get("tier", "plugin")),
+            tier=tier,
             api_url=_api_url(raw.get("api_url") or DEFAULT_API_URL, raw.get("allow_insecure_http", False)),
             page_size=_page_size(raw.get("page_size", PAGE_SIZE_DEFAULT)),
-            max_requests_per_minute=_positive_or_none(raw.get("max_requests_per_minute")),
+            max_requests_per_minute=_positive_or_none(raw, "max_requests_per_minute"),
+            max_requests_per_sync=_positive_or_none(raw, "max_requests_per_sync"),
+            max_concurrency=_max_concurrency(raw.get("max_concurrency"), tier),
             max_pages_per_list=_max_pages(raw.get("max_pages_per_list", MAX_PAGES_DEFAULT)),
             people_refresh_syncs=_people_refresh_syncs(
                 raw.get("people_refresh_syncs", PEOPLE_REFRESH_SYNCS_DEFAULT)
@@ -158,12 +165,24 @@ def _page_size(value: Any) -> int:
     return value
 
 
-def _positive_or_none(value: Any) -> int | None:
+def _positive_or_none(raw: Mapping[str, Any], name: str) -> int | None:
+    value = raw.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise config_error(
-            f"Config field 'max_requests_per_minute' must be a positive integer; got {value!r}."
+            f"Config field '{name}' must be a positive integer, or empty for no limit; got {value!r}."
+        )
+    return value
+
+
+def _max_concurrency(value: Any, tier: str) -> int:
+    if value is None:
+        return MAX_CONCURRENCY_BY_TIER[tier]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY_MAX:
+        raise config_error(
+            f"Config field 'max_concurrency' must be an integer from 1 to {MAX_CONCURRENCY_MAX} (requests in "
+            f"flight at once; empty: {MAX_CONCURRENCY_BY_TIER[tier]} for a {tier} token); got {value!r}."
         )
     return value
 

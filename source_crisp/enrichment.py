@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -32,9 +33,29 @@ class Enricher:
         self._path = path
         self._logger = logger
         self._list_is_complete: dict[tuple[str, str], bool] = {}  # (object, route) -> verified this sync
+        self._verifying = threading.Lock()  # one item at a time until the listed fields are verified
 
     def enrich(self, obj: CrispObject, item: Item, context: Mapping[str, Any]) -> Item | None:
-        """The item with its per-item routes merged; None when the item itself is gone."""
+        """The item with its per-item routes merged; None when the item itself is gone.
+
+        Thread-safe (the fan-out enriches a page's items at once): while the list's fields are unverified,
+        items that carry them go one at a time, so exactly one verifies and the others then trust the list
+        or not, as a sequential read would."""
+        if self._unverified(obj, item):
+            with self._verifying:
+                if self._unverified(obj, item):
+                    return self._enrich(obj, item, context)
+        return self._enrich(obj, item, context)
+
+    def _unverified(self, obj: CrispObject, item: Item) -> bool:
+        return any(
+            enrichment.listed
+            and (obj.name, enrichment.path) not in self._list_is_complete
+            and all(name in item for name in enrichment.listed)
+            for enrichment in obj.enrichments
+        )
+
+    def _enrich(self, obj: CrispObject, item: Item, context: Mapping[str, Any]) -> Item | None:
         confirmed = False  # the item's own route answered during this pass
         for enrichment in obj.enrichments:
             values = {**item, **context}

@@ -186,10 +186,10 @@ class HelpdeskStream(CrispStream):
                 self._schema = json_schema(infer_columns(self.obj.known_fields, sample))
         return self._schema
 
-    def _record(self, item: Item, context: Context) -> Any:
+    def _enrich(self, item: Item, context: Context) -> Item | None:
         if self._kind() == HelpdeskKind.KNOWLEDGE_BASE:
-            return self._shape(item, context)  # already complete: no legacy per-item routes
-        return super()._record(item, context)
+            return item  # already complete: no legacy per-item routes
+        return super()._enrich(item, context)
 
     def _items(self) -> Iterator[tuple[Item, Context]]:
         return self._helpdesk.items(self.obj)

@@ -17,13 +17,14 @@ The Knowledge Base types carry no timestamps, visits or category url: those colu
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
 from source_crisp.assumptions import KNOWLEDGE_BASE_CONTENT_TYPE, KNOWLEDGE_BASE_MAX_DEPTH
+from source_crisp.fanout import growing_batches
 from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import CrispReader, Item
 
@@ -79,8 +80,9 @@ class KnowledgeBase:
 
     # --- the records of each stream, for one locale ----------------------------------------------------
     def categories(self, locale: str) -> Iterator[Item]:
-        for group in self._tree(locale).groups:
-            if group.depth == 1 and (meta := self._read("metadata", locale, group.path)) is not None:
+        roots = [group for group in self._tree(locale).groups if group.depth == 1]
+        for group, meta in self._each(roots, lambda group: self._read("metadata", locale, group.path)):
+            if meta is not None:
                 yield {
                     "category_id": group.path,
                     "name": meta.get("title") or group.title,
@@ -103,12 +105,10 @@ class KnowledgeBase:
     def articles(self, locale: str) -> Iterator[Item]:
         tree = self._tree(locale)
         unplaced = 0
-        for page in tree.listed:
+        for page, (meta, body) in self._each(tree.listed, lambda page: self._page(locale, page)):
             path = clean(page.get("tree_path"))
             node = tree.pages.get(path)
             unplaced += node is None
-            meta = self._read("metadata", locale, path)
-            body = self._read("content", locale, path) if meta is not None else None
             if meta is None or body is None:
                 continue  # deleted since it was listed (the client warned)
             state = meta.get("state") or (node.state if node else {})
@@ -133,6 +133,17 @@ class KnowledgeBase:
                 f"helpdesk_articles: {unplaced} Knowledge Base page(s) of locale {locale} have a tree_path "
                 "that matches no entry of the tree: emitted with category_id and section_id null."
             )
+
+    def _page(self, locale: str, page: Item) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """A page's metadata and content (content only while the metadata says it exists)."""
+        path = clean(page.get("tree_path"))
+        meta = self._read("metadata", locale, path)
+        return meta, self._read("content", locale, path) if meta is not None else None
+
+    def _each(self, entries: list[Any], read: Callable[[Any], Any]) -> Iterator[tuple[Any, Any]]:
+        """(entry, read(entry)) in order, the reads through the fan-out in growing batches."""
+        for batch in growing_batches(entries, self._reader.page_size):
+            yield from zip(batch, self._reader.fan_out.map(read, batch), strict=True)
 
     # --- walking the tree --------------------------------------------------------------------------------
     def _tree(self, locale: str) -> LocaleTree:

@@ -90,10 +90,12 @@ class CrispReader:
         self.requests = StreamRequests()  # requests per stream (request_counts.py)
         self._enricher = Enricher(client, self.path)
         self._warned: set[Hashable] = set()
-        self.fan_out = FanOut()  # per-parent requests of one parent page (fanout.py)
+        self.fan_out = FanOut(pacing=client.pacing)  # per-parent requests of one parent page (fanout.py)
 
     def close(self) -> None:
-        """End of sync: the page store's file."""
+        """End of sync: the fan-out's threads, the client's connections and the page store's file."""
+        self.fan_out.close()
+        self.client.close()
         self.page_store.close()
 
     def warn_once(self, topic: Hashable, message: str) -> None:
@@ -197,10 +199,28 @@ class CrispReader:
         self, obj: CrispObject, params: Mapping[str, Any] | None = None
     ) -> Iterator[tuple[Item, Context]]:
         """Every item of `obj`, with the parent fields it takes (walking its parents first)."""
-        for context in self.contexts(obj):
-            for page in self.pages(obj, context, params):
-                for item in page.items:
-                    yield item, context
+        for context, page in self.paged(obj, params):
+            for item in page.items:
+                yield item, context
+
+    def paged(
+        self, obj: CrispObject, params: Mapping[str, Any] | None = None, start_page: int = 1
+    ) -> Iterator[tuple[Context, Page]]:
+        """The pages of `obj` with the parent fields they take. A child is read one parent page at a time:
+        the children of that page's parents through fan_out (concurrently), yielded in the parents' order
+        before the next parent page is asked for. `start_page` applies to a top-level list only."""
+        if obj.parent is None:
+            for page in self.pages(obj, {}, params, start_page):
+                yield {}, page
+            return
+
+        def read(context: Context) -> list[Page]:
+            return list(self.pages(obj, context, params))
+
+        for contexts in self._parent_batches(obj):
+            for context, pages in zip(contexts, self.fan_out.map(read, contexts), strict=True):
+                for page in pages:
+                    yield context, page
 
     def children(self, obj: CrispObject, context: Context) -> list[Item] | None:
         """Every item of one parent's child route, all its pages; None when the parent was deleted meanwhile
@@ -212,11 +232,19 @@ class CrispReader:
         return None if gone else items
 
     def contexts(self, obj: CrispObject) -> Iterator[Context]:
+        for batch in self._parent_batches(obj):
+            yield from batch
+
+    def _parent_batches(self, obj: CrispObject) -> Iterator[list[Context]]:
+        """The parent fields of `obj`'s parents, one parent page at a time."""
         if obj.parent is None:
-            yield {}
+            yield [{}]
             return
-        for parent_item, parent_context in self.items(BY_NAME[obj.parent]):
-            yield {name: parent_item.get(name, parent_context.get(name)) for name in obj.parent_fields}
+        for parent_context, page in self.paged(BY_NAME[obj.parent]):
+            yield [
+                {name: item.get(name, parent_context.get(name)) for name in obj.parent_fields}
+                for item in page.items
+            ]
 
     def enrich(self, obj: CrispObject, item: Item, context: Context) -> Item | None:
         """Merge the answers of the object's per-item routes; None when the item vanished meanwhile."""

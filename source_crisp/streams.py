@@ -16,10 +16,12 @@ from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteStream, SyncMode
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import NO_CURSOR_STATE_KEY
 
+from source_crisp.client import SyncBudgetSpent
 from source_crisp.config import IncrementalSettings, config_error
 from source_crisp.cursor_guards import Horizon, validated_state
 from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
+from source_crisp.fanout import growing_batches
 from source_crisp.incremental import highest, window_for
 from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import Context, CrispReader, Item
@@ -125,6 +127,9 @@ class CrispStream(Stream):
         self._unusable_cursors = Counter()
         incremental = configured_stream.sync_mode == SyncMode.incremental and self.obj.incremental
         cursor = self._configured_cursor(configured_stream) if incremental else None
+        if self._reader.client.budget_spent:
+            self._skip_unstarted(incremental)
+            return
         if cursor is not None:
             output = self._incremental(cursor)
         else:
@@ -133,17 +138,22 @@ class CrispStream(Stream):
                 # snapshot or a child without timestamps) can only be read whole, as Airbyte's own sources do.
                 logger.info(f"{self.name}: has no cursor field, so it is read in full on every sync")
             output = self._full_refresh()
-        count = 0
-        for item in output:
-            if isinstance(item, Checkpoint):
-                self._state = item.state
-                if state_manager:
-                    yield self._checkpoint_state(item.state, state_manager)
-                continue
-            yield item
-            count += 1
-            if internal_config.is_limit_reached(count):
-                break
+        count = checkpoints = 0
+        try:
+            for item in output:
+                if isinstance(item, Checkpoint):
+                    self._state = item.state
+                    checkpoints += 1
+                    if state_manager:
+                        yield self._checkpoint_state(item.state, state_manager)
+                    continue
+                yield item
+                count += 1
+                if internal_config.is_limit_reached(count):
+                    break
+        except SyncBudgetSpent:
+            self._stop_on_budget(incremental, count, checkpoints)
+            return
         if state_manager and not incremental:
             # A read without a cursor still ends with a per-stream STATE, as the CDK's own full refresh
             # does: the platform (and CAT) count the stream's records from its sourceStats, and the
@@ -173,6 +183,47 @@ class CrispStream(Stream):
         self._shaper = RecordShaper(columns_from_schema(self.get_json_schema()), self.obj.whole_maps)
         yield from (item for item in self._full_refresh() if not isinstance(item, Checkpoint))
 
+    # --- max_requests_per_sync ------------------------------------------------------------------------
+    def _stop_on_budget(self, incremental: bool, records: int, checkpoints: int) -> None:
+        """The budget ran out inside this stream. Incremental: it ends at its last checkpoint (already
+        emitted), the next sync continues from there. Full refresh: it cannot resume, and the part read would
+        replace the destination's table, so the stream fails (INCOMPLETE, the sync exits non-zero)."""
+        budget = self._reader.client.max_requests_per_sync
+        if not incremental:
+            reached = f"the sync reached max_requests_per_sync ({budget}) after {records} records"
+            raise self._budget_error(reached)
+        if checkpoints:
+            where = f"its last checkpoint ({checkpoints} page(s) checkpointed, state {self._state})"
+        else:
+            where = "the state it started from (no checkpoint yet this sync)"
+        self._logger.warning(
+            f"{self.name}: max_requests_per_sync ({budget}) reached, {self._reader.client.requests_sent} "
+            f"requests used this sync: the stream stopped at {where} after emitting {records} records. The "
+            "next sync continues from there; records emitted after that checkpoint are emitted again then."
+        )
+
+    def _skip_unstarted(self, incremental: bool) -> None:
+        budget = self._reader.client.max_requests_per_sync
+        self._reader.warn_once(
+            "max_requests_per_sync",
+            f"max_requests_per_sync ({budget}) reached: the streams not started yet are skipped this sync "
+            f"(from {self.name} on); the next sync reads them.",
+        )
+        if not incremental:
+            raise self._budget_error(f"max_requests_per_sync ({budget}) was reached before it started")
+
+    def _budget_error(self, what: str) -> Exception:
+        how = (
+            f"read {self.name} incrementally for a backfill over several days, or raise max_requests_per_sync"
+            if self.obj.incremental
+            else f"raise max_requests_per_sync, or deselect {self.name}"
+        )
+        return config_error(
+            f"{self.name}: {what}, so this full refresh is incomplete. It cannot resume, and a partial full "
+            "refresh would replace the destination's table with part of it, so it emits no state and the "
+            f"sync fails: {how}."
+        )
+
     def _configured_cursor(self, configured_stream: ConfiguredAirbyteStream) -> str:
         chosen = (configured_stream.cursor_field or [self.obj.default_cursor])[0]
         if chosen not in self.obj.cursor_candidates:
@@ -197,12 +248,23 @@ class CrispStream(Stream):
 
     def _record(self, item: Item, context: Context) -> Mapping[str, Any] | None:
         """The record of one listed item, after its per-item routes; None if it vanished meanwhile."""
-        if self.obj.enrichments:
-            enriched = self._reader.enrich(self.obj, item, context)
-            if enriched is None:
-                return None
-            item = enriched
-        return self._shape(item, context)
+        enriched = self._enrich(item, context)
+        return None if enriched is None else self._shape(enriched, context)
+
+    def _enrich(self, item: Item, context: Context) -> Item | None:
+        """The item after its per-item routes (the HTTP part of a record: runs on the fan-out's threads)."""
+        return self._reader.enrich(self.obj, item, context) if self.obj.enrichments else item
+
+    def _records(self, listed: list[tuple[Item, Context]]) -> Iterator[Mapping[str, Any]]:
+        """The records of one batch of listed items, in order; their per-item routes read through fan_out."""
+        if not self.obj.enrichments:
+            for item, context in listed:
+                yield self._shape(item, context)
+            return
+        enriched = self._reader.fan_out.map(lambda pair: self._enrich(*pair), listed)
+        for (_, context), item in zip(listed, enriched, strict=True):
+            if item is not None:
+                yield self._shape(item, context)
 
     def _shape(self, item: Item, context: Context | None = None) -> Mapping[str, Any]:
         return self._shaper.shape(prepare(self.obj, item, context or {}, self._reader.website_id))
@@ -212,10 +274,8 @@ class CrispStream(Stream):
         return self._reader.items(self.obj)
 
     def _full_refresh(self) -> Output:
-        for item, context in self._items():
-            record = self._record(item, context)
-            if record is not None:
-                yield record
+        for listed in growing_batches(self._items(), self._reader.page_size):
+            yield from self._records(listed)
 
     def _incremental(self, cursor: str) -> Output:
         """Unsorted scan filtered client-side; top-level paged lists checkpoint the page reached."""
@@ -229,21 +289,20 @@ class CrispStream(Stream):
         start = state.get("resume_page", 1) if resumable else 1
         scan_high = state.get("scan_high")
         safe_high = state.get("safe_high", scan_high if start > 1 else None)
-        for context in self._reader.contexts(self.obj):
-            for page in self._reader.pages(self.obj, context, start_page=start):
-                for item in page.items:
-                    value = self._cursor(item, cursor)
-                    if self._horizon.trusted(value):
-                        scan_high = highest(scan_high, value)
-                    if window.matches(value) and (record := self._record(item, context)) is not None:
-                        yield record
-                if resumable:
-                    progress = {
-                        "resume_page": page.number + 1,
-                        "scan_high": scan_high,
-                        "safe_high": safe_high,
-                    }
-                    yield Checkpoint(
-                        {cursor: high_water} | {k: v for k, v in progress.items() if v is not None}
-                    )
+        for context, page in self._reader.paged(self.obj, start_page=start):
+            matching = []
+            for item in page.items:
+                value = self._cursor(item, cursor)
+                if self._horizon.trusted(value):
+                    scan_high = highest(scan_high, value)
+                if window.matches(value):
+                    matching.append((item, context))
+            yield from self._records(matching)
+            if resumable:
+                progress = {
+                    "resume_page": page.number + 1,
+                    "scan_high": scan_high,
+                    "safe_high": safe_high,
+                }
+                yield Checkpoint({cursor: high_water} | {k: v for k, v in progress.items() if v is not None})
         yield Checkpoint({cursor: highest(high_water, safe_high if safe_high is not None else scan_high)})
