@@ -4,6 +4,7 @@
     .venv/bin/python bench/source_bench.py requests --size small      # requests vs floor, per stream
     .venv/bin/python bench/source_bench.py requests --size medium --changes 10 --only people
     .venv/bin/python bench/source_bench.py memory                     # peak RSS: N (small) vs 10 N (medium)
+    .venv/bin/python bench/source_bench.py concurrency --size small   # max_concurrency 1 vs 4/10/16, latency
 
 Each figure is printed next to its reference measured in the same run (baseline, floor or the smaller size).
 """
@@ -84,9 +85,11 @@ def read(
         args += ["--state", write(directory, "state.json", state)]
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    records, states, first_record_at, requests_by_stream = 0, {}, None, {}
+    records, states, first_record_at, requests_by_stream, sync_started_at = 0, {}, None, {}, None
     assert process.stdout is not None
     for line in process.stdout:
+        if sync_started_at is None and b"Starting syncing" in line:
+            sync_started_at = time.perf_counter()  # after the interpreter and the CDK are loaded
         if line.startswith(b'{"type":"RECORD"'):
             records += 1
             first_record_at = first_record_at or time.perf_counter()
@@ -100,6 +103,7 @@ def read(
     ended = time.perf_counter()
     return {"records": records, "seconds": ended - started,
             "startup_seconds": (first_record_at or ended) - started,
+            "sync_seconds": ended - (sync_started_at or started),
             "peak_rss_mb": usage.ru_maxrss / 1024, "state": list(states.values()),
             "requests_by_stream": requests_by_stream}  # fmt: skip
 
@@ -255,6 +259,31 @@ def memory(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
+def concurrency(args: argparse.Namespace) -> dict[str, Any]:
+    """Full read of the per-parent streams at each latency, sequential (max_concurrency 1) then concurrent:
+    wall time (`seconds` with the process start, `sync_seconds` from the CDK's "Starting syncing"), records
+    and requests (the same requests whatever the concurrency)."""
+    server = Server(args.size)
+    figures: dict[str, Any] = {"size": args.size, "streams": args.streams}
+    with tempfile.TemporaryDirectory() as directory:
+        catalog = configured(discover(server, directory), args.streams, incremental=False)
+        for latency in args.latency_ms:
+            admin(server, "faults", {"latency_ms": latency})
+            runs = {}
+            for workers in [1, *args.concurrency]:
+                admin(server, "reset", {})
+                run = read(server, directory, catalog, max_concurrency=workers)
+                runs[workers] = {"seconds": round(run["seconds"], 2),
+                                 "sync_seconds": round(run["sync_seconds"], 2), "records": run["records"],
+                                 "requests": sum(admin(server, "requests").values())}  # fmt: skip
+            sequential = runs[1]["sync_seconds"]
+            for workers in args.concurrency:
+                runs[workers]["sync_speedup"] = round(sequential / runs[workers]["sync_seconds"], 2)
+            figures[f"latency_{latency}_ms"] = {f"max_concurrency_{w}": run for w, run in runs.items()}
+    server.stop()
+    return figures
+
+
 def main() -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
@@ -265,8 +294,15 @@ def main() -> None:
     costs.add_argument("--changes", type=int, nargs="+", default=[10, 120])
     costs.add_argument("--only", choices=["people"], default=None, help="only the people incremental cost")
     commands.add_parser("memory").add_argument("--sizes", nargs=2, default=["small", "medium"])
+    pool = commands.add_parser("concurrency")
+    pool.add_argument("--size", default="small")
+    pool.add_argument("--latency-ms", type=int, nargs="+", default=[20, 100])
+    pool.add_argument("--concurrency", type=int, nargs="+", default=[4, 10, 16])
+    pool.add_argument("--streams", nargs="+", default=["people_profiles", "people_data", "helpdesk_articles"])
     args = parser.parse_args()
-    run = {"throughput": throughput, "requests": request_costs, "memory": memory}[args.command]
+    run = {"throughput": throughput, "requests": request_costs, "memory": memory, "concurrency": concurrency}[
+        args.command
+    ]
     print(json.dumps(run(args), indent=2))
 
 

@@ -105,4 +105,4 @@ PROFILE_UPDATED_AT_COVERS_DATA = False
 # the requests in flight (pacing.py), and `max_requests_per_minute` caps the rate whatever the concurrency, so
 # a wrong guess costs pauses, never records. Plugin default from bench/source_bench.py `concurrency`
 # (small sandbox, full read of conversations + messages): see docs/source-crisp.md "Concurrency".
-MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 8, "website": 2, "user": 2}
+MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 10, "website": 2, "user": 2}
