@@ -228,6 +228,8 @@ class CrispClient:
                 slept_until, added = self.pacing.rate_limited(pause)
                 with self._lock:
                     note = self.watermark.record(pause, facts["status"], self._now(), added)
+                if self.pacing.ceiling > 1:
+                    note += f" Per-item requests in flight: at most {self.pacing.limit} for now."
                 self._logger.warning(note)
                 self._backoff.sleep(pause)
                 continue

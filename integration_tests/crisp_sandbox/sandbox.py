@@ -138,6 +138,10 @@ class CrispSandbox:
     def reset_counts(self) -> None:
         self._state.reset_counts()
 
+    def peak_in_flight(self) -> int:
+        """The most API requests the server was answering at once since the last reset."""
+        return self._state.peak_in_flight
+
     # --- controls ---
     def set_faults(self, faults: Faults | None) -> None:
         self._state.injector.configure(faults or Faults())

@@ -46,6 +46,8 @@ class SandboxState:
     lists: ListBehaviour = field(default_factory=ListBehaviour)  # order and page-size switches
     counts: Counter = field(default_factory=Counter)
     calls: Counter = field(default_factory=Counter)  # "path?query" (query sorted) -> times requested
+    in_flight: int = 0  # API requests being answered right now
+    peak_in_flight: int = 0  # the most at once since the last reset: shows a client's concurrency
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, name: str, call: str | None = None) -> None:
@@ -58,6 +60,15 @@ class SandboxState:
         with self.lock:
             return {call: n for call, n in self.calls.items() if n > 1}
 
+    def arrived(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def answered(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
     def snapshot(self) -> dict[str, int]:
         with self.lock:
             return dict(self.counts)
@@ -66,6 +77,7 @@ class SandboxState:
         with self.lock:
             self.counts.clear()
             self.calls.clear()
+            self.peak_in_flight = self.in_flight
 
 
 def _authenticate(header: str | None, tier_header: str | None) -> Token:
@@ -131,6 +143,13 @@ class CrispHandler(BaseHTTPRequestHandler):
     do_PUT = do_PATCH = do_DELETE = do_POST
 
     def _api(self, path: str, query: dict[str, str]) -> None:
+        self.server.state.arrived()
+        try:
+            self._answer(path, query)
+        finally:
+            self.server.state.answered()
+
+    def _answer(self, path: str, query: dict[str, str]) -> None:
         state = self.server.state
         matched = router.match(path[3:]) if path.startswith("/v1/") and self.command == "GET" else None
         call = path + "?" + urlencode(sorted(query.items()))
@@ -187,7 +206,8 @@ class CrispHandler(BaseHTTPRequestHandler):
                 counts = state.snapshot()
                 repeated = state.repeated_calls()
                 data = {"counts": counts, "total": sum(counts.values()),
-                        "repeated": sum(repeated.values()) - len(repeated)}  # fmt: skip
+                        "repeated": sum(repeated.values()) - len(repeated),
+                        "peak_in_flight": state.peak_in_flight}  # fmt: skip
             elif path == "/_sandbox/reset" and raw is not None:
                 state.reset_counts()
                 data = {}
