@@ -118,6 +118,28 @@ class CrispStream(Stream):
         state_manager: Any,
         internal_config: Any,
     ) -> Iterable[Any]:
+        """The CDK's per-stream read, within max_requests_per_sync (_stop_on_budget, _skip_unstarted)."""
+        incremental = configured_stream.sync_mode == SyncMode.incremental and self.obj.incremental
+        if self._reader.client.budget_spent:
+            self._skip_unstarted(incremental)
+            return
+        progress: Counter[str] = Counter()  # records and checkpoints emitted
+        try:
+            yield from self._read(
+                configured_stream, logger, state_manager, internal_config, incremental, progress
+            )
+        except SyncBudgetSpent:
+            self._stop_on_budget(incremental, progress["records"], progress["checkpoints"])
+
+    def _read(
+        self,
+        configured_stream: ConfiguredAirbyteStream,
+        logger: logging.Logger,
+        state_manager: Any,
+        internal_config: Any,
+        incremental: bool,
+        progress: Counter[str],
+    ) -> Iterable[Any]:
         configured_schema = configured_stream.stream.json_schema
         # A hand-written catalog without columns means "as discovered", not "no columns".
         self._schema = configured_schema if configured_schema.get("properties") else None
@@ -125,11 +147,7 @@ class CrispStream(Stream):
         self._logger = logger
         self._horizon = Horizon(self._reader.client.server_now)
         self._unusable_cursors = Counter()
-        incremental = configured_stream.sync_mode == SyncMode.incremental and self.obj.incremental
         cursor = self._configured_cursor(configured_stream) if incremental else None
-        if self._reader.client.budget_spent:
-            self._skip_unstarted(incremental)
-            return
         if cursor is not None:
             output = self._incremental(cursor)
         else:
@@ -138,22 +156,17 @@ class CrispStream(Stream):
                 # snapshot or a child without timestamps) can only be read whole, as Airbyte's own sources do.
                 logger.info(f"{self.name}: has no cursor field, so it is read in full on every sync")
             output = self._full_refresh()
-        count = checkpoints = 0
-        try:
-            for item in output:
-                if isinstance(item, Checkpoint):
-                    self._state = item.state
-                    checkpoints += 1
-                    if state_manager:
-                        yield self._checkpoint_state(item.state, state_manager)
-                    continue
-                yield item
-                count += 1
-                if internal_config.is_limit_reached(count):
-                    break
-        except SyncBudgetSpent:
-            self._stop_on_budget(incremental, count, checkpoints)
-            return
+        for item in output:
+            if isinstance(item, Checkpoint):
+                self._state = item.state
+                progress["checkpoints"] += 1
+                if state_manager:
+                    yield self._checkpoint_state(item.state, state_manager)
+                continue
+            yield item
+            progress["records"] += 1
+            if internal_config.is_limit_reached(progress["records"]):
+                break
         if state_manager and not incremental:
             # A read without a cursor still ends with a per-stream STATE, as the CDK's own full refresh
             # does: the platform (and CAT) count the stream's records from its sourceStats, and the
