@@ -125,13 +125,13 @@ class CrispStream(Stream):
             return
         progress: Counter[str] = Counter()  # records and checkpoints emitted
         try:
-            yield from self._read(
+            yield from self._read_configured(
                 configured_stream, logger, state_manager, internal_config, incremental, progress
             )
         except SyncBudgetSpent:
             self._stop_on_budget(incremental, progress["records"], progress["checkpoints"])
 
-    def _read(
+    def _read_configured(
         self,
         configured_stream: ConfiguredAirbyteStream,
         logger: logging.Logger,
