@@ -39,9 +39,10 @@ def test_every_request_is_counted_per_route_faulted_or_not(crisp_sandbox):
                 "helpdesk_articles": 1, "visitors": 1, "unknown_route": 1}  # fmt: skip
     assert crisp_sandbox.request_counts() == expected
     assert crisp_sandbox.total_requests() == 7
-    assert requests.get(admin_url(crisp_sandbox, "requests"), timeout=5).json()["data"] == {
-        "counts": expected, "total": 7, "repeated": 0, "peak_in_flight": 1,  # one request at a time
-    }  # fmt: skip
+    answer = requests.get(admin_url(crisp_sandbox, "requests"), timeout=5).json()["data"]
+    # One request at a time, on separate connections: a handler thread may still be finishing the last one.
+    assert answer.pop("peak_in_flight") in (1, 2)
+    assert answer == {"counts": expected, "total": 7, "repeated": 0}
     assert crisp_sandbox.total_requests() == 7  # admin calls are not counted
     crisp_sandbox.reset_counts()
     assert crisp_sandbox.request_counts() == {}
