@@ -42,10 +42,7 @@ class Discovery:
         contexts: list[Context] = [{}]
         if obj.parent is not None:
             parents = self.raw(BY_NAME[obj.parent])[: obj.sample_parents]
-            contexts = [
-                {name: item.get(name, context.get(name)) for name in obj.parent_fields}
-                for item, context in parents
-            ]
+            contexts = [each for item, context in parents for each in obj.contexts_under(item, context)]
         sample: list[tuple[Item, Context]] = []
         for context in contexts:
             sample.extend((item, context) for item in self._first_page(obj, context))

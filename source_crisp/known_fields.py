@@ -429,3 +429,48 @@ HELPDESK_SETTINGS: Fields = {
     "access.restrict_mode": S,
 }
 HELPDESK_REDIRECTION: Fields = {**WEBSITE, "redirection_id": S, "path": S, "target": S, **TIMESTAMPS}
+
+# --- per-parent streams of campaigns and people (npm crisp-api 11: WebsiteCampaignRecipient,
+# WebsiteCampaignStatistic, PeopleEvent, PeopleCampaign, PeopleSubscription; `listPeopleConversations`
+# answers a bare list of session ids)
+PERSON_CARD: Fields = {"nickname": S, "avatar": S}
+CAMPAIGN_RECIPIENT: Fields = {
+    **WEBSITE,
+    "campaign_id": S,
+    "people_id": S,
+    "email": S,
+    **under("person", PERSON_CARD),
+    "subscribed": B,
+}
+CAMPAIGN_STATISTIC: Fields = {
+    **WEBSITE,
+    "campaign_id": S,
+    "action": S,  # the action asked for in the route (CrispObject.fan_over), not a field of Crisp's item
+    "type": S,
+    "profile.people_id": S,
+    "profile.email": S,
+    **under("profile.person", {**PERSON_CARD, **under("geolocation", GEOLOCATION)}),
+    "data": S,  # Record<string, unknown>: JSON text (CrispObject.json_fields)
+    **TIMESTAMPS,
+}
+PEOPLE_EVENT: Fields = {
+    **WEBSITE,
+    "people_id": S,
+    "text": S,
+    "data": S,  # `object` whose keys are the event's own: JSON text (CrispObject.json_fields)
+    "color": S,
+    "timestamp": L,
+}
+PEOPLE_CONVERSATION: Fields = {**WEBSITE, "people_id": S, "session_id": S}  # a link table
+PEOPLE_CAMPAIGN: Fields = {
+    **WEBSITE,
+    "people_id": S,
+    "campaign_id": S,
+    "type": S,
+    "name": S,
+    **TIMESTAMPS,
+    "dispatched_at": L,
+    "occurred_at": L,
+    "statistics": S,  # string[] (the actions this person took): JSON text
+}
+PEOPLE_SUBSCRIPTION: Fields = {**WEBSITE, "people_id": S, "email": B}  # subscribed to emails

@@ -5,14 +5,17 @@ Paths are relative to api_url and use `{website_id}`, `{page}` and the fields th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import product
 from types import MappingProxyType
+from typing import Any
 
 from source_crisp import known_fields as known
 from source_crisp.assumptions import (
     ARTICLE_LIST_FIELDS,
+    CAMPAIGN_STATISTIC_ACTIONS,
     CONVERSATION_DATE_FILTER_FIELD,
     CONVERSATION_SORT_PARAMS,
 )
@@ -58,6 +61,9 @@ class CrispObject:
     known_fields: Mapping[str, ColumnType]
     parent: str | None = None
     parent_fields: tuple[str, ...] = ()  # copied from the parent into the path and into each record
+    # Path fields read once per fixed value, for each parent (a campaign's statistics, per action); the
+    # value is also a column of the records, like a parent field.
+    fan_over: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     cursor_candidates: tuple[str, ...] = ()
     default_cursor: str | None = None
     list_params: Mapping[str, str] = field(default_factory=dict)
@@ -86,6 +92,12 @@ class CrispObject:
     @property
     def incremental(self) -> bool:
         return bool(self.cursor_candidates)
+
+    def contexts_under(self, parent: Mapping[str, Any], parent_context: Mapping[str, Any]) -> Iterator[dict]:
+        """The path fields of each read under one parent item: its parent fields, times `fan_over`."""
+        base = {name: parent.get(name, parent_context.get(name)) for name in self.parent_fields}
+        for values in product(*self.fan_over.values()):
+            yield base | dict(zip(self.fan_over, values, strict=True))
 
 
 _ARTICLE = _W + "/helpdesk/locale/{locale}/article/{article_id}"
@@ -201,6 +213,104 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.SINGLE,
         (),
         known.CONVERSATION_ROUTING,
+    ),
+)
+
+
+def _per_parent(parent: str) -> str:
+    """The request cost of a list read once per parent, paged by the server (FIXED_PAGE)."""
+    return f"1 request per {parent}, plus 1 per page for one that has any (the empty page ends each list)"
+
+
+# Per-parent streams of campaigns and people: each costs requests per parent, so none is a suggested stream.
+# Their items carry no id of their own: the parent's id (and the action) are part of the primary key.
+CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
+    CrispObject(
+        name="campaign_recipients",
+        description="The profiles each campaign targets, with whether they are subscribed to emails ("
+        + _per_parent("campaign")
+        + "). Full refresh only: a recipient has no date, and the list changes without the campaign's "
+        "updated_at moving.",
+        path=_W + "/campaign/{campaign_id}/recipients/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("campaign_id", "people_id"),
+        known_fields=known.CAMPAIGN_RECIPIENT,
+        parent="campaigns",
+        parent_fields=("campaign_id",),
+    ),
+    CrispObject(
+        name="campaign_statistics",
+        description="What each campaign's recipients did, one row per profile and action ("
+        + ", ".join(CAMPAIGN_STATISTIC_ACTIONS)
+        + "), the action in `action` (1 request per campaign and action, plus 1 per page for one that has "
+        "any). Incremental on the statistic's own dates, filtered here: a recipient opening a campaign does "
+        "not move the campaign's updated_at, so every campaign and action is read on every sync; an "
+        "incremental sync saves rows, not requests.",
+        path=_W + "/campaign/{campaign_id}/statistics/{action}/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        # A profile may come back under one action more than once (clicks on several links): its first
+        # date keeps such rows apart.
+        primary_key=("campaign_id", "action", "profile_people_id", "created_at"),
+        known_fields=known.CAMPAIGN_STATISTIC,
+        parent="campaigns",
+        parent_fields=("campaign_id",),
+        fan_over=MappingProxyType({"action": CAMPAIGN_STATISTIC_ACTIONS}),
+        json_fields=("data",),
+        cursor_candidates=("updated_at", "created_at"),
+        default_cursor="updated_at",
+    ),
+    CrispObject(
+        name="people_events",
+        description="Events recorded on each profile, their data as JSON text ("
+        + _per_parent("profile")
+        + ").",
+        path=_W + "/people/events/{people_id}/list/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        # An event has no id: two events of one name in the same millisecond are one row.
+        primary_key=("people_id", "timestamp", "text"),
+        known_fields=known.PEOPLE_EVENT,
+        parent="people_profiles",
+        parent_fields=("people_id",),
+        json_fields=("data",),
+        cursor_candidates=("timestamp",),
+        default_cursor="timestamp",
+    ),
+    CrispObject(
+        name="people_conversations",
+        description="Which conversations each profile took part in, one row per profile and session id ("
+        + _per_parent("profile")
+        + "). Full refresh only: a link has no date.",
+        path=_W + "/people/conversations/{people_id}/list/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("people_id", "session_id"),
+        known_fields=known.PEOPLE_CONVERSATION,
+        parent="people_profiles",
+        parent_fields=("people_id",),
+        value_field="session_id",
+    ),
+    CrispObject(
+        name="people_campaigns",
+        description="The campaigns each profile received, with the actions it took in `statistics` ("
+        + _per_parent("profile")
+        + "). Full refresh only: the dates are the campaign's and the delivery's, and none moves when the "
+        "profile later opens or clicks.",
+        path=_W + "/people/campaigns/{people_id}/list/{page}",
+        pagination=Pagination.FIXED_PAGE,
+        primary_key=("people_id", "campaign_id"),
+        known_fields=known.PEOPLE_CAMPAIGN,
+        parent="people_profiles",
+        parent_fields=("people_id",),
+    ),
+    CrispObject(
+        name="people_subscriptions",
+        description="Whether each profile is subscribed to emails, one row per profile (1 request per "
+        "profile). Full refresh only: the status has no date.",
+        path=_W + "/people/subscription/{people_id}",
+        pagination=Pagination.SINGLE,
+        primary_key=("people_id",),
+        known_fields=known.PEOPLE_SUBSCRIPTION,
+        parent="people_profiles",
+        parent_fields=("people_id",),
     ),
 )
 
@@ -496,6 +606,7 @@ OBJECTS: tuple[CrispObject, ...] = (
             Enrichment(_ARTICLE + "/category", keep=("category_id", "section_id")),
         ),
     ),
+    *CAMPAIGN_AND_PEOPLE_CHILDREN,
 )
 
 BY_NAME: Mapping[str, CrispObject] = MappingProxyType({obj.name: obj for obj in OBJECTS})

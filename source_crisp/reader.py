@@ -132,7 +132,7 @@ class CrispReader:
                 single = obj.pagination == Pagination.SINGLE
                 data = _listed_in(obj, reply.data)
                 items = [data] if single else _list_of(obj, data)
-                yield Page(1, _values(obj, items) if obj.value_field else _objects(obj, items))
+                yield Page(1, _items_of(obj, items))
             return
         query = dict(obj.list_params) | dict(params or {})
         if obj.pagination == Pagination.PER_PAGE:
@@ -190,7 +190,7 @@ class CrispReader:
         page = None if fresh else self.page_store.get(key)
         if page is None or (page is ABSENT and not (policy.get("child") or policy.get("optional"))):
             reply = self.client.get(path, query, **policy)
-            page = ABSENT if reply is None else _objects(obj, _list_of(obj, reply.data))
+            page = ABSENT if reply is None else _items_of(obj, _list_of(obj, reply.data))
             if not obj.never_emit:  # a page holding credentials never reaches the store's file
                 self.page_store.put(key, page)
         return page
@@ -242,8 +242,7 @@ class CrispReader:
             return
         for parent_context, page in self.paged(BY_NAME[obj.parent]):
             yield [
-                {name: item.get(name, parent_context.get(name)) for name in obj.parent_fields}
-                for item in page.items
+                context for item in page.items for context in obj.contexts_under(item, parent_context)
             ]
 
     def enrich(self, obj: CrispObject, item: Item, context: Context) -> Item | None:
@@ -311,6 +310,10 @@ def _list_of(obj: CrispObject, data: Any) -> list[Any]:
     if not isinstance(data, list):
         raise _unexpected(f"Crisp answered a {obj.name} list with a JSON {type(data).__name__}, not a list")
     return data
+
+
+def _items_of(obj: CrispObject, items: list[Any]) -> list[Item]:
+    return _values(obj, items) if obj.value_field else _objects(obj, items)
 
 
 def _objects(obj: CrispObject, items: list[Any]) -> list[Item]:

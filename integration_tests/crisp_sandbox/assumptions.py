@@ -61,6 +61,11 @@ WRONG_TIER_STATUS, WRONG_TIER_REASON = 401, "unauthorized"
 RESTRICTED_TIER_STATUS = 403  # reason restricted_route_tier; status unverified
 UNKNOWN_CONVERSATION_STATUS, UNKNOWN_CONVERSATION_REASON = 404, "not_found"  # also deleted ones
 UNKNOWN_PROFILE_REASON = "people_not_found"  # 404; name guessed
+UNKNOWN_CAMPAIGN_REASON = "campaign_not_found"  # 404; name guessed
+
+# Campaign statistics (npm crisp-api 11 listCampaignStatistics(…, action, page)): the actions are those of
+# WebsiteCampaignItemStatistics; another action answers 400 invalid_data (switch `statistic_actions`).
+CAMPAIGN_STATISTIC_ACTIONS = ("opened", "clicked", "unsubscribed")
 
 # Rate limiting (reference §2, §9).
 RATE_LIMIT_REASON = "rate_limited"  # body reason undocumented
@@ -119,6 +124,12 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("tier not allowed on route", "403 restricted_route_tier; table default allows every tier"),
     ("deleted or unknown conversation", "404 not_found (also its messages and other children)"),
     ("unknown people profile", "404 people_not_found"),
+    ("unknown campaign", "404 campaign_not_found (recipients, statistics)"),
+    (
+        "campaign statistic actions",
+        "opened, clicked, unsubscribed; another action 400 invalid_data (switch statistic_actions)",
+    ),
+    ("people events, conversations, campaigns, campaign recipients/statistics", "paged by 20 like visitors"),
     (
         "rate limit body",
         '{"error":true,"reason":"rate_limited","data":{}}, 429 (or 420); no Retry-After unless set',

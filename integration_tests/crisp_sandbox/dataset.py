@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import conversation_children as children
 from . import shapes
-from .campaigns import build_campaigns
+from .campaigns import build_audience, build_campaigns, subscribed
 from .conversations import ConversationQuery, ConversationStore
 from .helpdesk import build_helpdesk
 from .ids import make_uuid, mix
@@ -81,6 +81,7 @@ class Workspace:
             seed, self.website(), [op["details"]["user_id"] for op in self._operators], BASE_MS
         )
         self.campaigns = build_campaigns(seed, BASE_MS)
+        self.audience = build_audience(seed, self.campaigns.campaigns, self.people)
         self.suggestions = build_suggestions(seed, spec.conversations, spec.people, BASE_MS)
 
     # --- objects served by the routes ---
@@ -208,6 +209,37 @@ class Workspace:
         if k is None:
             raise KeyError(f"no people profile {people_id}")
         return self.people.data(k)
+
+    # --- per-parent objects of campaigns and people (served by reference: a test may edit them) ---
+    def campaign_recipients(self, campaign_id: str) -> list[dict]:
+        return self.audience.recipients[campaign_id]
+
+    def campaign_statistics(self, campaign_id: str, action: str) -> list[dict]:
+        return self.audience.statistics[(campaign_id, action)]
+
+    def people_events(self, people_id: str) -> list[dict]:
+        return self.people.events(self._people_index(people_id))
+
+    def people_conversations(self, people_id: str) -> list[str]:
+        """Session ids of the profile's conversations (conversation i belongs to profile i % people)."""
+        k, store = self._people_index(people_id), self.store
+        return [
+            store.session_id(i) for i in range(k, store.count, self.people.count) if i not in store.deleted
+        ]
+
+    def people_campaigns(self, people_id: str) -> list[dict]:
+        self._people_index(people_id)
+        return self.audience.received.get(people_id, [])
+
+    def people_subscription(self, people_id: str) -> dict:
+        self._people_index(people_id)
+        return {"email": subscribed(self.people, people_id, self.audience.unsubscribed)}
+
+    def _people_index(self, people_id: str) -> int:
+        k = self.people.index_of(people_id)
+        if k is None:
+            raise KeyError(f"no people profile {people_id}")
+        return k
 
     def visitors(self) -> list[dict]:
         return list(self._visitors)

@@ -12,11 +12,13 @@ from . import assumptions
 from . import vocabulary as vocab
 from .ids import make_uuid, mix, parse_uuid
 from .shapes import custom_data
+from .suggestions import EVENT_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 _DAY_MS = 86_400_000
+EVENT_COLORS = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "grey", "black")
 
 
 def _ascii_slug(text: str) -> str:
@@ -157,6 +159,29 @@ class PeopleStore:
         if k in self._data:
             return dict(self._data[k])
         return custom_data(random.Random(mix(self.seed, 37, k))) if k % 9 else {}
+
+    def events(self, k: int) -> list[dict]:
+        """The profile's events, newest first (PeopleEvent). Planted: every fifth profile has none, the
+        second has more than a page, some events have an empty `data` or none, one has no color."""
+        if k % 5 == 0:
+            return []
+        rng = random.Random(mix(self.seed, 91, k))
+        count = 23 if k == 1 else rng.randint(1, 6)
+        events, at = [], self.updated_at(k)
+        for n in range(count):
+            event = {"text": rng.choice(EVENT_NAMES), "timestamp": at - n * 3_600_000 - rng.randint(0, 999)}
+            if n % 4 == 1:
+                event["data"] = {}
+            elif n % 4 != 3:
+                event["data"] = {
+                    "plan": rng.choice(("free", "pro")),
+                    "amount": rng.randint(1, 500),
+                    "beta": n % 2 == 0,
+                }
+            if k % 7 != 3 or n:
+                event["color"] = rng.choice(EVENT_COLORS)
+            events.append(event)
+        return events
 
     def _sort_key(self, field: str) -> Callable[[int], object]:
         keys = {

@@ -22,6 +22,7 @@ W = "/website/{website_id}"
 CONVERSATIONS, MESSAGES = "website:conversation:sessions", "website:conversation:messages"
 PARTICIPANTS, ROUTING = "website:conversation:participants", "website:conversation:routing"
 PROFILES, PEOPLE_DATA = "website:people:profiles", "website:people:data"
+SUBSCRIPTIONS = "website:people:subscriptions"
 HELPDESK = assumptions.HELPDESK_SCOPE
 CAMPAIGNS = assumptions.CAMPAIGNS_SCOPE
 
@@ -55,6 +56,29 @@ def operator_availabilities(call: Call) -> Reply:
 @route("campaign_tags", W + "/campaigns/tags", CAMPAIGNS)
 def campaign_tags(call: Call) -> Reply:
     return Reply(assumptions.UNPAGINATED_LIST_STATUS, "listed", call.sandbox.workspace.campaigns.tags)
+
+
+def _campaign_id(call: Call) -> str:
+    campaign_id = call.path["campaign_id"]
+    if campaign_id not in call.sandbox.workspace.audience.recipients:
+        raise ApiError(404, assumptions.UNKNOWN_CAMPAIGN_REASON, "campaign does not exist")
+    return campaign_id
+
+
+@route("campaign_recipients", W + "/campaign/{campaign_id}/recipients[/{page}]", CAMPAIGNS)
+def campaign_recipients(call: Call) -> Reply:
+    recipients = call.sandbox.workspace.campaign_recipients(_campaign_id(call))
+    return listed_page(recipients, call.page(), _fixed(call))
+
+
+@route("campaign_statistics", W + "/campaign/{campaign_id}/statistics/{action}[/{page}]", CAMPAIGNS)
+def campaign_statistics(call: Call) -> Reply:
+    campaign_id, action = _campaign_id(call), call.path["action"]
+    if action not in call.sandbox.statistic_actions:
+        known = ", ".join(call.sandbox.statistic_actions)
+        raise ApiError(400, "invalid_data", f"action should be one of {known}")
+    statistics = call.sandbox.workspace.campaign_statistics(campaign_id, action)
+    return listed_page(statistics, call.page(), _fixed(call))
 
 
 # Lists the server pages by itself (no per_page), each served whole from the generated workspace.
@@ -227,6 +251,32 @@ def people_profile(call: Call) -> Reply:
 @route("people_data", W + "/people/data/{people_id}", PEOPLE_DATA)
 def people_data(call: Call) -> Reply:
     return resolved({"data": call.sandbox.workspace.people.data(_people_index(call))})
+
+
+@route("people_events", W + "/people/events/{people_id}/list[/{page}]", PROFILES)
+def people_events(call: Call) -> Reply:
+    events = call.sandbox.workspace.people.events(_people_index(call))
+    return listed_page(events, call.page(), _fixed(call))
+
+
+@route("people_conversations", W + "/people/conversations/{people_id}/list[/{page}]", PROFILES)
+def people_conversations(call: Call) -> Reply:
+    _people_index(call)
+    sessions = call.sandbox.workspace.people_conversations(call.path["people_id"])
+    return listed_page(sessions, call.page(), _fixed(call))
+
+
+@route("people_campaigns", W + "/people/campaigns/{people_id}/list[/{page}]", PROFILES)
+def people_campaigns(call: Call) -> Reply:
+    _people_index(call)
+    received = call.sandbox.workspace.people_campaigns(call.path["people_id"])
+    return listed_page(received, call.page(), _fixed(call))
+
+
+@route("people_subscription", W + "/people/subscription/{people_id}", SUBSCRIPTIONS)
+def people_subscription(call: Call) -> Reply:
+    _people_index(call)
+    return resolved(call.sandbox.workspace.people_subscription(call.path["people_id"]))
 
 
 @route("people_stats", W + "/people/stats", PROFILES)

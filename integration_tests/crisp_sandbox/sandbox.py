@@ -38,6 +38,7 @@ class CrispSandbox:
         fixed_page_size: int = assumptions.FIXED_PAGE_SIZE,
         people_sort: str = HONOURED,
         children_bump_updated_at: bool = assumptions.CHILDREN_BUMP_UPDATED_AT,
+        statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS,
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
         article list items carry `content`; `uncategorized_articles`: the last article of each locale has
@@ -47,7 +48,8 @@ class CrispSandbox:
         of the lists without `per_page`); people_sort: how the profile list answers sort_field/sort_order
         (ordering.PEOPLE_SORTS).
         children_bump_updated_at: adding an event, page or file to a conversation moves its updated_at
-        (add_conversation_children)."""
+        (add_conversation_children). statistic_actions: the campaign statistic actions Crisp knows (another
+        answers 400)."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
                 f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
@@ -61,6 +63,7 @@ class CrispSandbox:
             store.shown_created[store.negative_index] = NEGATIVE_CREATED_AT
         self._state = SandboxState(self.workspace, date_filter_field, FaultInjector(faults), lists=lists)
         self._state.helpdesk_mode, self._state.article_list_content = helpdesk, article_list_content
+        self._state.statistic_actions = tuple(statistic_actions)
         self.set_route_tiers(route_tiers or {})
         self.children_bump_updated_at = children_bump_updated_at
         self._port = port

@@ -43,6 +43,7 @@ class SandboxState:
     route_tiers: dict[str, frozenset[str]] = field(default_factory=dict)  # route name -> allowed tiers
     helpdesk_mode: str = assumptions.HELPDESK_MODE_DEFAULT  # which helpdesk routes answer
     article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT
+    statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS  # the actions Crisp knows
     lists: ListBehaviour = field(default_factory=ListBehaviour)  # order and page-size switches
     counts: Counter = field(default_factory=Counter)
     calls: Counter = field(default_factory=Counter)  # "path?query" (query sorted) -> times requested

@@ -18,13 +18,14 @@ ALL_SCOPES = frozenset(
         "website:conversation:routing",
         "website:people:profiles",
         "website:people:data",
+        "website:people:subscriptions",
         "website:visitors",
         "website:operators",
         "website:helpdesk",
         "website:campaigns",
     }
 )
-PEOPLE_SCOPES = frozenset({"website:people:profiles", "website:people:data"})
+PEOPLE_SCOPES = frozenset({"website:people:profiles", "website:people:data", "website:people:subscriptions"})
 
 
 @dataclass(frozen=True)
