@@ -114,6 +114,18 @@ def _people_data(api: WebsiteResource, sb: CrispSandbox) -> None:
         assert api.get_people_data(sb.website_id, people_id) == {"data": sb.workspace.people_data(people_id)}
 
 
+def _people_children(api: WebsiteResource, sb: CrispSandbox) -> None:
+    ws = sb.workspace
+    for profile in list(ws.people_profiles())[:6]:  # the second one has more events than a page
+        people_id = profile["people_id"]
+        events = every_page(lambda page, p=people_id: api.list_people_events(sb.website_id, p, page))
+        assert events == ws.people_events(people_id)
+        sessions = every_page(lambda page, p=people_id: api.list_people_conversations(sb.website_id, p, page))
+        assert sessions == ws.people_conversations(people_id)
+        status = api.get_people_subscription_status(sb.website_id, people_id)
+        assert status == ws.people_subscription(people_id)
+
+
 SERVED: dict[str, Callable[[WebsiteResource, CrispSandbox], None]] = {
     "get_website": _website,
     "list_website_operators": _operators,
@@ -126,6 +138,9 @@ SERVED: dict[str, Callable[[WebsiteResource, CrispSandbox], None]] = {
     "list_people_profiles": _people_profiles,
     "get_people_profile": _people_profile,
     "get_people_data": _people_data,
+    "list_people_events": _people_children,
+    "list_people_conversations": _people_children,
+    "get_people_subscription_status": _people_children,
 }
 # Read routes of the client that no stream uses, so the sandbox does not serve them.
 NOT_SERVED = {
@@ -143,9 +158,6 @@ NOT_SERVED = {
     "get_block_status_for_conversation",
     "list_people_segments",
     "search_people_profiles",
-    "list_people_conversations",
-    "list_people_events",
-    "get_people_subscription_status",
 }
 
 

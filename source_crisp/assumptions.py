@@ -112,6 +112,7 @@ MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 10, "website": 2, "user": 2
 
 # npm crisp-api 11 `listCampaignStatistics(website, campaign, action, page)`: the actions are not listed.
 # Taken from the same client's WebsiteCampaignItemStatistics, whose counters are these three. An action
-# Crisp does not know fails the sync naming the route (errors.py 400/404), never reads as "no statistics";
-# an action Crisp has beyond these is not read (the sandbox plants none; switch `statistic_actions`).
+# Crisp does not know fails discover and the sync with an error naming the route, so the action (errors.py
+# 400/404), never reads as "no statistics". An action Crisp has beyond these is not read: the official types
+# name no other (sandbox switch `statistic_actions` narrows the actions the sandbox knows).
 CAMPAIGN_STATISTIC_ACTIONS = ("opened", "clicked", "unsubscribed")

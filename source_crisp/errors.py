@@ -38,7 +38,7 @@ _CDK_DEFAULTS: dict[PolicyKey, ErrorResolution] = {
 }
 
 _CRISP_ROWS: dict[PolicyKey, ErrorResolution] = {
-    (400, None): _row(_FAIL, _SYSTEM, "Crisp rejected the request as invalid (400): {detail}."),
+    (400, None): _row(_FAIL, _SYSTEM, "Crisp rejected the request as invalid (400) for {route}: {detail}."),
     (401, None): _row(
         _FAIL,
         _CONFIG,
