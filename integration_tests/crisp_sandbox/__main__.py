@@ -12,7 +12,13 @@ import sys
 import threading
 import time
 
-from .assumptions import DATE_FILTER_FIELD_DEFAULT, FIXED_PAGE_SIZE, HELPDESK_MODE_DEFAULT, HELPDESK_MODES
+from .assumptions import (
+    CAMPAIGN_STATISTIC_ACTIONS,
+    DATE_FILTER_FIELD_DEFAULT,
+    FIXED_PAGE_SIZE,
+    HELPDESK_MODE_DEFAULT,
+    HELPDESK_MODES,
+)
 from .dataset import SIZES
 from .faults import Faults
 from .ordering import (
@@ -86,6 +92,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        help="how people/profiles answers sort_field/sort_order")  # fmt: skip
     lists.add_argument("--children-keep-updated-at", dest="children_bump_updated_at", action="store_false",
                        help="new events, pages, files leave the conversation's updated_at")  # fmt: skip
+    parser.add_argument(
+        "--statistic-actions", default=",".join(CAMPAIGN_STATISTIC_ACTIONS), metavar="A,B",
+        help="the campaign statistic actions Crisp knows (another answers 400)",
+    )  # fmt: skip
     faults = parser.add_argument_group("faults")
     for flag, name, kind, text in FAULT_FLAGS:
         faults.add_argument(flag, dest=name, type=kind, default=None, help=text)
@@ -104,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             order=parse_order(args.order), misplaced=args.misplaced, misplaced_page=args.misplaced_page,
             fixed_page_size=args.fixed_page_size, people_sort=args.people_sort,
             children_bump_updated_at=args.children_bump_updated_at,
+            statistic_actions=tuple(a for a in args.statistic_actions.split(",") if a),
         ).start()  # fmt: skip
     except ValueError as error:
         sys.stderr.write(f"error: {error}\n")
