@@ -5,8 +5,9 @@ conversations 1 (first page) · conversation_messages 3 (newest batch of 3 conve
 conversation_events, _pages, _files, _participants, _routing 3 each (first page or answer, 3 conversations) ·
 helpdesk_locales 1 ·
 helpdesk_categories 1 (first locale) · helpdesk_sections 2 (first two categories) · helpdesk_articles 3
-(first page of the first locale + the 2 detail routes of its first article) · every other top-level stream 1
-(its first page or its one request). About 53 requests in all: parent
+(first page of the first locale + the 2 detail routes of its first article) · campaign_statistics 3 (the first
+campaign, once per action) · the other children of campaigns and profiles 1 (the first parent) · every other
+top-level stream 1 (its first page or its one request). About 61 requests in all: parent
 pages are fetched once and shared. The helpdesk probe adds 3 (helpdesk.py); from the Knowledge Base the three
 helpdesk streams sample their first records there instead.
 """
