@@ -3,8 +3,9 @@ action), people_events, people_conversations, people_campaigns, people_subscript
 
 Every record against the sandbox's ground truth (the independent path walk of test_source_e2e_read), the
 column types from the official client's types, what each read costs per parent, missing and empty
-sub-objects, the incremental runs of campaign_statistics (people children's incremental reads are tested with
-the people streams), and the action list the source assumes.
+sub-objects, the incremental runs of campaign_statistics (the per-profile streams' incremental reads are
+people_children.py's, tested with people_data in test_source_people.py), and the action list the source
+assumes.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
     """Raw Crisp items plus the parent fields, the key-as-data maps already as their JSON text."""
     ws, website = sandbox.workspace, {"website_id": sandbox.website_id}
     campaign_ids = [c["campaign_id"] for c in ws.campaigns.campaigns]
-    people_ids = [p["people_id"] for p in ws.people_profiles()]
+    # Each per-profile record carries its profile's updated_at when it was read (people_children.py).
+    profile = {
+        p["people_id"]: {"people_id": p["people_id"], "profile_updated_at": p["updated_at"]}
+        for p in ws.people_profiles()
+    }
+    people_ids = list(profile)
 
     def data_as_text(item: dict[str, Any]) -> dict[str, Any]:
         return {**item, "data": json_text(item["data"])} if "data" in item else item
@@ -58,19 +64,15 @@ def ground_truth(sandbox: CrispSandbox) -> dict[str, list[dict[str, Any]]]:
             for s in ws.campaign_statistics(c, a)
         ],
         "people_events": [
-            {**website, "people_id": p, **data_as_text(e)} for p in people_ids for e in ws.people_events(p)
+            {**website, **profile[p], **data_as_text(e)} for p in people_ids for e in ws.people_events(p)
         ],
         "people_conversations": [
-            {**website, "people_id": p, "session_id": s}
-            for p in people_ids
-            for s in ws.people_conversations(p)
+            {**website, **profile[p], "session_id": s} for p in people_ids for s in ws.people_conversations(p)
         ],
         "people_campaigns": [
-            {**website, "people_id": p, **c} for p in people_ids for c in ws.people_campaigns(p)
+            {**website, **profile[p], **c} for p in people_ids for c in ws.people_campaigns(p)
         ],
-        "people_subscriptions": [
-            {**website, "people_id": p, **ws.people_subscription(p)} for p in people_ids
-        ],
+        "people_subscriptions": [{**website, **profile[p], **ws.people_subscription(p)} for p in people_ids],
     }
 
 
@@ -164,11 +166,12 @@ def test_columns_are_typed_from_the_official_client_types(catalog):
     assert statistics["data"] == "string"  # keys are data: JSON text
     assert schema_types(catalog, "people_events") == {
         "website_id": "string", "people_id": "string", "text": "string", "data": "string", "color": "string",
-        "timestamp": "integer",
+        "timestamp": "integer", "profile_updated_at": "integer",
     }  # fmt: skip
-    assert schema_types(catalog, "people_conversations") == dict.fromkeys(
-        ("website_id", "people_id", "session_id"), "string"
-    )
+    assert schema_types(catalog, "people_conversations") == {
+        "website_id": "string", "people_id": "string", "session_id": "string",
+        "profile_updated_at": "integer",
+    }  # fmt: skip
     received = schema_types(catalog, "people_campaigns")
     assert received["occurred_at"] == received["dispatched_at"] == "integer"
     assert received["statistics"] == "string"  # an array of actions, as JSON text
@@ -178,9 +181,10 @@ def test_columns_are_typed_from_the_official_client_types(catalog):
         name: list(key) for name, key in PRIMARY_KEYS.items()
     }
     incremental = {name for name in STREAMS if "incremental" in streams[name]["supported_sync_modes"]}
-    assert incremental == {"campaign_statistics", "people_events"}
+    assert incremental == {"campaign_statistics", *PEOPLE_CHILDREN}  # not the recipients: no date
     assert streams["campaign_statistics"]["default_cursor_field"] == ["updated_at"]
-    assert streams["people_events"]["default_cursor_field"] == ["timestamp"]
+    for name in PEOPLE_CHILDREN:  # read for the changed profiles plus a slice (tested with people_data)
+        assert streams[name]["default_cursor_field"] == ["profile_updated_at"]
 
 
 def test_missing_and_empty_sub_objects_stay_missing_or_empty(sandbox, full_read: Run):

@@ -222,6 +222,13 @@ def _per_parent(parent: str) -> str:
     return f"1 request per {parent}, plus 1 per page for one that has any (the empty page ends each list)"
 
 
+# The per-profile streams are read by people_children.PeopleChildStream, whatever their own dates.
+_PER_PROFILE_SYNC = (
+    "Incremental syncs read the profiles that changed plus a rotating slice of the others "
+    "(people_refresh_syncs)."
+)
+
+
 # Per-parent streams of campaigns and people: each costs requests per parent, so none is a suggested stream.
 # Their items carry no id of their own: the parent's id (and the action) are part of the primary key.
 CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
@@ -263,7 +270,8 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         name="people_events",
         description="Events recorded on each profile, their data as JSON text ("
         + _per_parent("profile")
-        + ").",
+        + "). "
+        + _PER_PROFILE_SYNC,
         path=_W + "/people/events/{people_id}/list/{page}",
         pagination=Pagination.FIXED_PAGE,
         # An event has no id: two events of one name in the same millisecond are one row.
@@ -279,7 +287,8 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         name="people_conversations",
         description="Which conversations each profile took part in, one row per profile and session id ("
         + _per_parent("profile")
-        + "). Full refresh only: a link has no date.",
+        + "). "
+        + _PER_PROFILE_SYNC,
         path=_W + "/people/conversations/{people_id}/list/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("people_id", "session_id"),
@@ -292,8 +301,10 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         name="people_campaigns",
         description="The campaigns each profile received, with the actions it took in `statistics` ("
         + _per_parent("profile")
-        + "). Full refresh only: the dates are the campaign's and the delivery's, and none moves when the "
-        "profile later opens or clicks.",
+        + "). "
+        + _PER_PROFILE_SYNC
+        + " None of its own dates is a cursor: they are the campaign's and the delivery's, and none moves "
+        "when the profile later opens or clicks.",
         path=_W + "/people/campaigns/{people_id}/list/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("people_id", "campaign_id"),
@@ -304,7 +315,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
     CrispObject(
         name="people_subscriptions",
         description="Whether each profile is subscribed to emails, one row per profile (1 request per "
-        "profile). Full refresh only: the status has no date.",
+        "profile). " + _PER_PROFILE_SYNC,
         path=_W + "/people/subscription/{people_id}",
         pagination=Pagination.SINGLE,
         primary_key=("people_id",),
@@ -449,7 +460,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         known_fields=known.CAMPAIGN,
         cursor_candidates=("updated_at", "created_at", "dispatched_at"),
         default_cursor="updated_at",
-        shared_pages=10,  # its children (recipients, statistics) walk it again in the same sync: 200 campaigns
+        shared_pages=10,  # its children (recipients, statistics) walk it again in one sync: 200 campaigns
     ),
     CrispObject(
         name="campaign_templates",
