@@ -460,7 +460,6 @@ OBJECTS: tuple[CrispObject, ...] = (
         known_fields=known.CAMPAIGN,
         cursor_candidates=("updated_at", "created_at", "dispatched_at"),
         default_cursor="updated_at",
-        shared_pages=10,  # its children (recipients, statistics) walk it again in one sync: 200 campaigns
     ),
     CrispObject(
         name="campaign_templates",

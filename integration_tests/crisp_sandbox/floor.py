@@ -116,7 +116,25 @@ def _per_conversation(g: Ground) -> int:
     return len(g.conversations())
 
 
+def _per_campaign(items_of: Callable[[Workspace, str], list], actions: tuple[str, ...] = ("",)) -> Cost:
+    """A paged child list of each campaign (recipients), or of each campaign and action (statistics)."""
+    return lambda g: sum(
+        fixed_page_list(len(items_of(g.workspace, campaign["campaign_id"], action)), g.fixed_page_size)
+        for campaign in g.workspace.campaigns.campaigns
+        for action in actions
+    )
+
+
+def _per_profile(items_of: Callable[[Workspace, str], list]) -> Cost:
+    """A paged child list of each profile (events, conversations, campaigns)."""
+    return lambda g: sum(
+        fixed_page_list(len(items_of(g.workspace, g.workspace.people.people_id(k))), g.fixed_page_size)
+        for k in range(g.workspace.people.count)
+    )
+
+
 LISTS: Mapping[str, Cost] = MappingProxyType({
+    "campaigns": _fixed(lambda ws: ws.campaigns.campaigns),
     "people_profiles": lambda g: per_page_list(g.workspace.people.count, g.page_size),
     "conversations": lambda g: per_page_list(len(g.conversations()), g.page_size),
     "helpdesk_locales": _fixed(lambda ws: ws.helpdesk_locales()),
@@ -160,7 +178,7 @@ STREAMS: Mapping[str, Floor] = MappingProxyType({
     "operator_availabilities": ONE,
     "teams": _list(_fixed(lambda ws: ws.website_objects.teams)),
     "inboxes": _list(_fixed(lambda ws: ws.website_objects.inboxes)),
-    "campaigns": _list(_fixed(lambda ws: ws.campaigns.campaigns)),
+    "campaigns": Floor(("campaigns",)),
     "campaign_templates": _list(_fixed(lambda ws: ws.campaigns.templates)),
     "campaign_tags": ONE,
     "spam_conversations": _list(_fixed(lambda ws: ws.suggestions.spams)),
@@ -177,6 +195,14 @@ STREAMS: Mapping[str, Floor] = MappingProxyType({
     "helpdesk_categories": Floor((*_HELPDESK, "helpdesk_categories")),
     "helpdesk_sections": Floor((*_HELPDESK, "helpdesk_categories"), _sections),
     "helpdesk_articles": Floor(_HELPDESK, _articles),
+    "campaign_recipients": Floor(("campaigns",), _per_campaign(lambda ws, c, _a: ws.campaign_recipients(c))),
+    "campaign_statistics": Floor(
+        ("campaigns",), _per_campaign(Workspace.campaign_statistics, assumptions.CAMPAIGN_STATISTIC_ACTIONS)
+    ),
+    "people_events": Floor(("people_profiles",), _per_profile(Workspace.people_events)),
+    "people_conversations": Floor(("people_profiles",), _per_profile(Workspace.people_conversations)),
+    "people_campaigns": Floor(("people_profiles",), _per_profile(Workspace.people_campaigns)),
+    "people_subscriptions": Floor(("people_profiles",), lambda g: g.workspace.people.count),
 })  # fmt: skip
 
 
