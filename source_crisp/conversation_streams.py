@@ -133,7 +133,7 @@ class _NewestFirst(CrispStream):
         self, cursor: str, window: Window, scan: DescendingScan, high_water: int | None
     ) -> Checkpoint:
         return Checkpoint(
-            scan.complete(cursor) if self._newer(window) else {cursor: highest(high_water, scan.top)}
+            scan.complete(cursor) if self._newer(window) else {cursor: highest(high_water, scan.proven_top)}
         )
 
 

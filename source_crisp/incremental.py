@@ -158,6 +158,8 @@ class DescendingScan:
         self._window = window
         self._coverage = coverage
         self._horizon = horizon  # a value beyond it is emitted but never becomes `top` (cursor_guards.py)
+        # Crisp's clock when the scan began: see proven_top.
+        self._started = round(horizon.clock().timestamp() * 1000) if horizon is not None else None
         self.top: int | None = None  # the highest value read
         self._last: int | None = None  # the lowest value read while the order held
         self._below = 0  # values at or below the reference read while the order held
@@ -206,9 +208,21 @@ class DescendingScan:
             coverage.add(self._last, self.top)
         return coverage.to_state(cursor)
 
+    @property
+    def proven_top(self) -> int | None:
+        """The highest value the finished scan may save as the high-water mark. While the order held, `top`:
+        a change made during the scan moves its item above the read position, so nothing below `top` was
+        passed unseen. Once the order is contradicted, a change made during the scan can land where the scan
+        already passed, while another (later) change lands ahead and is read: saving that later value would
+        hide the first change for ever. So the mark goes no higher than when the scan began: every change
+        after it is read again by the next sync (a repeat, never a loss)."""
+        if self.contradiction is None or self._started is None or self.top is None:
+            return self.top
+        return min(self.top, self._started)
+
     def complete(self, cursor: str) -> dict[str, Any]:
         """After the scan ended (stopped by the confirmed order, or read to the end of the list)."""
-        return {cursor: highest(self._coverage.high_water, self.top)}
+        return {cursor: highest(self._coverage.high_water, self.proven_top)}
 
 
 def highest(*values: int | None) -> int | None:

@@ -67,7 +67,7 @@ def plan(
 def final_state(window: Window, scan: DescendingScan, cursor: str, high_water: int | None) -> dict[str, Any]:
     if window.comparison == Comparison.NEWER_THAN:
         return scan.complete(cursor)
-    return {cursor: highest(high_water, scan.top)}
+    return {cursor: highest(high_water, scan.proven_top)}
 
 
 def newest_first(

@@ -161,3 +161,32 @@ def test_state_of_another_cursor_is_ignored():
     assert Coverage.from_state("created_at", {"updated_at": 5, "covered": [[6, 9]]}).to_state(
         "created_at"
     ) == {"created_at": None}
+
+
+def _clock_at(ms: int):
+    from datetime import UTC, datetime
+
+    from source_crisp.cursor_guards import Horizon
+
+    return Horizon(lambda: datetime.fromtimestamp(ms / 1000, UTC))
+
+
+def test_a_contradicted_scan_never_saves_a_mark_above_its_start():
+    """Unordered list, scan began at 100: conversation "late" changed during the scan (150) and was read,
+    while another change during the scan may have landed where the scan had passed. Saving 150 would hide that
+    one for ever; the mark stays at the start, so the next sync reads every change after 100 again."""
+    runner = DescendingScan(Window(NEWER, 10), Coverage(10), _clock_at(100))
+    for value, key in [(90, "a"), (150, "late"), (40, "b")]:
+        runner.admit(value, key)
+    assert runner.contradiction is not None
+    assert runner.complete("updated_at") == {"updated_at": 100}
+
+
+def test_a_confirmed_scan_saves_its_top_whatever_the_clock():
+    """In the confirmed newest-first order a change during the scan moves its item above the read position,
+    so the top read is proven even when it is after the start."""
+    runner = DescendingScan(Window(NEWER, 10), Coverage(10), _clock_at(100))
+    for value, key in [(150, "late"), (90, "a"), (40, "b")]:
+        runner.admit(value, key)
+    assert runner.contradiction is None
+    assert runner.complete("updated_at") == {"updated_at": 150}
