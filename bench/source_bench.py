@@ -3,6 +3,7 @@
     .venv/bin/python bench/source_bench.py throughput --size medium   # records/s vs a plain-requests baseline
     .venv/bin/python bench/source_bench.py requests --size small      # requests vs floor, per stream
     .venv/bin/python bench/source_bench.py requests --size medium --changes 10 --only people
+    .venv/bin/python bench/source_bench.py incremental --size medium --changes 10   # every stream, k changes
     .venv/bin/python bench/source_bench.py memory                     # peak RSS: N (small) vs 10 N (medium)
     .venv/bin/python bench/source_bench.py concurrency --size small   # max_concurrency 1 vs 4/10/16, latency
 
@@ -169,6 +170,18 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
             "source_requests": used, "baseline_requests": baseline_used}  # fmt: skip
 
 
+def suggested_streams() -> list[str]:
+    """metadata.yaml's suggested streams: the cheap core a new connection selects."""
+    lines = (REPO / "metadata.yaml").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "suggestedStreams:")
+    names = []
+    for line in lines[start + 2 :]:
+        if not line.strip().startswith("- "):
+            break
+        names.append(line.strip()[2:])
+    return names
+
+
 def full_read_costs(server: Server, directory: str, catalog: dict[str, Any], size: str) -> dict[str, Any]:
     """Every stream read in full: each stream's requests (the source's own count) next to its floor (from
     the sandbox's ground truth: integration_tests/crisp_sandbox/floor.py), the totals, and the requests sent
@@ -197,6 +210,8 @@ def request_costs(args: argparse.Namespace) -> dict[str, Any]:
             server.stop()
             return figures
         figures["full_read_every_stream"] = full_read_costs(server, directory, catalog, args.size)
+        suggested = {"streams": [s for s in catalog["streams"] if s["name"] in suggested_streams()]}
+        figures["full_read_suggested_streams"] = full_read_costs(server, directory, suggested, args.size)
         admin(server, "reset", {})
         full = read(server, directory, configured(catalog, ["conversations"], incremental=False))
         figures["full_refresh_conversations"] = {
@@ -243,6 +258,37 @@ def people_costs(server: Server, directory: str, catalog: dict, changes: list[in
             # changed profiles + the slice's data, the newest-first pages, the slice's pages, people/stats
             "bound": changed + slice_pages * PAGE + math.ceil(changed / PAGE) + 1 + slice_pages + 1,
         }
+    return figures
+
+
+def incremental_costs(args: argparse.Namespace) -> dict[str, Any]:
+    """Every stream selected incremental (the streams without a cursor are read in full, as the platform
+    does): a first sync, then k conversations and k profiles changed, then the next sync's requests per
+    stream, the incremental streams apart from the full-refresh-only ones."""
+    server = Server(args.size)
+    figures: dict[str, Any] = {"size": args.size, "page_size": PAGE}
+    with tempfile.TemporaryDirectory() as directory:
+        catalog = discover(server, directory)
+        selected = configured(catalog, [s["name"] for s in catalog["streams"]], incremental=True)
+        cursorless = {s["name"] for s in catalog["streams"] if "incremental" not in s["supported_sync_modes"]}
+        first = read(server, directory, selected)
+        first_requests = sum(first["requests_by_stream"].values())
+        figures["first_sync"] = {"records": first["records"], "requests": first_requests,
+                                 "seconds": round(first["seconds"], 1)}  # fmt: skip
+        state = first["state"]
+        for changed in args.changes:
+            admin(server, "touch", {"count": changed})
+            admin(server, "touch_profiles", {"count": changed})
+            run = read(server, directory, selected, state)
+            state, counts = run["state"], run["requests_by_stream"]
+            incremental = {name: n for name, n in counts.items() if name not in cursorless}
+            full_only = {name: n for name, n in counts.items() if name in cursorless}
+            figures[f"after_{changed}_conversations_and_{changed}_profiles_changed"] = {
+                "records": run["records"], "requests": sum(counts.values()),
+                "incremental_streams_requests": sum(incremental.values()),
+                "full_refresh_only_streams_requests": sum(full_only.values()),
+                "incremental_streams": incremental, "full_refresh_only_streams": full_only}  # fmt: skip
+    server.stop()
     return figures
 
 
@@ -293,6 +339,9 @@ def main() -> None:
     costs.add_argument("--size", default="small")
     costs.add_argument("--changes", type=int, nargs="+", default=[10, 120])
     costs.add_argument("--only", choices=["people"], default=None, help="only the people incremental cost")
+    changes = commands.add_parser("incremental")
+    changes.add_argument("--size", default="medium")
+    changes.add_argument("--changes", type=int, nargs="+", default=[10])
     commands.add_parser("memory").add_argument("--sizes", nargs=2, default=["small", "medium"])
     pool = commands.add_parser("concurrency")
     pool.add_argument("--size", default="small")
@@ -300,9 +349,8 @@ def main() -> None:
     pool.add_argument("--concurrency", type=int, nargs="+", default=[4, 10, 16])
     pool.add_argument("--streams", nargs="+", default=["people_profiles", "people_data", "helpdesk_articles"])
     args = parser.parse_args()
-    run = {"throughput": throughput, "requests": request_costs, "memory": memory, "concurrency": concurrency}[
-        args.command
-    ]
+    run = {"throughput": throughput, "requests": request_costs, "incremental": incremental_costs,
+           "memory": memory, "concurrency": concurrency}[args.command]  # fmt: skip
     print(json.dumps(run(args), indent=2))
 
 

@@ -138,10 +138,12 @@ LISTS: Mapping[str, Cost] = MappingProxyType({
     "people_profiles": lambda g: per_page_list(g.workspace.people.count, g.page_size),
     "conversations": lambda g: per_page_list(len(g.conversations()), g.page_size),
     "helpdesk_locales": _fixed(lambda ws: ws.helpdesk_locales()),
-    "helpdesk_categories": _per_locale(lambda ws, locale: ws.helpdesk_categories(locale)),
-    # Which helpdesk answers: the first locale's Knowledge Base tree is asked once (404 on a legacy one);
-    # the probe's other first pages are the walks' own.
-    "helpdesk_probe": lambda g: 1 if g.workspace.helpdesk_locales() else 0,
+    # Less the first locale's first page, which the probe reads for every helpdesk stream (below).
+    "helpdesk_categories": lambda g: _per_locale(lambda ws, locale: ws.helpdesk_categories(locale))(g)
+    - (1 if g.workspace.helpdesk_locales() else 0),
+    # Which helpdesk answers: the first locale's Knowledge Base tree (404 on a legacy one) and its legacy
+    # categories page 1 (the categories walk's own first page, so free when that stream is read too).
+    "helpdesk_probe": lambda g: 2 if g.workspace.helpdesk_locales() else 0,
 })  # fmt: skip
 
 
