@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from typing import Any
 
@@ -18,6 +17,7 @@ from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalogSeri
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
+from integration_tests import airbyte_logger
 from integration_tests.crisp_sandbox import CrispSandbox, Faults
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff, CrispClient
@@ -58,13 +58,7 @@ def catalog(streams: dict[str, str | None]) -> Any:
 def run(
     sandbox: CrispSandbox, streams: dict[str, str | None], state: Any = None, **config: Any
 ) -> EntrypointOutput:
-    # Warnings are also heard on the "airbyte" logger itself: whether they reach the captured output depends
-    # on which tests ran before (PyAirbyte turns the logger's propagation off for the rest of the process).
-    heard: list[str] = []
-    listener = logging.Handler(logging.WARNING)
-    listener.emit = lambda record: heard.append(record.getMessage())  # type: ignore[method-assign]
-    logging.getLogger("airbyte").addHandler(listener)
-    try:
+    with airbyte_logger.heard() as heard:  # whatever reached the captured output (airbyte_logger.py)
         output = read(
             SourceCrisp(backoff=Backoff.immediate()),
             sandbox.source_config(**config),
@@ -72,8 +66,6 @@ def run(
             state,
             expecting_exception=True,
         )
-    finally:
-        logging.getLogger("airbyte").removeHandler(listener)
     output.heard_warnings = heard  # type: ignore[attr-defined]
     return output
 

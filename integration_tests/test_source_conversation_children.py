@@ -7,7 +7,6 @@ updated_at (assumptions.CHILDREN_BUMP_UPDATED_AT) under the sandbox switch that 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 
+from integration_tests import airbyte_logger
 from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_e2e_read import expected
 from integration_tests.test_source_support import Run, configure, discovered_catalog, run
@@ -352,20 +352,13 @@ def test_a_conversation_deleted_before_its_children_are_read_is_skipped_and_noth
         "sync_mode": "full_refresh",
         "destination_sync_mode": "overwrite",
     }
-    # The client warns on the "airbyte" logger, listened to directly (whether it propagates depends on which
-    # tests ran before).
-    warnings: list[str] = []
-    listener = logging.Handler(logging.WARNING)
-    listener.emit = lambda record: warnings.append(record.getMessage())  # type: ignore[method-assign]
-    logging.getLogger("airbyte").addHandler(listener)
-    try:
+    # The client warns on the "airbyte" logger, heard directly (airbyte_logger.py).
+    with airbyte_logger.heard() as warnings:
         output = read(
             SourceCrisp(backoff=Backoff.immediate()),
             crisp_sandbox.source_config(page_size=PAGE_SIZE),
             ConfiguredAirbyteCatalogSerializer.load({"streams": [configured]}),
         )
-    finally:
-        logging.getLogger("airbyte").removeHandler(listener)
     emitted = [(m.record.data["session_id"], m.record.data["timestamp"]) for m in output.records]
     truth = [
         (c["session_id"], e["timestamp"])
