@@ -47,6 +47,7 @@ from source_crisp.profiles import (
     warn_refused,
 )
 from source_crisp.reader import Context, CrispReader, Item
+from source_crisp.rotating_slice import SLICE_PAGE, RotatingSlice, pages_per_sync
 from source_crisp.streams import Checkpoint, CrispStream, Output
 from source_crisp.types import ColumnType
 
@@ -84,7 +85,7 @@ class PeopleChildStream(CrispStream):
     def _incremental(self, cursor: str) -> Output:
         state = self._state_for(cursor)
         high_water = state.get(cursor)
-        slice_page = state.get("slice_page", 1)
+        slice_page = state.get(SLICE_PAGE, 1)
         window, scan = plan(self._settings, state, cursor, self._horizon)
         pages, refused = sorted_pages(self._reader, "updated_at")
         if refused is not None:
@@ -99,22 +100,24 @@ class PeopleChildStream(CrispStream):
                 read.repeat(profile.get("people_id"))
             yield from self._children_of(changed)
             if newer:
-                yield Checkpoint(scan.checkpoint(cursor) | {"slice_page": slice_page})
+                yield Checkpoint(scan.checkpoint(cursor) | {SLICE_PAGE: slice_page})
         done = final_state(window, scan, cursor, high_water)
         if self._slice_wanted(window):
-            # The user's own lower bound (a fixed or variable date) applies to the slice too.
-            floor = Window(Comparison.NEWER_THAN, self._settings.reference_ms)
-            for next_page, profiles in self._slice(slice_page):
-                again = [
-                    profile
-                    for profile in profiles
-                    if not read.repeat(profile.get("people_id"))
-                    and (floor.reference is None or floor.matches(self._updated_at(profile)))
-                ]
-                yield from self._children_of(again)
-                slice_page = next_page
-                yield Checkpoint(done | {"slice_page": slice_page})
-        yield Checkpoint(done | {"slice_page": slice_page})
+            rotating = RotatingSlice(self._reader, PROFILES, {}, slice_page, self._slice_size())
+            yield from rotating.read(
+                read,
+                lambda profile: profile.get("people_id"),
+                self._within_reference,
+                self._children_of,
+                lambda: done | rotating.progress(),
+            )
+            slice_page = rotating.next_page
+        yield Checkpoint(done | {SLICE_PAGE: slice_page})
+
+    def _within_reference(self, profile: Item) -> bool:
+        """The user's own lower bound (a fixed or variable date) applies to the slice too."""
+        floor = Window(Comparison.NEWER_THAN, self._settings.reference_ms)
+        return floor.reference is None or floor.matches(self._updated_at(profile))
 
     def _slice_wanted(self, window: Window) -> bool:
         """Only when the changed part did not read every profile anyway (a first sync), and only where the
@@ -125,38 +128,21 @@ class PeopleChildStream(CrispStream):
             and window.reference is not None
         )
 
-    def _slice(self, start: int) -> Iterator[tuple[int, list[Item]]]:
-        """(the page the next slice starts at, the profiles of a page) for each page of this sync's slice.
-        At most one round of the list per sync: never a page twice."""
-        left = self._slice_size()
-        number, wrapped = start, False
-        while left > 0:
-            for page in self._reader.pages(PROFILES, {}, start_page=number):
-                if wrapped and page.number >= start:
-                    return
-                left -= 1
-                ended = len(page.items) < self._reader.page_size
-                number = 1 if ended else page.number + 1
-                yield number, page.items
-                if left == 0:
-                    return
-            if wrapped or start == 1:
-                return
-            number, wrapped = 1, True  # the list ended before the slice did: go round from its first page
-
-    def _slice_size(self) -> int:
+    def _slice_size(self) -> int | None:
         """Pages per sync so that every page is read within `people_refresh_syncs` syncs."""
-        stats = next(iter(self._reader.pages(STATISTICS, {})), None)
-        total = stats.items[0].get("total") if stats is not None and stats.items else None
+        total = self._reader.once("people_total", self._people_total)  # 1 request per sync, for every stream
         if isinstance(total, bool) or not isinstance(total, int) or total < 0:
             self._reader.warn_once(
                 ("people_total", self.name),
                 f"{self.name}: Crisp's people/stats gave no profile count ({total!r}), so this sync reads "
                 f"every profile again instead of 1/{self._refresh_syncs} of them.",
             )
-            return self._reader.max_pages
-        pages = max(math.ceil(total / self._reader.page_size), 1)
-        return math.ceil(pages / self._refresh_syncs)
+            return None  # one whole round of the list
+        return pages_per_sync(math.ceil(total / self._reader.page_size), self._refresh_syncs)
+
+    def _people_total(self) -> Any:
+        stats = next(iter(self._reader.pages(STATISTICS, {})), None)
+        return stats.items[0].get("total") if stats is not None and stats.items else None
 
     def _children_of(self, profiles: list[Item]) -> Iterator[Mapping[str, Any]]:
         """The children of one page of profiles: their requests go out together (fanout.py), their records

@@ -90,6 +90,7 @@ class CrispReader:
         self.requests = StreamRequests()  # requests per stream (request_counts.py)
         self._enricher = Enricher(client, self.path)
         self._warned: set[Hashable] = set()
+        self._answers: dict[Hashable, Any] = {}  # once(): single answers several streams of a sync need
         self.fan_out = FanOut(pacing=client.pacing)  # per-parent requests of one parent page (fanout.py)
 
     def close(self) -> None:
@@ -103,6 +104,13 @@ class CrispReader:
         if topic not in self._warned:
             self._warned.add(topic)
             LOGGER.warning(message)
+
+    def once(self, topic: Hashable, compute: Callable[[], Any]) -> Any:
+        """`compute()` the first time `topic` is asked in this sync, the same answer after: a single answer
+        several streams need (people/stats sizes the slice of every per-profile stream) costs 1 request."""
+        if topic not in self._answers:
+            self._answers[topic] = compute()
+        return self._answers[topic]
 
     def path(self, template: str, values: Mapping[str, Any], page: int | None = None) -> str:
         quoted = {name: quote(str(value), safe="") for name, value in values.items()}
