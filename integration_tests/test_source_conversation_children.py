@@ -42,12 +42,15 @@ def primary_key(stream: str) -> tuple[str, ...]:
 
 
 def ground_truth(sandbox: CrispSandbox, stream: str) -> list[dict[str, Any]]:
-    """Raw items as the routes serve them, with the fields the source adds; event `data` as JSON text."""
+    """Raw items as the routes serve them, with the fields the source adds (participants and routing: their
+    conversation's updated_at, their cursor); event `data` as JSON text."""
     ws = sandbox.workspace
     rows = []
     for conversation in ws.conversations():
         session = conversation["session_id"]
         context = {"website_id": sandbox.website_id, "session_id": session}
+        if stream in UNDATED:
+            context["conversation_updated_at"] = conversation["updated_at"]
         if stream == "conversation_routing":
             answer = ws.conversation_routing(session)
             rows += [{**context, **answer}] if answer else []  # an empty answer is no row
@@ -123,7 +126,7 @@ def test_a_full_read_costs_one_list_walk_and_what_each_description_says(full_rea
         assert "2 per conversation that has any, 1 per conversation that has none" in descriptions[stream]
     for stream in UNDATED:
         assert "1 request per conversation" in descriptions[stream]
-        assert "every sync reads every conversation" in descriptions[stream]
+        assert "the conversations that changed plus a rotating slice" in descriptions[stream]
 
 
 def test_columns_keys_and_sync_modes(full_read: FullRead):
@@ -138,9 +141,11 @@ def test_columns_keys_and_sync_modes(full_read: FullRead):
     assert files["fingerprint"] == files["timestamp"] == "integer"
     assert types_of(catalog, "conversation_participants") == {
         "website_id": "string", "session_id": "string", "type": "string", "target": "string",
+        "conversation_updated_at": "integer",
     }  # fmt: skip
     assert types_of(catalog, "conversation_routing") == {
         "website_id": "string", "session_id": "string", "assigned_user_id": "string",
+        "conversation_updated_at": "integer",
     }  # fmt: skip
     streams = {s["name"]: s for s in catalog["streams"]}
     for stream in STREAMS:
@@ -148,8 +153,9 @@ def test_columns_keys_and_sync_modes(full_read: FullRead):
     for stream in DATED:
         assert streams[stream]["supported_sync_modes"] == ["full_refresh", "incremental"]
         assert streams[stream]["default_cursor_field"] == ["timestamp"]
-    for stream in UNDATED:
-        assert streams[stream]["supported_sync_modes"] == ["full_refresh"]
+    for stream in UNDATED:  # no date of their own: their conversation's, copied (changed + a slice)
+        assert streams[stream]["supported_sync_modes"] == ["full_refresh", "incremental"]
+        assert streams[stream]["default_cursor_field"] == ["conversation_updated_at"]
 
 
 def test_missing_and_empty_sub_objects_stay_missing_or_empty(full_read: FullRead):

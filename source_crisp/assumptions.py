@@ -49,9 +49,17 @@ WAITING_SINCE_SCAN_AXIS = "updated_at"
 # that sync's reference and records `visit_every_conversation`, so every later incremental sync of the stream
 # visits every conversation (a change hidden in a conversation passed before the contradiction is read one
 # sync later). Only a conversation visited anyway (changed otherwise) can show the contradiction.
-# Participants and routing have no date: read in full on every sync. Sandbox switch
-# `children_bump_updated_at=False`.
+# Sandbox switch `children_bump_updated_at=False`.
 CHILDREN_BUMP_UPDATED_AT = ("conversation_events", "conversation_pages", "conversation_files")
+
+# §4.1: whether Crisp moves a conversation's `updated_at` when its participants or its routing (assignment)
+# change is undocumented, and those answers carry no date to check it with. Not relied on: incremental syncs
+# of conversation_participants and conversation_routing read the conversations whose updated_at passed the
+# reference PLUS a rotating slice of the others (rotating_slice.py), so every conversation is read again
+# within `conversation_refresh_syncs` syncs: an unbumped change arrives at most that many syncs late, never
+# lost. Set True once Crisp is shown to bump it: no slice is read. Sandbox switch
+# `undated_children_bump_updated_at` (the sandbox's reassign_conversation moves updated_at or not).
+CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN = False
 
 # §2: no rate-limit headers are documented; `Retry-After` is honoured when present (seconds).
 RATE_LIMIT_STATUSES = (420, 422, 429)

@@ -25,6 +25,12 @@ MAX_PAGES_DEFAULT = 10_000
 # Every profile's children (people_data, events, …) are read again within this many incremental syncs, changed
 # or not (people_children.py): a month of daily syncs; about 1/30 of the profiles per sync.
 PEOPLE_REFRESH_SYNCS_DEFAULT = 30
+# Likewise every conversation's participants and routing (conversation_streams.py): no date of their own.
+CONVERSATION_REFRESH_SYNCS_DEFAULT = 30
+REFRESH_SYNCS_DEFAULTS = {
+    "people_refresh_syncs": PEOPLE_REFRESH_SYNCS_DEFAULT,
+    "conversation_refresh_syncs": CONVERSATION_REFRESH_SYNCS_DEFAULT,
+}
 MAX_CONCURRENCY_MAX = 32  # requests in flight; the default depends on the tier (assumptions.py)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -61,6 +67,7 @@ class CrispConfig:
     max_concurrency: int = MAX_CONCURRENCY_BY_TIER["plugin"]
     max_pages_per_list: int = MAX_PAGES_DEFAULT
     people_refresh_syncs: int = PEOPLE_REFRESH_SYNCS_DEFAULT
+    conversation_refresh_syncs: int = CONVERSATION_REFRESH_SYNCS_DEFAULT
     incremental: IncrementalSettings = IncrementalSettings()
 
     @classmethod
@@ -77,8 +84,9 @@ class CrispConfig:
             max_requests_per_sync=_positive_or_none(raw, "max_requests_per_sync"),
             max_concurrency=_max_concurrency(raw.get("max_concurrency"), tier),
             max_pages_per_list=_max_pages(raw.get("max_pages_per_list", MAX_PAGES_DEFAULT)),
-            people_refresh_syncs=_people_refresh_syncs(
-                raw.get("people_refresh_syncs", PEOPLE_REFRESH_SYNCS_DEFAULT)
+            people_refresh_syncs=_refresh_syncs(raw, "people_refresh_syncs", "profile", "data is"),
+            conversation_refresh_syncs=_refresh_syncs(
+                raw, "conversation_refresh_syncs", "conversation", "participants and routing are"
             ),
             incremental=_incremental(raw.get("incremental") or {}, environ),
         )
@@ -147,11 +155,13 @@ def _max_pages(value: Any) -> int:
     return value
 
 
-def _people_refresh_syncs(value: Any) -> int:
+def _refresh_syncs(raw: Mapping[str, Any], name: str, parent: str, what: str) -> int:
+    """A rotating slice's period (rotating_slice.py): every parent read again within that many syncs."""
+    value = raw.get(name, REFRESH_SYNCS_DEFAULTS[name])
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise config_error(
-            "Config field 'people_refresh_syncs' must be a positive integer (every profile's data is read "
-            f"again within that many incremental syncs; 1 reads every profile every sync); got {value!r}."
+            f"Config field '{name}' must be a positive integer (every {parent}'s {what} read again within "
+            f"that many incremental syncs; 1 reads every {parent} every sync); got {value!r}."
         )
     return value
 

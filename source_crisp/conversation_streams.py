@@ -14,16 +14,25 @@ from typing import Any
 
 from source_crisp.assumptions import (
     CHILDREN_BUMP_UPDATED_AT,
+    CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN,
     FULL_REFRESH_SORT_PARAM,
     WAITING_SINCE_SCAN_AXIS,
 )
-from source_crisp.config import Comparison, IncrementalSettings
+from source_crisp.config import CONVERSATION_REFRESH_SYNCS_DEFAULT, Comparison, IncrementalSettings
 from source_crisp.cursor_guards import VISIT_EVERY_CONVERSATION
 from source_crisp.dates import cursor_value, iso_utc
 from source_crisp.discovery import Discovery
-from source_crisp.incremental import Coverage, DescendingScan, Window, highest, window_for
-from source_crisp.objects import BY_NAME, CrispObject, Pagination
+from source_crisp.incremental import Coverage, DescendingScan, RecentKeys, Window, highest, window_for
+from source_crisp.objects import BY_NAME, CONVERSATION_CURSOR, CrispObject, Pagination
 from source_crisp.reader import CrispReader, Item
+from source_crisp.rotating_slice import (
+    LIST_PAGES,
+    SLICE_PAGE,
+    RotatingSlice,
+    pages_per_sync,
+    slice_wanted,
+    within_reference,
+)
 from source_crisp.streams import Checkpoint, CrispStream, Output
 
 # The list a cursor is scanned on: its own sort, or (a cursor Crisp's sort cannot give completely) a list
@@ -187,12 +196,27 @@ class ConversationChildStream(_NewestFirst):
     by FULL_REFRESH_SORT_PARAM; incremental: by updated_at), so a sync that selects several walks it once:
     the reader serves the 2nd..nth walk from the pages it shares within the sync. Incremental reads visit
     only conversations whose updated_at passed the reference: for events, pages and files that relies on
-    assumptions.CHILDREN_BUMP_UPDATED_AT, verified on every record (_verify)."""
+    assumptions.CHILDREN_BUMP_UPDATED_AT, verified on every record (_verify). Participants and routing have
+    no date to verify anything with (assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN): their
+    records carry their conversation's updated_at (`conversation_updated_at`, the cursor), and incremental
+    reads add a rotating slice of the other conversations (_slice), so every conversation is read again
+    within `conversation_refresh_syncs` syncs. The list has no count route (neither official client has
+    one), so the slice is sized from the page count of the last walk that reached the list's end (the
+    changed part of a first sync, or the slice going round), saved in the state as `list_pages`.
+
+    State of those two: {conversation_updated_at: H, "covered": [...], "slice_page": p, "list_pages": n}."""
 
     def __init__(
-        self, obj: CrispObject, reader: CrispReader, settings: IncrementalSettings, discovery: Discovery
+        self,
+        obj: CrispObject,
+        reader: CrispReader,
+        settings: IncrementalSettings,
+        discovery: Discovery,
+        refresh_syncs: int = CONVERSATION_REFRESH_SYNCS_DEFAULT,
     ) -> None:
         super().__init__(obj, reader, settings, discovery)
+        self._undated = obj.default_cursor == CONVERSATION_CURSOR
+        self._refresh_syncs = refresh_syncs
         # The listings a sync reads are never older than its start (the streams are built when it starts).
         self._judged_until = round((reader.client.server_now() - UNJUDGED_MARGIN).timestamp() * 1000)
         self._verifies = obj.name in CHILDREN_BUMP_UPDATED_AT
@@ -218,10 +242,15 @@ class ConversationChildStream(_NewestFirst):
             scan = DescendingScan(Window(), Coverage(), self._horizon)
         claims_ranges = self._newer(window) and not visit_all
         params = {self.conversations.sort_params["updated_at"]: "1"}
+        rotation = self._rotation(self._state_for(cursor))
+        read, listed = RecentKeys(), 0  # the conversations the changed part read; its list pages
         for item in self._scan_conversations(scan, "updated_at", params, cursor if claims_ranges else None):
             if isinstance(item, Checkpoint):
-                yield self._unproven(cursor, high_water) if self._contradicted else item
+                yield self._unproven(cursor, high_water) if self._contradicted else self._with(item, rotation)
                 continue
+            listed += 1
+            for conversation in item:
+                read.repeat(conversation.get("session_id"))
             yield from self._children_of(item, window, incremental=True)
             if self._contradicted and claims_ranges:
                 scan.contradict(
@@ -236,7 +265,49 @@ class ConversationChildStream(_NewestFirst):
         elif self._contradicted and self._newer(window):
             yield self._unproven(cursor, high_water)
         else:
-            yield self._finish(cursor, window, scan, high_water)
+            done = self._finish(cursor, window, scan, high_water)
+            if rotation is not None and not scan.may_stop():  # the changed part walked the whole list
+                rotation[LIST_PAGES] = listed
+            if rotation is not None and slice_wanted(window, CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN):
+                yield from self._slice(read, rotation, done.state)
+            yield self._with(done, rotation)
+
+    def _rotation(self, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The slice's part of the state (undated children only): where the next slice starts and the list's
+        page count as last seen."""
+        if not self._undated:
+            return None
+        return {SLICE_PAGE: state.get(SLICE_PAGE, 1)} | (
+            {LIST_PAGES: state[LIST_PAGES]} if isinstance(state.get(LIST_PAGES), int) else {}
+        )
+
+    @staticmethod
+    def _with(checkpoint: Checkpoint, rotation: dict[str, Any] | None) -> Checkpoint:
+        return checkpoint if rotation is None else Checkpoint(checkpoint.state | rotation)
+
+    def _slice(self, read: RecentKeys, rotation: dict[str, Any], done: dict[str, Any]) -> Output:
+        """The rotating slice (rotating_slice.py) over the list sorted by creation date, which updates do not
+        reorder (and which a full refresh of the conversation streams walks: the sync's page store serves
+        both); `rotation` is brought up to date as it goes."""
+        known = rotation.get(LIST_PAGES)
+        size = pages_per_sync(known, self._refresh_syncs) if known is not None else None
+        params = {FULL_REFRESH_SORT_PARAM: "1"}
+        rotating = RotatingSlice(self._reader, self.conversations, params, rotation[SLICE_PAGE], size)
+
+        def state() -> dict[str, Any]:
+            rotation.update(rotating.progress())
+            if rotating.list_pages is not None:
+                rotation[LIST_PAGES] = rotating.list_pages
+            return done | rotation
+
+        yield from rotating.read(
+            read,
+            lambda conversation: conversation.get("session_id"),
+            lambda conversation: within_reference(self._settings, self._cursor(conversation, "updated_at")),
+            lambda page: self._children_of(page, Window.everything(), incremental=True),
+            state,
+        )
+        state()
 
     def _warn_contradiction(
         self, scan: DescendingScan, axis: str, params: Mapping[str, Any], page: int, incremental: bool
@@ -267,8 +338,10 @@ class ConversationChildStream(_NewestFirst):
                 self.vanished += 1
                 continue
             context = {"session_id": conversation.get("session_id")}
+            if self._undated:  # their cursor: the conversation's updated_at when they were read
+                context[CONVERSATION_CURSOR] = self._cursor(conversation, "updated_at")
             for child in children:
-                value = self._cursor(child, "timestamp")
+                value = context[CONVERSATION_CURSOR] if self._undated else self._cursor(child, "timestamp")
                 if self._verifies:
                     self._verify(conversation, value, incremental)
                 if window.matches(value):

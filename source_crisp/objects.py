@@ -135,6 +135,8 @@ _PER_CONVERSATION_LIST = (
     "that has any, 1 per conversation that has none"
 )
 _PER_CONVERSATION = "1 request per conversation"
+# The conversation's updated_at when its undated children (participants, routing) were read: their cursor.
+CONVERSATION_CURSOR = "conversation_updated_at"
 
 
 def _per_conversation(
@@ -147,25 +149,28 @@ def _per_conversation(
     **options: object,
 ) -> CrispObject:
     """A child of conversations: dated ones are incremental on `timestamp` (for conversations that changed);
-    the others are read whole on every sync, which their description says."""
+    the others (participants, routing) on the copied `conversation_updated_at`, read for the conversations
+    that changed plus a rotating slice of the others (conversation_streams.py, rotating_slice.py)."""
     dated = "timestamp" in fields
     cost = _PER_CONVERSATION_LIST if pagination == Pagination.FIXED_PAGE else _PER_CONVERSATION
     when = (
         "incremental syncs read only the conversations that changed"
         if dated
-        else "no date, so every sync reads every conversation"
+        else "no date of its own: incremental syncs read the conversations that changed plus a rotating "
+        "slice of the others (conversation_refresh_syncs)"
     )
+    cursor = "timestamp" if dated else CONVERSATION_CURSOR
     return CrispObject(
         name=name,
         description=f"{what} ({cost}, {_AFTER_WALK}; {when}).",
         path=_W + "/conversation/{session_id}/" + route,
         pagination=pagination,
         primary_key=("session_id", *key),
-        known_fields=fields,
+        known_fields=fields if dated else MappingProxyType({**fields, CONVERSATION_CURSOR: ColumnType.LONG}),
         parent="conversations",
         parent_fields=("session_id",),
-        cursor_candidates=("timestamp",) if dated else (),
-        default_cursor="timestamp" if dated else None,
+        cursor_candidates=(cursor,),
+        default_cursor=cursor,
         sample_parents=3,
         **options,  # type: ignore[arg-type]
     )

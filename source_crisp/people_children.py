@@ -35,7 +35,7 @@ from source_crisp.assumptions import PROFILE_UPDATED_AT_COVERS_DATA
 from source_crisp.config import PEOPLE_REFRESH_SYNCS_DEFAULT, Comparison, IncrementalSettings
 from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
-from source_crisp.incremental import RecentKeys, Window
+from source_crisp.incremental import RecentKeys
 from source_crisp.objects import BY_NAME, CrispObject
 from source_crisp.profiles import (
     PROFILES,
@@ -47,7 +47,13 @@ from source_crisp.profiles import (
     warn_refused,
 )
 from source_crisp.reader import Context, CrispReader, Item
-from source_crisp.rotating_slice import SLICE_PAGE, RotatingSlice, pages_per_sync
+from source_crisp.rotating_slice import (
+    SLICE_PAGE,
+    RotatingSlice,
+    pages_per_sync,
+    slice_wanted,
+    within_reference,
+)
 from source_crisp.streams import Checkpoint, CrispStream, Output
 from source_crisp.types import ColumnType
 
@@ -102,31 +108,17 @@ class PeopleChildStream(CrispStream):
             if newer:
                 yield Checkpoint(scan.checkpoint(cursor) | {SLICE_PAGE: slice_page})
         done = final_state(window, scan, cursor, high_water)
-        if self._slice_wanted(window):
+        if slice_wanted(window, PROFILE_UPDATED_AT_COVERS_DATA):
             rotating = RotatingSlice(self._reader, PROFILES, {}, slice_page, self._slice_size())
             yield from rotating.read(
                 read,
                 lambda profile: profile.get("people_id"),
-                self._within_reference,
+                lambda profile: within_reference(self._settings, self._updated_at(profile)),
                 self._children_of,
                 lambda: done | rotating.progress(),
             )
             slice_page = rotating.next_page
         yield Checkpoint(done | {SLICE_PAGE: slice_page})
-
-    def _within_reference(self, profile: Item) -> bool:
-        """The user's own lower bound (a fixed or variable date) applies to the slice too."""
-        floor = Window(Comparison.NEWER_THAN, self._settings.reference_ms)
-        return floor.reference is None or floor.matches(self._updated_at(profile))
-
-    def _slice_wanted(self, window: Window) -> bool:
-        """Only when the changed part did not read every profile anyway (a first sync), and only where the
-        state gives newer_than a meaning (older_than reads every matching profile on every sync)."""
-        return (
-            not PROFILE_UPDATED_AT_COVERS_DATA
-            and window.comparison == Comparison.NEWER_THAN
-            and window.reference is not None
-        )
 
     def _slice_size(self) -> int | None:
         """Pages per sync so that every page is read within `people_refresh_syncs` syncs."""

@@ -20,13 +20,31 @@ import math
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
-from source_crisp.incremental import RecentKeys
+from source_crisp.config import Comparison, IncrementalSettings
+from source_crisp.incremental import RecentKeys, Window
 from source_crisp.objects import CrispObject
 from source_crisp.reader import CrispReader, Item
 from source_crisp.streams import Checkpoint, Output
 
 SLICE_PAGE = "slice_page"  # state: the first page of the next sync's window
 LIST_PAGES = "list_pages"  # state (conversation children): the page count the last complete walk saw
+
+
+def slice_wanted(window: Window, parent_updated_at_covers_children: bool) -> bool:
+    """Only when Crisp is not known to bump the parent's updated_at on a child's change (the guess in
+    assumptions.py), when the changed part did not read every parent anyway (a first sync), and where the
+    state gives newer_than a meaning (older_than reads every matching parent on every sync)."""
+    return (
+        not parent_updated_at_covers_children
+        and window.comparison == Comparison.NEWER_THAN
+        and window.reference is not None
+    )
+
+
+def within_reference(settings: IncrementalSettings, updated_at: int | None) -> bool:
+    """The user's own lower bound (a fixed or variable date) applies to the slice too."""
+    floor = Window(Comparison.NEWER_THAN, settings.reference_ms)
+    return floor.reference is None or floor.matches(updated_at)
 
 
 def pages_per_sync(list_pages: int, refresh_syncs: int) -> int:

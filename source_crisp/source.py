@@ -33,7 +33,6 @@ from source_crisp.streams import CrispStream
 # Streams whose behaviour really differs; every other object is read by the generic CrispStream.
 STREAM_CLASSES: dict[str, type[CrispStream]] = {
     "conversations": ConversationsStream,
-    **{obj.name: ConversationChildStream for obj in OBJECTS if obj.parent == "conversations"},
     "people_profiles": PeopleProfilesStream,
 }
 
@@ -125,6 +124,12 @@ class SourceCrisp(AbstractSource):
             elif obj.parent == PROFILES.name:  # every per-profile stream: changed profiles plus a slice
                 streams.append(
                     PeopleChildStream(obj, reader, parsed.incremental, discovery, parsed.people_refresh_syncs)
+                )
+            elif obj.parent == "conversations":  # participants and routing: changed ones plus a slice
+                streams.append(
+                    ConversationChildStream(
+                        obj, reader, parsed.incremental, discovery, parsed.conversation_refresh_syncs
+                    )
                 )
             else:
                 stream_class = STREAM_CLASSES.get(obj.name, CrispStream)
