@@ -212,3 +212,17 @@ def test_a_data_key_absent_from_the_discovery_sample_is_still_emitted(tiny: Cris
     record = next(r for r in records(output, "people_data") if r["people_id"] == last)
     assert "data_loyalty_tier" not in record
     assert json.loads(record["data"])["loyalty_tier"] == "gold"
+
+
+def test_people_stats_is_asked_once_per_sync_for_every_per_profile_stream(tiny: CrispSandbox):
+    """people/stats sizes the slice of each per-profile stream: one answer per sync (CrispReader.once)."""
+    streams = ("people_profiles", "people_data", "people_events", "people_subscriptions")
+    tiny.people_catalog = catalog(tiny, *streams)  # type: ignore[attr-defined]
+    state = last_states(sync(tiny))
+    tiny.reset_counts()
+    output = sync(tiny, state)
+    counts = tiny.request_counts()
+    assert counts["people_stats"] == 1
+    for stream in streams[1:]:  # and each of them still read its slice
+        assert records(output, stream) or counts[stream] > 0
+    assert counts["people_data"] == PAGE  # the slice: ceil(pages / 30) = 1 page, no profile changed

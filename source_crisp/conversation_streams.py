@@ -281,6 +281,9 @@ class ConversationChildStream(_NewestFirst):
             {LIST_PAGES: state[LIST_PAGES]} if isinstance(state.get(LIST_PAGES), int) else {}
         )
 
+    def _updated_at(self, conversation: Item) -> int | None:
+        return self._cursor(conversation, "updated_at")
+
     @staticmethod
     def _with(checkpoint: Checkpoint, rotation: dict[str, Any] | None) -> Checkpoint:
         return checkpoint if rotation is None else Checkpoint(checkpoint.state | rotation)
@@ -300,13 +303,17 @@ class ConversationChildStream(_NewestFirst):
                 rotation[LIST_PAGES] = rotating.list_pages
             return done | rotation
 
-        yield from rotating.read(
-            read,
-            lambda conversation: conversation.get("session_id"),
-            lambda conversation: within_reference(self._settings, self._cursor(conversation, "updated_at")),
-            lambda page: self._children_of(page, Window.everything(), incremental=True),
-            state,
-        )
+        sent = self._reader.client.requests_sent
+        try:
+            yield from rotating.read(
+                read,
+                lambda conversation: conversation.get("session_id"),
+                lambda conversation: within_reference(self._settings, self._updated_at(conversation)),
+                lambda page: self._children_of(page, Window.everything(), incremental=True),
+                state,
+            )
+        finally:
+            self.slice_requests = self._reader.client.requests_sent - sent
         state()
 
     def _warn_contradiction(
@@ -339,7 +346,7 @@ class ConversationChildStream(_NewestFirst):
                 continue
             context = {"session_id": conversation.get("session_id")}
             if self._undated:  # their cursor: the conversation's updated_at when they were read
-                context[CONVERSATION_CURSOR] = self._cursor(conversation, "updated_at")
+                context[CONVERSATION_CURSOR] = self._updated_at(conversation)
             for child in children:
                 value = context[CONVERSATION_CURSOR] if self._undated else self._cursor(child, "timestamp")
                 if self._verifies:

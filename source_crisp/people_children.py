@@ -109,14 +109,18 @@ class PeopleChildStream(CrispStream):
                 yield Checkpoint(scan.checkpoint(cursor) | {SLICE_PAGE: slice_page})
         done = final_state(window, scan, cursor, high_water)
         if slice_wanted(window, PROFILE_UPDATED_AT_COVERS_DATA):
-            rotating = RotatingSlice(self._reader, PROFILES, {}, slice_page, self._slice_size())
-            yield from rotating.read(
-                read,
-                lambda profile: profile.get("people_id"),
-                lambda profile: within_reference(self._settings, self._updated_at(profile)),
-                self._children_of,
-                lambda: done | rotating.progress(),
-            )
+            sent = self._reader.client.requests_sent
+            try:
+                rotating = RotatingSlice(self._reader, PROFILES, {}, slice_page, self._slice_size())
+                yield from rotating.read(
+                    read,
+                    lambda profile: profile.get("people_id"),
+                    lambda profile: within_reference(self._settings, self._updated_at(profile)),
+                    self._children_of,
+                    lambda: done | rotating.progress(),
+                )
+            finally:
+                self.slice_requests = self._reader.client.requests_sent - sent  # people/stats included
             slice_page = rotating.next_page
         yield Checkpoint(done | {SLICE_PAGE: slice_page})
 

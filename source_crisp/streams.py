@@ -51,6 +51,7 @@ class CrispStream(Stream):
         self._logger = logging.getLogger("airbyte")
         self._horizon = Horizon(reader.client.server_now)  # future cursors never become the state
         self._unusable_cursors: Counter[str] = Counter()  # cursor values that are not epoch ms, per field
+        self.slice_requests = 0  # of this read's requests, those of a rotating slice (rotating_slice.py)
 
     # --- what discover shows -------------------------------------------------------------------------
     @property
@@ -103,11 +104,13 @@ class CrispStream(Stream):
     def read(self, configured_stream: ConfiguredAirbyteStream, logger: logging.Logger, *args: Any) -> Any:
         """The stream's read, counting the requests it sends (request_counts.py), logged when it ends."""
         counts = self._reader.requests
+        self.slice_requests = 0
         try:
             with counts.reading(self.name):
                 yield from self._read_stream(configured_stream, logger, *args)
         finally:
-            logger.info(f"{self.name}: {counts.of(self.name):,} requests")
+            part = f" ({self.slice_requests:,} of them the rotating slice)" if self.slice_requests else ""
+            logger.info(f"{self.name}: {counts.of(self.name):,} requests{part}")
 
     def _read_stream(
         self,

@@ -32,6 +32,9 @@ TWO_SELECTORS_ARE_INVALID = True  # more than one of timestamp_before/_after/_ar
 # A conversation's events, pages, files (npm crisp-api 11 listConversationEvents/Pages/Files): paged by the
 # fixed page size; participants and routing: one answer each (reference §4.1).
 CHILDREN_BUMP_UPDATED_AT = True  # adding an event/page/file moves updated_at; switch children_bump_updated_at
+# Reassigning a conversation (its routing) leaves updated_at alone: the case the source cannot see (its guess
+# CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN); switch undated_children_bump_updated_at.
+UNDATED_CHILDREN_BUMP_UPDATED_AT = False
 
 # People (reference §4.4).
 PEOPLE_DEFAULT_ORDER = ("created_at", "descending")

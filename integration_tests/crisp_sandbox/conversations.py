@@ -78,6 +78,7 @@ class ConversationStore:
             self.waiting.append(0 if state == RESOLVED or not messages else updated - (h >> 48) % 600_000)
         self.extra_messages: dict[int, list[int]] = {}  # index -> timestamps of messages added by touch
         self.extra_children: dict[int, list[tuple[str, int]]] = {}  # index -> (kind, timestamp) added later
+        self.reassigned: dict[int, str | None] = {}  # index -> the operator it is routed to now (reassign)
         self.deleted: set[int] = set()
         # created_at shown instead of the real one (ordering.NEGATIVE); messages keep their own timestamps
         self.shown_created: dict[int, int] = {}
@@ -194,6 +195,17 @@ class ConversationStore:
                     self.updated[i] = self.clock
             self._changed()
             return picked
+
+    def reassign(self, i: int, user_id: str | None, bump: bool) -> None:
+        """Route conversation i to another operator (None: unassigned); `bump`: its updated_at moves (the
+        source's guess CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN; switch
+        `undated_children_bump_updated_at`)."""
+        with self.lock:
+            self.reassigned[i] = user_id
+            if bump:
+                self.clock += 1_000
+                self.updated[i] = self.clock
+            self._changed()
 
     def delete(self, i: int) -> None:
         with self.lock:

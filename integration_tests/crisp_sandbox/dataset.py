@@ -160,6 +160,9 @@ class Workspace:
         return {"participants": self.conversation_object(i)["participants"]}
 
     def routing_answer(self, i: int) -> dict:
+        if i in self.store.reassigned:  # reassigned by a test (ConversationStore.reassign)
+            user_id = self.store.reassigned[i]
+            return {"assigned": None if user_id is None else {"user_id": user_id}}
         return children.routing(self.conversation_object(i), i)
 
     # --- ground truth (current state, after mutations) ---

@@ -38,6 +38,7 @@ class CrispSandbox:
         fixed_page_size: int = assumptions.FIXED_PAGE_SIZE,
         people_sort: str = HONOURED,
         children_bump_updated_at: bool = assumptions.CHILDREN_BUMP_UPDATED_AT,
+        undated_children_bump_updated_at: bool = assumptions.UNDATED_CHILDREN_BUMP_UPDATED_AT,
         statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS,
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
@@ -48,7 +49,8 @@ class CrispSandbox:
         of the lists without `per_page`); people_sort: how the profile list answers sort_field/sort_order
         (ordering.PEOPLE_SORTS).
         children_bump_updated_at: adding an event, page or file to a conversation moves its updated_at
-        (add_conversation_children). statistic_actions: the campaign statistic actions Crisp knows (another
+        (add_conversation_children); undated_children_bump_updated_at: reassigning one moves it
+        (reassign_conversation). statistic_actions: the campaign statistic actions Crisp knows (another
         answers 400)."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
@@ -66,6 +68,7 @@ class CrispSandbox:
         self._state.statistic_actions = tuple(statistic_actions)
         self.set_route_tiers(route_tiers or {})
         self.children_bump_updated_at = children_bump_updated_at
+        self.undated_children_bump_updated_at = undated_children_bump_updated_at
         self._port = port
         self._server: CrispHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -187,6 +190,13 @@ class CrispSandbox:
         indexes = None if among is None else [self.workspace._index(session) for session in among]
         picked = store.add_children(k, kinds, self.children_bump_updated_at, indexes)
         return [store.session_id(i) for i in picked]
+
+    def reassign_conversation(self, session_id: str, user_id: str | None) -> None:
+        """Route a conversation to another operator (None: unassigned); its updated_at moves only under
+        `undated_children_bump_updated_at`."""
+        self.workspace.store.reassign(
+            self.workspace._index(session_id), user_id, self.undated_children_bump_updated_at
+        )
 
     def delete_conversation(self, session_id: str) -> None:
         i = self.workspace.store.index_of(session_id)

@@ -84,3 +84,17 @@ def test_max_pages_per_list_must_be_a_positive_integer(value):
 def test_max_pages_per_list_default_matches_the_spec():
     assert CrispConfig.from_mapping(config()).max_pages_per_list == MAX_PAGES_DEFAULT
     assert SPEC["properties"]["max_pages_per_list"]["default"] == MAX_PAGES_DEFAULT
+
+
+@pytest.mark.parametrize("field", ["people_refresh_syncs", "conversation_refresh_syncs"])
+@pytest.mark.parametrize("value", [0, -3, "30", True, 1.5])
+def test_refresh_syncs_must_be_a_positive_integer(field, value):
+    message = _config_error(**{field: value})
+    assert f"'{field}' must be a positive integer" in message
+    assert repr(value) in message
+
+
+@pytest.mark.parametrize("field", ["people_refresh_syncs", "conversation_refresh_syncs"])
+def test_refresh_syncs_defaults_match_the_spec(field):
+    assert getattr(CrispConfig.from_mapping(config()), field) == SPEC["properties"][field]["default"] == 30
+    assert getattr(CrispConfig.from_mapping(config(**{field: 1})), field) == 1
