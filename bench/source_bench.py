@@ -41,7 +41,24 @@ PEOPLE = ("people_profiles", "people_data")
 # source_crisp.config.PEOPLE_REFRESH_SYNCS_DEFAULT; not imported, so that this script also measures an older
 # source-crisp (run it with that checkout's python) against the same sandbox.
 PEOPLE_REFRESH_SYNCS = 30
-STREAM_REQUESTS = re.compile(r"(\w+): ([\d,]+) requests$")  # the source's count at the end of each stream
+# The source's count at the end of each stream, with the part its rotating slice made (rotating_slice.py).
+STREAM_REQUESTS = re.compile(r"(\w+): ([\d,]+) requests(?: \(([\d,]+) of them the rotating slice\))?$")
+# Why a stream's incremental costs more than O(changes) even with no change: printed next to its figures.
+_WHOLE_LIST = "its list takes no date sort or filter (crisp-api.md): the whole list is read, filtered here"
+CONSTANT_COSTS = {
+    "campaign_statistics": "every campaign x action (opened, clicked, unsubscribed) list on every sync: the "
+    "lists take no date filter or sort and a new statistic is not known to move its campaign's updated_at, "
+    "so nothing tells which campaigns gained one; incremental saves rows, not requests",
+    **{name: _WHOLE_LIST for name in ("helpdesk_categories", "helpdesk_sections", "helpdesk_articles",
+                                      "helpdesk_redirections", "teams", "inboxes", "campaigns",
+                                      "campaign_templates", "spam_conversations")},
+    "full-refresh-only streams": "snapshots, settings and counts with no cursor (and campaign_recipients, "
+    "no date): 1 request per page of each on every sync",
+    "per changed conversation or profile": "1 request per child route (messages, participants, routing, "
+    "people data, subscription), 2 per paged child list that has any (events, pages, files, people events "
+    "and conversations): their page size is not documented, so a list ends only on an empty page "
+    "(assumptions.py, FIXED_PAGE)",
+}  # fmt: skip
 
 
 # --- the source, as an operator runs it ---------------------------------------------------------------------
@@ -87,6 +104,7 @@ def read(
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     records, states, first_record_at, requests_by_stream, sync_started_at = 0, {}, None, {}, None
+    slice_by_stream: dict[str, int] = {}
     assert process.stdout is not None
     for line in process.stdout:
         if sync_started_at is None and b"Starting syncing" in line:
@@ -99,6 +117,7 @@ def read(
             states[stream["stream_descriptor"]["name"]] = {"type": "STREAM", "stream": stream}
         elif line.startswith(b'{"type":"LOG"') and (count := stream_requests(line)):
             requests_by_stream[count.group(1)] = int(count.group(2).replace(",", ""))
+            slice_by_stream[count.group(1)] = int((count.group(3) or "0").replace(",", ""))
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = status
     ended = time.perf_counter()
@@ -106,7 +125,7 @@ def read(
             "startup_seconds": (first_record_at or ended) - started,
             "sync_seconds": ended - (sync_started_at or started),
             "peak_rss_mb": usage.ru_maxrss / 1024, "state": list(states.values()),
-            "requests_by_stream": requests_by_stream}  # fmt: skip
+            "requests_by_stream": requests_by_stream, "slice_by_stream": slice_by_stream}  # fmt: skip
 
 
 def stream_requests(log_line: bytes) -> re.Match[str] | None:
@@ -263,8 +282,10 @@ def people_costs(server: Server, directory: str, catalog: dict, changes: list[in
 
 def incremental_costs(args: argparse.Namespace) -> dict[str, Any]:
     """Every stream selected incremental (the streams without a cursor are read in full, as the platform
-    does): a first sync, then k conversations and k profiles changed, then the next sync's requests per
-    stream, the incremental streams apart from the full-refresh-only ones."""
+    does): a first sync, a sync after no change (what a sync costs whatever happened), then syncs after k
+    conversations and k profiles changed. Per stream of each later sync: its requests split into the rotating
+    slice's (people children, conversation participants and routing: rotating_slice.py) and the rest, and the
+    rest's growth over the no-change sync (the part the changes cost)."""
     server = Server(args.size)
     figures: dict[str, Any] = {"size": args.size, "page_size": PAGE}
     with tempfile.TemporaryDirectory() as directory:
@@ -275,21 +296,41 @@ def incremental_costs(args: argparse.Namespace) -> dict[str, Any]:
         first_requests = sum(first["requests_by_stream"].values())
         figures["first_sync"] = {"records": first["records"], "requests": first_requests,
                                  "seconds": round(first["seconds"], 1)}  # fmt: skip
-        state = first["state"]
-        for changed in args.changes:
-            admin(server, "touch", {"count": changed})
-            admin(server, "touch_profiles", {"count": changed})
+        state, unchanged = first["state"], None
+        for changed in [0, *args.changes]:
+            if changed:
+                admin(server, "touch", {"count": changed})
+                admin(server, "touch_profiles", {"count": changed})
             run = read(server, directory, selected, state)
-            state, counts = run["state"], run["requests_by_stream"]
-            incremental = {name: n for name, n in counts.items() if name not in cursorless}
-            full_only = {name: n for name, n in counts.items() if name in cursorless}
-            figures[f"after_{changed}_conversations_and_{changed}_profiles_changed"] = {
-                "records": run["records"], "requests": sum(counts.values()),
-                "incremental_streams_requests": sum(incremental.values()),
-                "full_refresh_only_streams_requests": sum(full_only.values()),
-                "incremental_streams": incremental, "full_refresh_only_streams": full_only}  # fmt: skip
+            state = run["state"]
+            split = split_costs(run, cursorless, unchanged)
+            unchanged = unchanged or split["rest_by_stream"]
+            name = f"after_{changed}_conversations_and_{changed}_profiles_changed" if changed else "no_change"
+            figures[name] = {"records": run["records"], **split["totals"], "streams": split["streams"]}
+        figures["why_some_streams_cost_requests_without_changes"] = CONSTANT_COSTS
     server.stop()
     return figures
+
+
+def split_costs(
+    run: dict[str, Any], cursorless: set[str], unchanged: dict[str, int] | None
+) -> dict[str, Any]:
+    """One sync's requests: per stream "total = slice + rest" (and the rest's growth over the no-change sync
+    when given), and the totals over the incremental streams and the full-refresh-only ones."""
+    counts, slices = run["requests_by_stream"], run["slice_by_stream"]
+    rest = {name: n - slices.get(name, 0) for name, n in counts.items()}
+    streams = {}
+    for name, n in counts.items():
+        line = f"{n} = slice {slices.get(name, 0)} + rest {rest[name]}"
+        if unchanged is not None:
+            line += f" (rest {rest[name] - unchanged.get(name, 0):+d} over the no-change sync)"
+        streams[name + (" [full refresh only]" if name in cursorless else "")] = line
+    totals = {"requests": sum(counts.values()), "slice": sum(slices.values()), "rest": sum(rest.values()),
+              "rest_of_incremental_streams": sum(n for name, n in rest.items() if name not in cursorless),
+              "rest_of_full_refresh_only_streams": sum(n for name, n in rest.items() if name in cursorless)}
+    if unchanged is not None:
+        totals["rest_minus_no_change_sync"] = totals["rest"] - sum(unchanged.values())
+    return {"totals": totals, "streams": streams, "rest_by_stream": rest}  # fmt: skip
 
 
 def memory(args: argparse.Namespace) -> dict[str, Any]:
