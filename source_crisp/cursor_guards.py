@@ -50,7 +50,9 @@ class Horizon:
 
 
 # State fields: (what they hold, whether null is allowed).
-_INTEGER_FIELDS = {"resume_page": False, "slice_page": False, "scan_high": True, "safe_high": True}
+_INTEGER_FIELDS = {
+    "resume_page": False, "slice_page": False, "list_pages": False, "scan_high": True, "safe_high": True,
+}  # fmt: skip
 # Set once Crisp contradicted assumptions.CHILDREN_BUMP_UPDATED_AT: every incremental read of the stream
 # visits every conversation (conversation_streams.ConversationChildStream).
 VISIT_EVERY_CONVERSATION = "visit_every_conversation"
@@ -71,7 +73,7 @@ def validated_state(
     for name, nullable in _INTEGER_FIELDS.items():
         if name in state:
             checked[name] = _integer(stream, name, state[name], nullable=nullable)
-    for page in ("resume_page", "slice_page"):
+    for page in ("resume_page", "slice_page", "list_pages"):
         if page in checked and checked[page] < 1:
             raise _state_error(stream, page, state[page], "a page number >= 1")
     if VISIT_EVERY_CONVERSATION in state and not isinstance(state[VISIT_EVERY_CONVERSATION], bool):
