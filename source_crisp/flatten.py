@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from source_crisp.types import MISFIT, to_json_text
@@ -51,6 +52,7 @@ def is_credential(path: Path) -> bool:
     return any(_credential_segment(segment) for segment in path)
 
 
+@lru_cache(maxsize=4096)  # the same few hundred keys come back on every record; bounded for data-as-keys maps
 def _credential_segment(segment: str) -> bool:
     words = _WORD.findall(_CAMEL.sub(r"\1_\2", segment).lower())
     if not words or words[0] in _FLAG_WORDS:
@@ -76,8 +78,33 @@ def leaves(obj: Mapping[str, Any], prefix: Path = ()) -> Iterator[tuple[Path, An
 def json_leaf(value: list[Any] | Mapping[str, Any]) -> Any:
     """An array or a too-deep object as JSON text, without credential keys at any depth; MISFIT when it is
     nested deeper than MAX_JSON_DEPTH."""
+    if _plain(value, MAX_JSON_DEPTH):  # nearly always: the value is its own scrubbed copy, so no copy is made
+        return to_json_text(value)
     scrubbed = _without_credentials(value, MAX_JSON_DEPTH)
     return MISFIT if scrubbed is MISFIT else to_json_text(scrubbed)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any, depth_left: int) -> bool:
+    """True when `_without_credentials(value, depth_left)` would equal `value` as JSON text: plain dicts and
+    lists only (no other mapping), string keys, none a credential, no deeper than `depth_left` levels. A read
+    only walk: the copy is made only when something has to go."""
+    if value.__class__ is dict:
+        if depth_left == 0:
+            return False
+        for key, item in value.items():
+            if key.__class__ is not str or _credential_segment(key):
+                return False
+            if item.__class__ not in _SCALARS and not _plain(item, depth_left - 1):
+                return False
+        return True
+    if value.__class__ is list:
+        if depth_left == 0:
+            return False
+        return all(item.__class__ in _SCALARS or _plain(item, depth_left - 1) for item in value)
+    return not isinstance(value, list | Mapping)
 
 
 def _without_credentials(value: Any, depth_left: int) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 from source_crisp.flatten import MAX_DEPTH, flatten, is_credential, json_leaf
 from source_crisp.objects import CrispObject
 from source_crisp.schema_inference import Column
-from source_crisp.types import COERCERS, MISFIT
+from source_crisp.types import COERCERS, MISFIT, to_string
 
 
 def prepare(obj: CrispObject, item: Mapping[str, Any], context: Mapping[str, Any], website_id: str) -> dict:
@@ -54,10 +54,16 @@ class RecordShaper:
     `whole` (CrispObject.whole_maps): dotted paths of maps whose keys are data. Their keys get columns from
     the discovery sample AND the column at the map's own path holds the whole map as JSON text, so a key
     that the sample did not show is still emitted.
+
+    The plan is built once per stream: a tree of steps, one per key of the catalog's paths, in the order the
+    columns first name them (which is the order of the record's fields). Each step says what the key holds:
+    a column (its name and coercion), the steps below it, and whether a map found there is emitted as JSON
+    text (a whole map, or the MAX_DEPTH cap where flatten.leaves stops). A record then costs one dict lookup
+    per planned key, nothing per column it lacks beyond that.
     """
 
     def __init__(self, columns: list[Column], whole: tuple[str, ...] = ()) -> None:
-        self._plan: dict[str, Any] = {}
+        tree: dict[str, Any] = {}
         paths = {tuple(dotted.split(".")) for dotted in whole}
         self._whole = {column.name for column in columns if column.path in paths}
         self._pathless = {
@@ -68,14 +74,16 @@ class RecordShaper:
         self.misfits: Counter[str] = Counter()
         for column in columns:
             if column.path is not None and not is_credential(column.path):
-                self._add(column)
+                _add(tree, column)
+        self._plan = self._steps(tree, 1)
 
-    def _add(self, column: Column) -> None:
-        assert column.path is not None
-        node = self._plan
-        for key in column.path[:-1]:
-            node = node.setdefault(key, [None, {}])[1]
-        node.setdefault(column.path[-1], [None, {}])[0] = (column.name, COERCERS[column.type])
+    def _steps(self, tree: dict[str, Any], depth: int) -> tuple[_Step, ...]:
+        steps = []
+        for key, (leaf, children) in tree.items():
+            name, coerce = leaf if leaf is not None else (None, None)
+            map_as_text = name is not None and (depth == MAX_DEPTH or name in self._whole)
+            steps.append((key, name, coerce, self._steps(children, depth + 1), map_as_text))
+        return tuple(steps)
 
     def shape(self, record: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -86,23 +94,24 @@ class RecordShaper:
                     self._put(out, name, self._pathless[name], value)
         return out
 
-    def _walk(
-        self, obj: Mapping[str, Any], plan: dict[str, Any], out: dict[str, Any], depth: int = 1
-    ) -> None:
-        for key, (leaf, children) in plan.items():
-            value = obj.get(key)
+    def _walk(self, obj: Mapping[str, Any], plan: tuple[_Step, ...], out: dict[str, Any]) -> None:
+        get = obj.get
+        for key, name, coerce, children, map_as_text in plan:
+            value = get(key)
             if value is None:
                 continue
             if isinstance(value, dict):
                 if children:
-                    self._walk(value, children, out, depth + 1)
-                if leaf is not None and (depth == MAX_DEPTH or leaf[0] in self._whole):
-                    self._put(out, leaf[0], leaf[1], json_leaf(value))  # flatten.leaves stops at MAX_DEPTH
-                continue
-            if leaf is not None:
-                if isinstance(value, list):
-                    value = json_leaf(value)
-                self._put(out, leaf[0], leaf[1], value)
+                    self._walk(value, children, out)
+                if map_as_text:
+                    self._put(out, name, coerce, json_leaf(value))
+            elif name is not None:
+                if value.__class__ is str and coerce is to_string:
+                    out[name] = value  # most values: already what their column holds
+                elif isinstance(value, list):
+                    self._put(out, name, coerce, json_leaf(value))
+                else:
+                    self._put(out, name, coerce, value)
 
     def _put(self, out: dict[str, Any], name: str, coerce: Any, value: Any) -> None:
         coerced = MISFIT if value is MISFIT else coerce(value)
@@ -110,3 +119,15 @@ class RecordShaper:
             self.misfits[name] += 1
         else:
             out[name] = coerced
+
+
+# (key, column name or None, its coercion or None, the steps below the key, a map there emitted as JSON text)
+_Step = tuple[str, str | None, Any, tuple[Any, ...], bool]
+
+
+def _add(tree: dict[str, Any], column: Column) -> None:
+    assert column.path is not None
+    node = tree
+    for key in column.path[:-1]:
+        node = node.setdefault(key, [None, {}])[1]
+    node.setdefault(column.path[-1], [None, {}])[0] = (column.name, COERCERS[column.type])

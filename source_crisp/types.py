@@ -54,12 +54,16 @@ def widen(current: ColumnType | None, seen: ColumnType | None) -> ColumnType | N
 MISFIT = object()  # a value that does not fit its column: emitted as null and counted
 
 
+# What json.dumps(value, ensure_ascii=False, separators=(",", ":")) builds on every call, built once.
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def to_json_text(value: Any) -> str:
     """Arrays and objects as compact JSON text (`["customer","billing"]`), unicode kept readable."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_TEXT.encode(value)
 
 
-def _to_string(value: Any) -> Any:
+def to_string(value: Any) -> Any:
     if isinstance(value, str):
         return value
     if isinstance(value, bool | list | dict):
@@ -88,7 +92,7 @@ def _to_boolean(value: Any) -> Any:
 
 
 COERCERS = {
-    ColumnType.STRING: _to_string,
+    ColumnType.STRING: to_string,
     ColumnType.LONG: _to_long,
     ColumnType.DOUBLE: _to_double,
     ColumnType.BOOLEAN: _to_boolean,

@@ -3,18 +3,28 @@ at any depth; nesting deeper than any Crisp object is bounded instead of exhaust
 
 from __future__ import annotations
 
+import json
 import random
 import sys
+from types import MappingProxyType
 
 import pytest
 from airbyte_cdk.test.entrypoint_wrapper import read
 
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
-from source_crisp.flatten import MAX_DEPTH, column_names, flatten, is_credential, leaves
+from source_crisp.flatten import (
+    MAX_DEPTH,
+    MAX_JSON_DEPTH,
+    column_names,
+    flatten,
+    is_credential,
+    json_leaf,
+    leaves,
+)
 from source_crisp.records import RecordShaper
 from source_crisp.schema_inference import Column, infer_columns
-from source_crisp.types import ColumnType
+from source_crisp.types import MISFIT, ColumnType
 from unit_tests.source.builders import catalog_of, config, envelope, url
 
 
@@ -158,3 +168,21 @@ def test_key_as_data_maps_kept_as_json_text_lose_their_credential_keys_too():
     message = {"fingerprint": 1, "properties": {"api_key": "SECRET", "plan": "pro"}}
     record = prepare(BY_NAME["conversation_messages"], message, {"session_id": "s1"}, "w")
     assert record["properties"] == '{"plan":"pro"}'
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ([[{"a": {"token": "SECRET", "b": 1}}], "x"], '[[{"a":{"b":1}}],"x"]'),  # lists in lists, any depth
+        ({1: "one", "password": "SECRET", "é": "ü"}, '{"1":"one","é":"ü"}'),  # non-text keys as text
+        ([MappingProxyType({"secret": "SECRET", "ok": 2})], '[{"ok":2}]'),  # any mapping, not only dicts
+        ({"plan": "pro", "seats": [1, 2.5, True, None]}, '{"plan":"pro","seats":[1,2.5,true,null]}'),
+    ],
+)
+def test_json_text_leaves_are_compact_and_scrubbed_whatever_the_value_holds(value, text):
+    assert json_leaf(value) == text
+
+
+def test_json_text_deeper_than_its_cap_is_a_misfit_even_inside_lists():
+    assert json_leaf([nested(MAX_JSON_DEPTH)]) is MISFIT
+    assert json.loads(json_leaf([nested(MAX_JSON_DEPTH - 2)])) == [nested(MAX_JSON_DEPTH - 2)]
