@@ -111,12 +111,14 @@ PROFILE_UPDATED_AT_COVERS_DATA = False
 # reference suggests about 1 request/s for them). So the default number of per-parent requests in flight
 # (`max_concurrency`) depends on the tier. Made harmless: a limit that does hit pauses every worker and halves
 # the requests in flight (pacing.py), and `max_requests_per_minute` caps the rate whatever the concurrency, so
-# a wrong guess costs pauses, never records. Plugin default from bench/source_bench.py `concurrency` (small
-# sandbox, docs/source-crisp.md "Concurrency"): 10 in flight read 5.2x faster than 1 at 100 ms latency, 16
-# only 5.6x, so more would mostly add burst on Crisp; 10 also splits a 50-item parent page into 5 full rounds.
+# a wrong guess costs pauses, never records. Plugin default from bench/source_bench.py `concurrency` and from
+# the peers' read (bench/peers.py streams) at 0, 20 and 100 ms (docs/source-crisp.md "Concurrency"): 25 in
+# flight read the peers' streams a third faster than 10 at 100 ms, a little faster at 20 ms (where the CPU
+# of the 2-core machine is the limit), no slower at 0 ms; 25 splits a 50-item parent page into 2 full rounds
+# (10: 5 rounds, 16 and 17: 4 and 3 with a short last one), the pages being read one at a time.
 # The other answer (a plugin token limited after all) is the sandbox's `Faults(rate_limit=...)`, which limits
 # any tier: integration_tests/test_source_concurrency.py reads through a 429 storm with every record.
-MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 10, "website": 2, "user": 2}
+MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 25, "website": 2, "user": 2}
 
 # npm crisp-api 11 `listCampaignStatistics(website, campaign, action, page)`: the actions are not listed.
 # Taken from the same client's WebsiteCampaignItemStatistics, whose counters are these three. An action

@@ -242,7 +242,7 @@ def test_the_per_minute_budget_books_send_times_across_threads():
 
 
 # --- configuration ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("tier", "expected"), [("plugin", 10), ("website", 2), ("user", 2)])
+@pytest.mark.parametrize(("tier", "expected"), [("plugin", 25), ("website", 2), ("user", 2)])
 def test_max_concurrency_defaults_by_tier(tier, expected):
     assert CrispConfig.from_mapping(config(tier=tier)).max_concurrency == expected
     assert CrispConfig.from_mapping(config(tier=tier, max_concurrency=3)).max_concurrency == 3
