@@ -119,10 +119,16 @@ def read_everything(args: argparse.Namespace) -> dict:
             list(pool.map(read_thread, [item["session_id"] for item in items]))
             page += 1
     elapsed = time.perf_counter() - started
-    figures = {"size": args.size, "conversations": conversations, "messages": totals["messages"],
-               "requests": totals["requests"], "seconds": round(elapsed, 1),
-               "requests_per_s": round(totals["requests"] / elapsed),
-               "server_peak_rss_mb": round(server.peak_rss_mb(), 1), "client_threads": args.threads}
+    figures = {
+        "size": args.size,
+        "conversations": conversations,
+        "messages": totals["messages"],
+        "requests": totals["requests"],
+        "seconds": round(elapsed, 1),
+        "requests_per_s": round(totals["requests"] / elapsed),
+        "server_peak_rss_mb": round(server.peak_rss_mb(), 1),
+        "client_threads": args.threads,
+    }
     server.stop()
     return figures
 
