@@ -5,6 +5,7 @@
     .venv/bin/python bench/source_bench.py requests --size medium --changes 10 --only people
     .venv/bin/python bench/source_bench.py incremental --size medium --changes 10   # every stream, k changes
     .venv/bin/python bench/source_bench.py memory                     # peak RSS: N (small) vs 10 N (medium)
+    .venv/bin/python bench/source_bench.py memory --streams all       # the same, one read per stream
     .venv/bin/python bench/source_bench.py concurrency --size small   # max_concurrency 1 vs 4/10/16, latency
 
 Each figure is printed next to its reference measured in the same run (baseline, floor or the smaller size).
@@ -334,16 +335,32 @@ def split_costs(
 
 
 def memory(args: argparse.Namespace) -> dict[str, Any]:
-    figures = {}
-    for size in args.sizes:
+    """Peak RSS of a full read at N (the first size) and 10 N (the second), and their ratio: one read of
+    conversations + messages by default; with `--streams all` (or names), one read per stream, each in its
+    own process so that a stream's peak is its own, and `--together` adds one read of them all at once."""
+    figures: dict[str, Any] = {}
+    sizes = args.sizes
+    for size in sizes:
         server = Server(size)
         with tempfile.TemporaryDirectory() as directory:
-            run = read(server, directory, configured(discover(server, directory), BULK, incremental=False))
+            catalog = discover(server, directory)
+            names = [s["name"] for s in catalog["streams"]] if args.streams == ["all"] else args.streams
+            groups = {"+".join(BULK): BULK} if not names else {name: (name,) for name in names}
+            if args.together and names:
+                groups["all_together"] = tuple(names)
+            for label, streams in groups.items():
+                run = read(server, directory, configured(catalog, streams, incremental=False))
+                figures.setdefault(label, {})[size] = {
+                    "records": run["records"],
+                    "peak_rss_mb": round(run["peak_rss_mb"], 1),
+                }
         server.stop()
-        figures[size] = {"records": run["records"], "peak_rss_mb": round(run["peak_rss_mb"], 1)}
-    small, large = (figures[size]["peak_rss_mb"] for size in args.sizes)
-    figures["growth"] = f"{(large / small - 1) * 100:+.1f}%"
-    return figures
+    for measured in figures.values():
+        small, large = (measured[size]["peak_rss_mb"] for size in sizes)
+        measured["ratio"] = round(large / small, 3)
+    if len(figures) == 1:  # the default read: the figures as before
+        return next(iter(figures.values()))
+    return {"largest_ratio": max(figures.items(), key=lambda kv: kv[1]["ratio"])[0], "streams": figures}
 
 
 def concurrency(args: argparse.Namespace) -> dict[str, Any]:
@@ -383,7 +400,10 @@ def main() -> None:
     changes = commands.add_parser("incremental")
     changes.add_argument("--size", default="medium")
     changes.add_argument("--changes", type=int, nargs="+", default=[10])
-    commands.add_parser("memory").add_argument("--sizes", nargs=2, default=["small", "medium"])
+    peak = commands.add_parser("memory")
+    peak.add_argument("--sizes", nargs=2, default=["small", "medium"])
+    peak.add_argument("--streams", nargs="+", default=[], help="'all', or stream names: one read each")
+    peak.add_argument("--together", action="store_true", help="also one read of those streams at once")
     pool = commands.add_parser("concurrency")
     pool.add_argument("--size", default="small")
     pool.add_argument("--latency-ms", type=int, nargs="+", default=[20, 100])
