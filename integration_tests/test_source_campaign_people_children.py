@@ -238,6 +238,7 @@ def test_second_run_of_campaign_statistics_emits_only_the_changed_row(crisp_sand
     campaign_pages = -(-len(ws.campaigns.campaigns) // PAGE) + 1
     assert sandbox.request_counts() == {
         "campaigns": campaign_pages,
+        "campaign": len(ws.campaigns.campaigns),  # each campaign's counters, which name its actions
         "campaign_statistics": requests_for(statistics),
     }
 
@@ -253,3 +254,37 @@ def test_an_action_crisp_does_not_know_stops_the_read_naming_it(catalog, tmp_pat
     assert "/statistics/unsubscribed/" in " ".join(result.errors)
     # Stopped, not passed over: a sync that ends OK without unsubscriptions would read as "nobody left".
     assert not [state for state in result.states if "campaign_statistics" in json.dumps(state)]
+
+
+def test_an_action_crisp_counts_beyond_the_list_is_read_with_a_warning(catalog, tmp_path: Path):
+    with CrispSandbox(size="tiny", extra_statistic_action="replied") as sandbox:
+        ws = sandbox.workspace
+        planted = {
+            (c["campaign_id"], s["profile"]["people_id"], s["created_at"])
+            for c in ws.campaigns.campaigns
+            for s in ws.campaign_statistics(c["campaign_id"], "replied")
+        }
+        assert planted  # people_campaigns names it too: what a profile took
+        assert any(
+            "replied" in r["statistics"]
+            for p in ws.people_profiles()
+            for r in ws.people_campaigns(p["people_id"])
+        )
+        configured = configure(catalog, ["campaign_statistics"])
+        result = run("read", tmp_path, sandbox.source_config(), configured)
+        counts = sandbox.request_counts()
+    assert result.returncode == 0
+    rows = result.records["campaign_statistics"]
+    assert {
+        (r["campaign_id"], r["profile_people_id"], r["created_at"]) for r in rows if r["action"] == "replied"
+    } == planted
+    assert {r["action"] for r in rows} == {*ACTIONS, "replied"}
+    warnings = [w for w in result.logs("WARN") if "'replied'" in w]
+    assert len(warnings) == 1
+    assert "CAMPAIGN_STATISTIC_ACTIONS" in warnings[0]
+    per_action = [
+        len(ws.campaign_statistics(c["campaign_id"], a))
+        for c in ws.campaigns.campaigns
+        for a in (*ACTIONS, "replied")
+    ]
+    assert counts["campaign_statistics"] == requests_for(per_action)

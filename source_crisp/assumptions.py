@@ -120,9 +120,13 @@ PROFILE_UPDATED_AT_COVERS_DATA = False
 # any tier: integration_tests/test_source_concurrency.py reads through a 429 storm with every record.
 MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 25, "website": 2, "user": 2}
 
-# npm crisp-api 11 `listCampaignStatistics(website, campaign, action, page)`: the actions are not listed.
-# Taken from the same client's WebsiteCampaignItemStatistics, whose counters are these three. An action
-# Crisp does not know fails discover and the sync with an error naming the route, so the action (errors.py
-# 400/404), never reads as "no statistics". An action Crisp has beyond these is not read: the official types
-# name no other (sandbox switch `statistic_actions` narrows the actions the sandbox knows).
+# npm crisp-api 11 `listCampaignStatistics(website, campaign, action, page)`: the actions are not listed (a
+# free string; PyPI crisp-api has no campaign routes). Taken from the same client's
+# WebsiteCampaignItemStatistics (`getCampaign` -> `statistics`), whose counters are these three; a profile's
+# PeopleCampaign.statistics (string[]) names none. An action Crisp does not know fails discover and the sync
+# with an error naming the route, so the action (errors.py 400/404), never reads as "no statistics".
+# Verified per campaign (fan_over_check.py): the campaign's own `statistics` counters are read first (1
+# request per campaign) and an action counted there beyond these is read too, with a warning naming it, so a
+# missing action costs a request, never rows. Sandbox switches: `statistic_actions` narrows the actions the
+# sandbox knows, `extra_statistic_action` plants one more (a counter, statistics rows, people_campaigns).
 CAMPAIGN_STATISTIC_ACTIONS = ("opened", "clicked", "unsubscribed")

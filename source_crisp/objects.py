@@ -35,6 +35,20 @@ class Pagination(Enum):
 
 
 @dataclass(frozen=True)
+class FanOverCheck:
+    """Where Crisp itself names, per parent, the values a `fan_over` field takes: the keys of the map
+    `map_field` in the answer of `path` (a campaign's own `statistics` counters, one per action). The listed
+    values are a guess (`guess`, in assumptions.py); a value Crisp names beyond them is read too, with a
+    warning naming the guess, so a wrong list costs one request per parent, never rows (fan_over_check.py).
+    """
+
+    path: str
+    map_field: str
+    fan_field: str  # the `fan_over` field whose values the map's keys are
+    guess: str  # the name in assumptions.py of the listed values
+
+
+@dataclass(frozen=True)
 class Enrichment:
     """An extra request per item whose answer is merged into it (`keep` = the fields taken, None = all).
 
@@ -64,6 +78,7 @@ class CrispObject:
     # Path fields read once per fixed value, for each parent (a campaign's statistics, per action); the
     # value is also a column of the records, like a parent field.
     fan_over: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    fan_over_check: FanOverCheck | None = None  # the answer that verifies the `fan_over` values per parent
     cursor_candidates: tuple[str, ...] = ()
     default_cursor: str | None = None
     list_params: Mapping[str, str] = field(default_factory=dict)
@@ -93,10 +108,20 @@ class CrispObject:
     def incremental(self) -> bool:
         return bool(self.cursor_candidates)
 
-    def contexts_under(self, parent: Mapping[str, Any], parent_context: Mapping[str, Any]) -> Iterator[dict]:
-        """The path fields of each read under one parent item: its parent fields, times `fan_over`."""
+    def contexts_under(
+        self,
+        parent: Mapping[str, Any],
+        parent_context: Mapping[str, Any],
+        seen: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> Iterator[dict]:
+        """The path fields of each read under one parent item: its parent fields, times `fan_over` (plus the
+        values `seen` in this parent's `fan_over_check` answer beyond the listed ones)."""
         base = {name: parent.get(name, parent_context.get(name)) for name in self.parent_fields}
-        for values in product(*self.fan_over.values()):
+        values_of = [
+            (*listed, *(v for v in (seen or {}).get(name, ()) if v not in listed))
+            for name, listed in self.fan_over.items()
+        ]
+        for values in product(*values_of):
             yield base | dict(zip(self.fan_over, values, strict=True))
 
 
@@ -254,10 +279,11 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         name="campaign_statistics",
         description="What each campaign's recipients did, one row per profile and action ("
         + ", ".join(CAMPAIGN_STATISTIC_ACTIONS)
-        + "), the action in `action` (1 request per campaign and action, plus 1 per page for one that has "
-        "any). Incremental on the statistic's own dates, filtered here: a recipient opening a campaign does "
-        "not move the campaign's updated_at, so every campaign and action is read on every sync; an "
-        "incremental sync saves rows, not requests.",
+        + ", and any other action the campaign's own statistics counters name), the action in `action` (1 "
+        "request per campaign for its counters, then 1 request per campaign and action, plus 1 per page for "
+        "one that has any). Incremental on the statistic's own dates, filtered here: a recipient opening a "
+        "campaign does not move the campaign's updated_at, so every campaign and action is read on every "
+        "sync; an incremental sync saves rows, not requests.",
         path=_W + "/campaign/{campaign_id}/statistics/{action}/{page}",
         pagination=Pagination.FIXED_PAGE,
         # A profile may come back under one action more than once (clicks on several links): its first
@@ -267,6 +293,10 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         parent="campaigns",
         parent_fields=("campaign_id",),
         fan_over=MappingProxyType({"action": CAMPAIGN_STATISTIC_ACTIONS}),
+        # npm crisp-api 11 getCampaign -> WebsiteCampaignItem.statistics: a counter per action.
+        fan_over_check=FanOverCheck(
+            _W + "/campaign/{campaign_id}", "statistics", "action", "CAMPAIGN_STATISTIC_ACTIONS"
+        ),
         json_fields=("data",),
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",

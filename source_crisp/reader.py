@@ -27,6 +27,7 @@ from source_crisp.client import CrispClient
 from source_crisp.config import MAX_PAGES_DEFAULT
 from source_crisp.dates import cursor_value
 from source_crisp.enrichment import Enricher
+from source_crisp.fan_over_check import values_seen
 from source_crisp.fanout import FanOut
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
 from source_crisp.page_store import ABSENT, Absent, PageStore
@@ -249,9 +250,18 @@ class CrispReader:
             yield [{}]
             return
         for parent_context, page in self.paged(BY_NAME[obj.parent]):
+            seen = self._fan_over_seen(obj, page.items, parent_context)
             yield [
-                context for item in page.items for context in obj.contexts_under(item, parent_context)
+                context
+                for item, values in zip(page.items, seen, strict=True)
+                for context in obj.contexts_under(item, parent_context, values)
             ]
+
+    def _fan_over_seen(self, obj: CrispObject, parents: list[Item], parent_context: Context) -> list[dict]:
+        """Per parent, the fan_over values Crisp names beyond the guessed ones (fan_over_check.py)."""
+        if obj.fan_over_check is None:
+            return [{}] * len(parents)
+        return list(self.fan_out.map(lambda item: values_seen(self, obj, item, parent_context), parents))
 
     def enrich(self, obj: CrispObject, item: Item, context: Context) -> Item | None:
         """Merge the answers of the object's per-item routes; None when the item vanished meanwhile."""

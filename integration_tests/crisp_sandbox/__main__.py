@@ -96,6 +96,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--statistic-actions", default=",".join(CAMPAIGN_STATISTIC_ACTIONS), metavar="A,B",
         help="the campaign statistic actions Crisp knows (another answers 400)",
     )  # fmt: skip
+    parser.add_argument(
+        "--extra-statistic-action", default=None, metavar="ACTION",
+        help="one more campaign statistic action Crisp has, counted and with rows",
+    )  # fmt: skip
     faults = parser.add_argument_group("faults")
     for flag, name, kind, text in FAULT_FLAGS:
         faults.add_argument(flag, dest=name, type=kind, default=None, help=text)
@@ -115,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             fixed_page_size=args.fixed_page_size, people_sort=args.people_sort,
             children_bump_updated_at=args.children_bump_updated_at,
             statistic_actions=tuple(a for a in args.statistic_actions.split(",") if a),
+            extra_statistic_action=args.extra_statistic_action,
         ).start()  # fmt: skip
     except ValueError as error:
         sys.stderr.write(f"error: {error}\n")

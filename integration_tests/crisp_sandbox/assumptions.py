@@ -67,7 +67,9 @@ UNKNOWN_PROFILE_REASON = "people_not_found"  # 404; name guessed
 UNKNOWN_CAMPAIGN_REASON = "campaign_not_found"  # 404; name guessed
 
 # Campaign statistics (npm crisp-api 11 listCampaignStatistics(…, action, page)): the actions are those of
-# WebsiteCampaignItemStatistics; another action answers 400 invalid_data (switch `statistic_actions`).
+# WebsiteCampaignItemStatistics; another action answers 400 invalid_data (switch `statistic_actions`). The
+# campaign's own answer (getCampaign) counts each action Crisp knows in `statistics`; switch
+# `extra_statistic_action` adds one, with rows.
 CAMPAIGN_STATISTIC_ACTIONS = ("opened", "clicked", "unsubscribed")
 
 # Rate limiting (reference §2, §9).
@@ -130,7 +132,8 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("unknown campaign", "404 campaign_not_found (recipients, statistics)"),
     (
         "campaign statistic actions",
-        "opened, clicked, unsubscribed; another action 400 invalid_data (switch statistic_actions)",
+        "opened, clicked, unsubscribed, each counted in the campaign's `statistics`; another action 400 "
+        "invalid_data (switches statistic_actions, extra_statistic_action)",
     ),
     ("people events, conversations, campaigns, campaign recipients/statistics", "paged by 20 like visitors"),
     (

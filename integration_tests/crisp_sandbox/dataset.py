@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import conversation_children as children
 from . import shapes
-from .campaigns import build_audience, build_campaigns, subscribed
+from .campaigns import build_audience, build_campaigns, counters, subscribed
 from .conversations import ConversationQuery, ConversationStore
 from .helpdesk import build_helpdesk
 from .ids import make_uuid, mix
@@ -219,6 +219,11 @@ class Workspace:
 
     def campaign_statistics(self, campaign_id: str, action: str) -> list[dict]:
         return self.audience.statistics[(campaign_id, action)]
+
+    def campaign(self, campaign_id: str, actions: tuple[str, ...]) -> dict:
+        """GET campaign/{id} (WebsiteCampaignItem): its list fields and a counter per action in `actions`."""
+        listed = next(c for c in self.campaigns.campaigns if c["campaign_id"] == campaign_id)
+        return {**listed, "statistics": counters(self.audience, campaign_id, actions)}
 
     def people_events(self, people_id: str) -> list[dict]:
         return self.people.events(self._people_index(people_id))

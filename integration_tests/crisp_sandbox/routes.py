@@ -65,6 +65,11 @@ def _campaign_id(call: Call) -> str:
     return campaign_id
 
 
+@route("campaign", W + "/campaign/{campaign_id}", CAMPAIGNS)
+def campaign(call: Call) -> Reply:
+    return resolved(call.sandbox.workspace.campaign(_campaign_id(call), call.sandbox.statistic_actions))
+
+
 @route("campaign_recipients", W + "/campaign/{campaign_id}/recipients[/{page}]", CAMPAIGNS)
 def campaign_recipients(call: Call) -> Reply:
     recipients = call.sandbox.workspace.campaign_recipients(_campaign_id(call))

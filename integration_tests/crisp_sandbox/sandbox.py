@@ -6,6 +6,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from . import assumptions
+from .campaigns import plant_action
 from .conversation_children import KINDS
 from .dataset import Workspace
 from .faults import FaultInjector, Faults
@@ -40,6 +41,7 @@ class CrispSandbox:
         children_bump_updated_at: bool = assumptions.CHILDREN_BUMP_UPDATED_AT,
         undated_children_bump_updated_at: bool = assumptions.UNDATED_CHILDREN_BUMP_UPDATED_AT,
         statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS,
+        extra_statistic_action: str | None = None,
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
         article list items carry `content`; `uncategorized_articles`: the last article of each locale has
@@ -51,7 +53,7 @@ class CrispSandbox:
         children_bump_updated_at: adding an event, page or file to a conversation moves its updated_at
         (add_conversation_children); undated_children_bump_updated_at: reassigning one moves it
         (reassign_conversation). statistic_actions: the campaign statistic actions Crisp knows (another
-        answers 400)."""
+        answers 400); extra_statistic_action: one more that Crisp has and counts, with rows (plant_action)."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
                 f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
@@ -66,6 +68,9 @@ class CrispSandbox:
         self._state = SandboxState(self.workspace, date_filter_field, FaultInjector(faults), lists=lists)
         self._state.helpdesk_mode, self._state.article_list_content = helpdesk, article_list_content
         self._state.statistic_actions = tuple(statistic_actions)
+        if extra_statistic_action:
+            plant_action(self.workspace.audience, extra_statistic_action)
+            self._state.statistic_actions += (extra_statistic_action,)
         self.set_route_tiers(route_tiers or {})
         self.children_bump_updated_at = children_bump_updated_at
         self.undated_children_bump_updated_at = undated_children_bump_updated_at
