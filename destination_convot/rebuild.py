@@ -5,7 +5,10 @@ otherwise import everything a second time. When the ledger knows nothing of the 
 conversations or help-center objects, the sync runs in *rebuild* mode until one sync completes: before each
 create of a conversation, category or article it looks the object up by its `external_id` (one walk of each
 list, indexed), and before posting a conversation's messages it lists the messages Convot already holds and
-adopts those that match (created_at + type + content). Contacts are find-or-create by external id anyway.
+adopts those that match (created_at + type + content). Contacts are find-or-create by external id anyway, but
+an app holding contacts imported from Crisp starts a rebuild too, even with nothing else: events carry no
+external id, and only the rebuild's read-back of each contact's events before sending (events.py) keeps them
+from being sent a second time.
 
 The flag lives in the ledger, so a rebuild killed midway goes on rebuilding on the next run.
 """
@@ -17,7 +20,7 @@ import threading
 from typing import Any
 
 from destination_convot import assumptions as A
-from destination_convot.api import HELPDESK_RESOURCES, ConvotApi
+from destination_convot.api import HELPDESK_RESOURCES, MAX_SCANNED_OBJECTS, ConvotApi
 from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Ledger
 
@@ -38,6 +41,8 @@ def start_if_needed(ledger: Ledger, api: ConvotApi) -> bool:
     if ledger.knows_anything():
         return False
     held = [kind for kind, (path, plural) in LISTS.items() if _first(api, path, plural)]
+    if _holds_crisp_contacts(api):
+        held.append("contact")
     if not held:
         return False
     ledger.set_flag(FLAG, True)
@@ -57,6 +62,26 @@ def _first(api: ConvotApi, path: str, plural: str) -> dict[str, Any] | None:
         if error.status == 404:
             return None
         raise
+
+
+def _holds_crisp_contacts(api: ConvotApi) -> bool:
+    """Whether Convot holds a contact imported from Crisp (an external id of CONTACT_EXTERNAL_ID's form).
+
+    Contacts made in Convot itself hold no Crisp event, so they start no rebuild: a rebuild reads each
+    contact's events back before sending, and where Convot cannot list events it holds every event back as
+    unconfirmed, which a first import must not do. A contact whose external id Convot's list does not show, or
+    a list longer than MAX_SCANNED_OBJECTS, counts as imported: an event sent twice is the worse error."""
+    prefix = A.CONTACT_EXTERNAL_ID.split("{", 1)[0]
+    try:
+        for scanned, contact in enumerate(api.iter_list("/contacts", "contacts")):
+            if A.EXTERNAL_ID_FIELD not in contact or scanned >= MAX_SCANNED_OBJECTS:
+                return True
+            if str(contact[A.EXTERNAL_ID_FIELD] or "").startswith(prefix):
+                return True
+    except ConvotRejected as error:
+        if error.status != 404:
+            raise
+    return False
 
 
 def finish(ledger: Ledger) -> None:

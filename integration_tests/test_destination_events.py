@@ -286,6 +286,44 @@ def test_a_lost_ledger_duplicates_no_event(
         assert skipped[f"events: {UNCONFIRMED}"] == 3
 
 
+def contacts_and_events() -> list:
+    """No conversation and no help-center object: only contacts (and their events) in Convot."""
+    profiles = [B.profile("p-1", "jane@example.com"), B.profile("p-2", "max@example.com")]
+    records = [*(B.record("people_profiles", p) for p in profiles), B.state("people_profiles", 1)]
+    return [*records, *(B.record("people_events", e) for e in EVENTS), B.state("people_events", 1)]
+
+
+def test_a_lost_ledger_in_front_of_contacts_and_events_only_duplicates_no_event(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    records = (
+        contacts_and_events()
+    )  # only the contacts' Crisp external ids tell that the app was imported into
+    run_write(convot_sandbox, tmp_path, records)
+    assert events_by_contact(convot_sandbox) == EXPECTED_EVENTS
+    for leftover in tmp_path.glob("ledger.sqlite*"):
+        leftover.unlink()
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        run_write(convot_sandbox, tmp_path, records)
+    assert "rebuilding the mapping from Convot" in caplog.text
+    assert events_by_contact(convot_sandbox) == EXPECTED_EVENTS  # each event once
+    assert summary(caplog)[0]["events"] == {"matched in Convot": 3}
+
+
+def test_contacts_made_in_convot_start_no_rebuild_so_a_first_import_sends_every_event(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    convot_sandbox.guesses = ConvotGuesses(events_list=False)  # a rebuild would hold every event back
+    ApiClient(convot_sandbox.base_url, convot_sandbox.token).create(
+        "/contacts", {"email": "walk-in@example.com"}
+    )
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        run_write(convot_sandbox, tmp_path, contacts_and_events())
+    assert "rebuilding the mapping" not in caplog.text
+    assert events_by_contact(convot_sandbox) == EXPECTED_EVENTS
+    assert summary(caplog)[0]["events"] == {"imported": 3}
+
+
 def test_preview_counts_events_and_writes_none(
     convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
