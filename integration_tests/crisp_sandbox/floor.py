@@ -116,12 +116,11 @@ def _per_conversation(g: Ground) -> int:
     return len(g.conversations())
 
 
-def _per_campaign(items_of: Callable[[Workspace, str], list], actions: tuple[str, ...] = ("",)) -> Cost:
-    """A paged child list of each campaign (recipients), or of each campaign and action (statistics)."""
+def _per_campaign(items_of: Callable[[Workspace, str], list]) -> Cost:
+    """A paged child list of each campaign (recipients)."""
     return lambda g: sum(
-        fixed_page_list(len(items_of(g.workspace, campaign["campaign_id"], action)), g.fixed_page_size)
+        fixed_page_list(len(items_of(g.workspace, campaign["campaign_id"])), g.fixed_page_size)
         for campaign in g.workspace.campaigns.campaigns
-        for action in actions
     )
 
 
@@ -213,7 +212,7 @@ STREAMS: Mapping[str, Floor] = MappingProxyType({
     "helpdesk_categories": Floor((*_HELPDESK, "helpdesk_categories")),
     "helpdesk_sections": Floor((*_HELPDESK, "helpdesk_categories"), _sections),
     "helpdesk_articles": Floor(_HELPDESK, _articles),
-    "campaign_recipients": Floor(("campaigns",), _per_campaign(lambda ws, c, _a: ws.campaign_recipients(c))),
+    "campaign_recipients": Floor(("campaigns",), _per_campaign(Workspace.campaign_recipients)),
     "campaign_statistics": Floor(("campaigns",), _campaign_statistics),
     "people_events": Floor(("people_profiles",), _per_profile(Workspace.people_events)),
     "people_conversations": Floor(("people_profiles",), _per_profile(Workspace.people_conversations)),
