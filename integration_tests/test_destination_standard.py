@@ -1,8 +1,8 @@
 """Airbyte standard tests (spec, config matches spec, check) of destination-convot on the Convot sandbox.
 
 The scenarios' config files are written by a module fixture, once the sandbox runs on its free loopback port,
-under .tmp/standard_tests/ (git-ignored): a working key (check succeeds) and a revoked key (check
-reports FAILED).
+under .tmp/standard_tests/ (git-ignored; one folder per pytest-xdist worker): a working key (check succeeds)
+and a revoked key (check reports FAILED).
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from airbyte_cdk.test.standard_tests import ConnectorTestScenario, DestinationTe
 
 from destination_convot import DestinationConvot
 from integration_tests.convot_sandbox import ConvotSandbox
+from integration_tests.generated_files import generated_dir
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED = ROOT / ".tmp" / "standard_tests"  # git-ignored; never a user's own secrets/
+GENERATED = generated_dir("standard_tests")  # git-ignored; never a user's own secrets/
 WORKING = GENERATED / "destination_config.json"
 REVOKED = GENERATED / "destination_config_revoked_key.json"
 

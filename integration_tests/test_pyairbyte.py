@@ -42,8 +42,13 @@ EXPECTED_COLUMN_TYPES = {
 # Crisp message -> the Convot message type the destination contract maps it to.
 CONVOT_MESSAGE_TYPE = {"note": "note", "user": "incoming", "operator": "outgoing"}
 
-# PyAirbyte's Google dependencies warn about Python 3.11's end of life when they are imported.
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::FutureWarning")]
+# PyAirbyte's Google dependencies warn about Python 3.11's end of life when they are imported. One xdist
+# worker runs the module: the read into the cache, shared below, costs half a minute.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.xdist_group("pyairbyte"),
+]
 
 
 @pytest.fixture(scope="module")
