@@ -17,6 +17,7 @@ import pytest
 
 from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
 from integration_tests.crisp_sandbox import CrispSandbox
+from integration_tests.test_source_support import discovered_catalog
 from unit_tests.destination.harness import by_external_id, counts, duplicates, read_summary
 
 BIN = Path(sys.executable).parent
@@ -95,16 +96,7 @@ def crisp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CrispSandb
     shared = tmp_path_factory.mktemp("migration")
     with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
         (shared / "source.json").write_text(json.dumps(sandbox.source_config()))
-        discovered = subprocess.run(
-            [BIN / "source-crisp", "discover", "--config", shared / "source.json"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
-        catalog = next(
-            json.loads(line)["catalog"] for line in discovered.stdout.splitlines() if '"CATALOG"' in line
-        )
+        catalog = discovered_catalog(sandbox.source_config())  # in-process: the pipe below is what is tested
         configured = [
             {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "append_dedup"}
             for stream in catalog["streams"]

@@ -38,6 +38,7 @@ from integration_tests.test_migration_crisp_to_convot import (
     expected_type,
     target,
 )
+from integration_tests.test_source_support import discovered_catalog
 from unit_tests.destination.harness import counts
 
 pytestmark = pytest.mark.slow
@@ -199,8 +200,7 @@ class SourceReads:
         shared.mkdir()
         crisp = self._stack.enter_context(CrispSandbox(**{"size": "tiny", "seed": 7, "port": 0, **kwargs}))
         (shared / "source.json").write_text(json.dumps(crisp.source_config()))
-        discovered = run([BIN / "source-crisp", "discover", "--config", shared / "source.json"])
-        catalog = next(json.loads(line)["catalog"] for line in discovered.splitlines() if '"CATALOG"' in line)
+        catalog = discovered_catalog(crisp.source_config())  # in-process: the pipe below is what is tested
         configured = [
             {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "append_dedup"}
             for stream in catalog["streams"]

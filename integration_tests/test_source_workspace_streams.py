@@ -9,13 +9,15 @@ test_source_e2e_read.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_support import configure, discovered_catalog, run
+from integration_tests.test_source_support import Run, configure, discovered_catalog, run
 
 ONE_ROW = (
     "website", "website_settings", "website_availability", "people_statistics", "helpdesk",
@@ -134,35 +136,70 @@ def test_missing_and_empty_sub_objects_stay_missing_or_empty(crisp_sandbox, cata
     assert any("headers" not in record for record in spams)
 
 
+@dataclass
+class IncrementalRuns:
+    """Three incremental syncs of every dated list at once (one process each, not three per stream): the
+    first from scratch, the second after one item of each list was edited, the third with nothing new."""
+
+    sandbox: CrispSandbox
+    items: dict[str, list[dict[str, Any]]]  # stream -> the sandbox's items, one of them edited
+    newest: dict[str, int]  # stream -> its newest cursor value before the edit
+    first: Run
+    second: Run
+    second_counts: dict[str, int]
+    third: Run
+
+
+@pytest.fixture(scope="module")
+def incremental_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
+    tmp_path = tmp_path_factory.mktemp("workspace_incremental")
+    with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
+        config = sandbox.source_config()
+        configured = configure(discovered_catalog(config), DATED, incremental=True)
+        workspace = sandbox.workspace
+        items = {
+            "teams": workspace.website_objects.teams,
+            "inboxes": workspace.website_objects.inboxes,
+            "campaigns": workspace.campaigns.campaigns,
+            "campaign_templates": workspace.campaigns.templates,
+            "spam_conversations": workspace.suggestions.spams,
+            "helpdesk_redirections": workspace.website_objects.helpdesk_redirections,
+        }
+        newest = {stream: max(i[DATED[stream][1]] for i in items[stream]) for stream in DATED}
+        first = run("read", tmp_path, config, configured)
+        for stream, (_, cursor) in DATED.items():
+            items[stream][1][cursor] = newest[stream] + 1_000  # edited in Crisp after the first run
+        sandbox.reset_counts()
+        second = run("read", tmp_path, config, configured, first.last_states())
+        second_counts = sandbox.request_counts()
+        third = run("read", tmp_path, config, configured, second.last_states())
+        yield IncrementalRuns(sandbox, items, newest, first, second, second_counts, third)
+
+
+def stream_state(result: Run, stream: str) -> dict[str, Any]:
+    return next(
+        s["stream"]["stream_state"]
+        for s in result.last_states()
+        if s["stream"]["stream_descriptor"]["name"] == stream
+    )
+
+
+@pytest.mark.xdist_group("workspace_incremental")  # one worker builds incremental_runs for all six
 @pytest.mark.parametrize("stream", sorted(DATED))
-def test_second_run_emits_only_the_changed_item(crisp_sandbox, catalog, tmp_path: Path, stream: str):
-    config = crisp_sandbox.source_config()
-    configured = configure(catalog, [stream], incremental=True)
-    workspace = crisp_sandbox.workspace
-    items = {
-        "teams": workspace.website_objects.teams,
-        "inboxes": workspace.website_objects.inboxes,
-        "campaigns": workspace.campaigns.campaigns,
-        "campaign_templates": workspace.campaigns.templates,
-        "spam_conversations": workspace.suggestions.spams,
-        "helpdesk_redirections": workspace.website_objects.helpdesk_redirections,
-    }[stream]
-    key, cursor = DATED[stream]
-    first = run("read", tmp_path, config, configured)
-    assert len(first.records[stream]) == len(items)
-    newest = max(i[cursor] for i in items)
-    assert first.last_states()[0]["stream"]["stream_state"][cursor] == newest
+def test_second_run_emits_only_the_changed_item(incremental_runs: IncrementalRuns, stream: str):
+    runs, (key, cursor) = incremental_runs, DATED[stream]
+    items = runs.items[stream]
+    assert len(runs.first.records[stream]) == len(items)
+    assert stream_state(runs.first, stream)[cursor] == runs.newest[stream]
 
     changed = items[1]
-    changed[cursor] = newest + 1_000  # edited in Crisp after the first run
-    crisp_sandbox.reset_counts()
-    second = run("read", tmp_path, config, configured, first.last_states())
-    assert [record[key] for record in second.records[stream]] == [changed[key]]
+    assert [record[key] for record in runs.second.records[stream]] == [changed[key]]
     # Crisp cannot filter these lists by date: an incremental run still lists them whole (filtered here).
-    assert crisp_sandbox.request_counts() == {stream: 2}
+    # The other dated lists were read by the same sync; nothing else was asked.
+    others = set(DATED) - {stream}
+    assert {route: n for route, n in runs.second_counts.items() if route not in others} == {stream: 2}
 
-    third = run("read", tmp_path, config, configured, second.last_states())
-    assert third.records[stream] == []
+    assert runs.third.records[stream] == []
 
 
 def test_the_help_center_secrets_are_never_emitted(crisp_sandbox, catalog, tmp_path: Path):
