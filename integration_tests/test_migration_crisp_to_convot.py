@@ -20,6 +20,7 @@ from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_support import discovered_catalog
 from unit_tests.destination.harness import by_external_id, counts, duplicates, read_summary
 
+pytestmark = pytest.mark.slow  # every test runs both connectors as processes
 BIN = Path(sys.executable).parent
 HELP = "https://acme.convot.help"
 
