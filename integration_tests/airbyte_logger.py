@@ -1,7 +1,8 @@
 """Hearing what the connectors log on the "airbyte" logger, whatever ran before in the same pytest process.
 
 PyAirbyte turns that logger's propagation off for the rest of the process, so pytest's caplog (and the
-output the CDK's test wrapper captures) may miss warnings once test_pyairbyte.py has run."""
+output the CDK's test wrapper captures) would miss warnings once test_pyairbyte.py has run: that module puts
+the logger back as it found it (`restored`), and `heard` does not depend on propagation anyway."""
 
 from __future__ import annotations
 
@@ -22,3 +23,19 @@ def heard(level: int = logging.WARNING) -> Iterator[list[str]]:
         yield messages
     finally:
         logger.removeHandler(listener)
+
+
+@contextmanager
+def restored() -> Iterator[None]:
+    """The "airbyte" logger's level, propagation and handlers put back as they were when the block began.
+
+    Tests run in any order on the pytest-xdist workers, so what PyAirbyte configures must not outlive its
+    module (the CDK's test wrapper hears the connectors' warnings only through propagation)."""
+    logger = logging.getLogger("airbyte")
+    level, propagate, handlers = logger.level, logger.propagate, list(logger.handlers)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        logger.propagate = propagate
+        logger.handlers[:] = handlers

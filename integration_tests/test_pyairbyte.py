@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests import local_registry
+from integration_tests import airbyte_logger, local_registry
 from integration_tests.crisp_sandbox import CrispSandbox
 
 BIN_DIR = Path(sys.executable).parent
@@ -58,7 +58,7 @@ def ab(tmp_path_factory):
     PyAirbyte reads these variables once, when it is first imported, so they are set before the import.
     """
     home = tmp_path_factory.mktemp("pyairbyte")
-    with pytest.MonkeyPatch.context() as env:
+    with pytest.MonkeyPatch.context() as env, airbyte_logger.restored():
         env.setenv("AIRBYTE_OFFLINE_MODE", "1")
         env.setenv("DO_NOT_TRACK", "1")
         env.setenv("AIRBYTE_PROJECT_DIR", str(home))
