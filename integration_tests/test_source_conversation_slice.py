@@ -12,44 +12,33 @@ from typing import Any
 
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
-from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
-from airbyte_cdk.test.state_builder import StateBuilder
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 
 from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.crisp_sandbox.conversations import ConversationQuery
-from integration_tests.test_source_support import configure, discovered_catalog
-from source_crisp import SourceCrisp, conversation_streams
-from source_crisp.client import Backoff
+from integration_tests.test_source_support import (
+    configure,
+    discovered_catalog,
+    last_states,
+    read_in_process,
+)
+from integration_tests.test_source_support import stream_records as records
+from source_crisp import conversation_streams
 
 PAGE = 20  # 80 tiny conversations: 4 full list pages
 STREAMS = ("conversation_participants", "conversation_routing")
 
 
 def sync(sandbox: CrispSandbox, state: dict[str, Any] | None = None, **config: Any) -> EntrypointOutput:
-    builder = StateBuilder()
-    for stream, value in (state or {}).items():
-        builder = builder.with_stream_state(stream, value)
     if not hasattr(sandbox, "slice_catalog"):
         discovered = discovered_catalog(sandbox.source_config(page_size=PAGE))
         configured = configure(discovered, STREAMS, incremental=True)
         sandbox.slice_catalog = ConfiguredAirbyteCatalogSerializer.load(configured)  # type: ignore[attr-defined]
-    return read(
-        SourceCrisp(backoff=Backoff.immediate()),
+    return read_in_process(
         sandbox.source_config(page_size=PAGE, **config),
         sandbox.slice_catalog,  # type: ignore[attr-defined]
-        state=builder.build() if state else None,
+        state,
     )
-
-
-def records(output: EntrypointOutput, stream: str) -> list[dict[str, Any]]:
-    return [message.record.data for message in output.records if message.record.stream == stream]
-
-
-def last_states(output: EntrypointOutput) -> dict[str, Any]:
-    states: dict[str, Any] = {}
-    for message in output.state_messages:
-        states[message.state.stream.stream_descriptor.name] = message.state.stream.stream_state.__dict__
-    return states
 
 
 def by_creation(sandbox: CrispSandbox) -> list[str]:

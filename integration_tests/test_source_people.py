@@ -13,10 +13,15 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
-from airbyte_cdk.test.state_builder import StateBuilder
 
 from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_support import configure, discovered_catalog
+from integration_tests.test_source_support import (
+    configure,
+    discovered_catalog,
+    last_states,
+    read_in_process,
+)
+from integration_tests.test_source_support import stream_records as records
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 
@@ -32,28 +37,13 @@ def catalog(sandbox: CrispSandbox, *streams: str) -> Any:
 
 
 def sync(sandbox: CrispSandbox, state: dict[str, Any] | None = None, **config: Any) -> EntrypointOutput:
-    builder = StateBuilder()
-    for stream, value in (state or {}).items():
-        builder = builder.with_stream_state(stream, value)
     if not hasattr(sandbox, "people_catalog"):
         sandbox.people_catalog = catalog(sandbox, *PEOPLE)  # type: ignore[attr-defined]
-    return read(
-        SourceCrisp(backoff=Backoff.immediate()),
+    return read_in_process(
         sandbox.source_config(page_size=PAGE, **config),
         sandbox.people_catalog,  # type: ignore[attr-defined]
-        state=builder.build() if state else None,
+        state,
     )
-
-
-def records(output: EntrypointOutput, stream: str) -> list[dict[str, Any]]:
-    return [message.record.data for message in output.records if message.record.stream == stream]
-
-
-def last_states(output: EntrypointOutput) -> dict[str, Any]:
-    states: dict[str, Any] = {}
-    for message in output.state_messages:
-        states[message.state.stream.stream_descriptor.name] = message.state.stream.stream_state.__dict__
-    return states
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:

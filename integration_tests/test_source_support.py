@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, Type
+from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, ConfiguredAirbyteCatalog, Type
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
+from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_crisp import SourceCrisp
+from source_crisp.client import Backoff
 
 SOURCE_CRISP = str(Path(sys.executable).parent / "source-crisp")
 
@@ -102,6 +105,29 @@ def stream_messages(
     )
     assert process.stdout is not None
     return process, _parse(process.stdout)
+
+
+def read_in_process(
+    config: dict, catalog: ConfiguredAirbyteCatalog, state: dict[str, Any] | None = None
+) -> EntrypointOutput:
+    """One read in this process, retries without waiting, from `state`: {stream name: its stream state}."""
+    builder = StateBuilder()
+    for stream, value in (state or {}).items():
+        builder = builder.with_stream_state(stream, value)
+    source = SourceCrisp(backoff=Backoff.immediate())
+    return read(source, config, catalog, state=builder.build() if state else None)
+
+
+def stream_records(output: EntrypointOutput, stream: str) -> list[dict[str, Any]]:
+    return [message.record.data for message in output.records if message.record.stream == stream]
+
+
+def last_states(output: EntrypointOutput) -> dict[str, Any]:
+    """The last state of each stream of a read, by stream name (what the next read starts from)."""
+    states: dict[str, Any] = {}
+    for message in output.state_messages:
+        states[message.state.stream.stream_descriptor.name] = message.state.stream.stream_state.__dict__
+    return states
 
 
 def _parse(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
