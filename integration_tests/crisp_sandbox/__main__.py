@@ -28,6 +28,7 @@ from .ordering import (
     MISPLACED,
     ORDER_FLAGS,
     PEOPLE_SORTS,
+    PER_PAGE_ROUTES,
     parse_order,
 )
 from .sandbox import DATE_FILTER_FIELDS, CrispSandbox
@@ -88,6 +89,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     lists.add_argument("--misplaced-page", type=int, default=1, help="the page --misplaced puts it on")
     lists.add_argument("--fixed-page-size", type=int, default=FIXED_PAGE_SIZE,
                        help="page size of the lists without per_page (visitors, helpdesk)")  # fmt: skip
+    lists.add_argument("--per-page-ignored", action="append", default=[], choices=PER_PAGE_ROUTES,
+                       help="a per_page route that serves 20 whatever per_page asks. Repeatable")  # fmt: skip
+    lists.add_argument("--per-page-cap", type=int, default=None,
+                       help="the most items a page of a per_page route holds, whatever is asked")  # fmt: skip
     lists.add_argument("--people-sort", choices=PEOPLE_SORTS, default=HONOURED,
                        help="how people/profiles answers sort_field/sort_order")  # fmt: skip
     lists.add_argument("--children-keep-updated-at", dest="children_bump_updated_at", action="store_false",
@@ -117,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             uncategorized_articles=args.uncategorized_articles,
             order=parse_order(args.order), misplaced=args.misplaced, misplaced_page=args.misplaced_page,
             fixed_page_size=args.fixed_page_size, people_sort=args.people_sort,
+            per_page_ignored=tuple(args.per_page_ignored), per_page_cap=args.per_page_cap,
             children_bump_updated_at=args.children_bump_updated_at,
             statistic_actions=tuple(a for a in args.statistic_actions.split(",") if a),
             extra_statistic_action=args.extra_statistic_action,
@@ -125,9 +131,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"error: {error}\n")
         return 2
     ready_s = round(time.perf_counter() - started, 3)
-    line = {"base_url": sandbox.base_url, "website_id": sandbox.website_id,
-            "credentials": sandbox.credentials("plugin"), "size": args.size, "seed": args.seed,
-            "start_seconds": ready_s}
+    line = {
+        "base_url": sandbox.base_url,
+        "website_id": sandbox.website_id,
+        "credentials": sandbox.credentials("plugin"),
+        "size": args.size,
+        "seed": args.seed,
+        "start_seconds": ready_s,
+    }
     sys.stdout.write(json.dumps(line) + "\n")
     sys.stdout.flush()
     stop = threading.Event()

@@ -84,6 +84,10 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
         "page size of other lists",
         "fixed 20: visitors, helpdesk locales/categories/sections/articles (switch fixed_page_size)",
     ),
+    (
+        "per_page honoured",
+        "as asked, clamped (switches per_page_ignored: a route serves 20 whatever is asked; per_page_cap)",
+    ),
     ("page 0", "400 invalid_data; pages start at 1, a missing page segment means 1"),
     ("operators/list status", "200 `listed` (not paginated, so never 206)"),
     ("filter_date_start/end field", "updated_at by default (current docs); created_at via constructor"),

@@ -28,6 +28,7 @@ PEOPLE_SORTS = (HONOURED, IGNORED, ASCENDING, REFUSED)
 NEGATIVE, MIDDLE = "negative", "middle"
 MISPLACED = (NEGATIVE, MIDDLE)
 NEGATIVE_CREATED_AT = -3_600_000  # 1969-12-31T23:00:00Z
+PER_PAGE_ROUTES = ("conversations", "people_profiles")  # the lists that take `per_page` (reference §3)
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,25 @@ class ListBehaviour:
     whatever the order: `negative` (a conversation whose created_at is negative) or `middle` (the item from
     the middle of that list).
     fixed_page_size: the page size of the lists without `per_page` (visitors, helpdesk).
-    people_sort: how the people profile list answers sort_field/sort_order (PEOPLE_SORTS)."""
+    people_sort: how the people profile list answers sort_field/sort_order (PEOPLE_SORTS).
+    per_page_ignored: routes (PER_PAGE_ROUTES) that serve their default page size whatever `per_page` asks
+    (Crisp's official clients never send it on people profiles: a real server may ignore it there).
+    per_page_cap: the most items a page of a `per_page` route holds, however many were asked (None: 50)."""
 
     order: Mapping[str, str] = field(default_factory=dict)
     misplaced: str | None = None
     misplaced_page: int = 1
     fixed_page_size: int = assumptions.FIXED_PAGE_SIZE
     people_sort: str = HONOURED
+    per_page_ignored: tuple[str, ...] = ()
+    per_page_cap: int | None = None
 
     def __post_init__(self) -> None:
+        unknown = [name for name in self.per_page_ignored if name not in PER_PAGE_ROUTES]
+        if unknown:
+            raise ValueError(f"per_page_ignored: {unknown} not among {', '.join(PER_PAGE_ROUTES)}")
+        if self.per_page_cap is not None and self.per_page_cap < 1:
+            raise ValueError(f"per_page_cap must be >= 1 or None: {self.per_page_cap!r}")
         if self.people_sort not in PEOPLE_SORTS:
             raise ValueError(f"people_sort must be one of {', '.join(PEOPLE_SORTS)}: {self.people_sort!r}")
         for flag, direction in self.order.items():
@@ -60,6 +71,15 @@ class ListBehaviour:
         if self.misplaced_page < 1 or self.fixed_page_size < 1:
             raise ValueError("misplaced_page and fixed_page_size must be >= 1")
         object.__setattr__(self, "order", MappingProxyType(dict(self.order)))
+
+    def served_per_page(self, route: str, asked: int | None) -> int:
+        """How many items a page of `route` holds when `per_page=asked` (None: not sent): the assumed clamp to
+        20..50, unless a switch says the server ignores or caps it."""
+        if asked is None or route in self.per_page_ignored:
+            size = assumptions.PER_PAGE_DEFAULT
+        else:
+            size = min(max(asked, assumptions.PER_PAGE_MIN), assumptions.PER_PAGE_MAX)
+        return size if self.per_page_cap is None else min(size, self.per_page_cap)
 
     def direction(self, flag: str) -> str:
         return self.order.get(flag, NEWEST_FIRST)

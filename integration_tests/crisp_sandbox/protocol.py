@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import assumptions
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
@@ -99,9 +97,9 @@ class Call:
             raise ApiError(400, "invalid_data", "page_number should be an integer >= 1")
         return int(raw)
 
-    def per_page(self) -> int:
-        value = self.integer("per_page", assumptions.PER_PAGE_DEFAULT)
-        return min(max(value, assumptions.PER_PAGE_MIN), assumptions.PER_PAGE_MAX)
+    def per_page(self, route: str) -> int:
+        """The page size `route` serves for the `per_page` asked (ordering.ListBehaviour.served_per_page)."""
+        return self.sandbox.lists.served_per_page(route, self.integer("per_page"))
 
 
 @dataclass(frozen=True)

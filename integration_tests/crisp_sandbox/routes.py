@@ -142,7 +142,7 @@ def conversations(call: Call) -> Reply:
         date_end=call.date_ms("filter_date_end"),
     )
     workspace = call.sandbox.workspace
-    page, size = call.page(), call.per_page()
+    page, size = call.page(), call.per_page("conversations")
     listed = lists.misplace(workspace.list_conversations(query), size, workspace.store.negative_index)
     return listed_page(listed, page, size, workspace.conversation_object)
 
@@ -238,7 +238,7 @@ def people_profiles(call: Call) -> Reply:
         call.date_ms("filter_date_start"),
         call.date_ms("filter_date_end"),
     )
-    return listed_page(indexes, call.page(), call.per_page(), people.profile)
+    return listed_page(indexes, call.page(), call.per_page("people_profiles"), people.profile)
 
 
 def _people_index(call: Call) -> int:

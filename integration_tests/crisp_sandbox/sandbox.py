@@ -42,6 +42,8 @@ class CrispSandbox:
         undated_children_bump_updated_at: bool = assumptions.UNDATED_CHILDREN_BUMP_UPDATED_AT,
         statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS,
         extra_statistic_action: str | None = None,
+        per_page_ignored: tuple[str, ...] = (),
+        per_page_cap: int | None = None,
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
         article list items carry `content`; `uncategorized_articles`: the last article of each locale has
@@ -49,7 +51,8 @@ class CrispSandbox:
         order, misplaced, misplaced_page, fixed_page_size: the list switches of ordering.ListBehaviour
         (sort direction per `order_date_*`, an out-of-order conversation at the top of a page, the page size
         of the lists without `per_page`); people_sort: how the profile list answers sort_field/sort_order
-        (ordering.PEOPLE_SORTS).
+        (ordering.PEOPLE_SORTS); per_page_ignored, per_page_cap: the `per_page` routes that serve their
+        default size whatever is asked, and the most items any `per_page` page holds.
         children_bump_updated_at: adding an event, page or file to a conversation moves its updated_at
         (add_conversation_children); undated_children_bump_updated_at: reassigning one moves it
         (reassign_conversation). statistic_actions: the campaign statistic actions Crisp knows (another
@@ -60,7 +63,10 @@ class CrispSandbox:
             )
         if helpdesk not in assumptions.HELPDESK_MODES:
             raise ValueError(f"helpdesk must be one of {assumptions.HELPDESK_MODES}, got {helpdesk!r}")
-        lists = ListBehaviour(order or {}, misplaced, misplaced_page, fixed_page_size, people_sort)
+        lists = ListBehaviour(
+            order or {}, misplaced, misplaced_page, fixed_page_size, people_sort,
+            tuple(per_page_ignored), per_page_cap,
+        )  # fmt: skip
         self.workspace = Workspace(size, seed, uncategorized_articles)
         if misplaced == NEGATIVE:
             store = self.workspace.store
