@@ -27,7 +27,9 @@ _PAGED = "1 request per page, plus the empty page that ends the list"
 
 
 class Pagination(Enum):
-    PER_PAGE = "per_page"  # page number in the path, `per_page` query (page_size), ends on a short/empty page
+    # Page number in the path, `per_page` query (page_size); ends on an empty page or one proven the last
+    # (shorter than the route's real page size, page_sizes.py): never on a page shorter than asked alone.
+    PER_PAGE = "per_page"
     FIXED_PAGE = "fixed_page"  # page number in the path, server-chosen size, ends on an empty page
     NOT_PAGINATED = "not_paginated"  # one request returns the whole list
     MESSAGE_WALK = "message_walk"  # newest batch first, then `timestamp_before` the oldest one held

@@ -134,7 +134,9 @@ class PeopleChildStream(CrispStream):
                 f"every profile again instead of 1/{self._refresh_syncs} of them.",
             )
             return None  # one whole round of the list
-        return pages_per_sync(math.ceil(total / self._reader.page_size), self._refresh_syncs)
+        # The page size the profile list really served this sync: a server may ignore per_page there.
+        served = self._reader.page_sizes.served(PROFILES.name) or self._reader.page_size
+        return pages_per_sync(math.ceil(total / served), self._refresh_syncs)
 
     def _people_total(self) -> Any:
         stats = next(iter(self._reader.pages(STATISTICS, {})), None)

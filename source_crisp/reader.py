@@ -1,7 +1,9 @@
 """Walking Crisp lists: page-in-path paging with stop rules, parents -> children, enrichment, message walks.
 
 Pure iteration over the client; no Airbyte types. Each paging style is a few lines with its stop rule:
-- PER_PAGE: stop on an empty page or a page shorter than per_page;
+- PER_PAGE: stop on an empty page, or on a page proven the last: shorter than a page the same route served
+  this sync (page_sizes.py). A page shorter than the per_page asked alone ends nothing: a server may ignore
+  or cap per_page;
 - FIXED_PAGE: stop on an empty page only (the real page size is an assumption);
 - every paged list raises if the server serves a page identical to any earlier page of the same walk (A, B,
   A, B included), and once a walk passes `max_pages` pages (`max_pages_per_list`): a loop guard, so a server
@@ -30,6 +32,7 @@ from source_crisp.enrichment import Enricher
 from source_crisp.fan_over_check import values_seen
 from source_crisp.fanout import FanOut
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
+from source_crisp.page_sizes import ServedPageSizes
 from source_crisp.page_store import ABSENT, Absent, PageStore
 from source_crisp.request_counts import StreamRequests
 
@@ -42,6 +45,9 @@ Context = dict[str, Any]
 class Page:
     number: int
     items: list[Item]
+    # The reader knows from this page alone that no page follows (page_sizes.py); False when only the next
+    # (empty) page can tell.
+    final: bool = False
 
 
 class LoopGuard:
@@ -88,6 +94,7 @@ class CrispReader:
         self.page_size = page_size
         self.max_pages = max_pages
         self.page_store = PageStore()  # every list page of this sync, for the later walks (page_store.py)
+        self.page_sizes = ServedPageSizes()  # what each per_page route really serves (page_sizes.py)
         self.requests = StreamRequests()  # requests per stream (request_counts.py)
         self._enricher = Enricher(client, self.path)
         self._warned: set[Hashable] = set()
@@ -144,19 +151,25 @@ class CrispReader:
                 yield Page(1, _items_of(obj, items))
             return
         query = dict(obj.list_params) | dict(params or {})
-        if obj.pagination == Pagination.PER_PAGE:
+        per_page = obj.pagination == Pagination.PER_PAGE
+        if per_page:
             query["per_page"] = self.page_size
         guard = LoopGuard(obj.name, self.max_pages)
         number = start_page
         replaying = False
+        short: int | None = None  # the length of the walk's last page when shorter than per_page
         while True:
             path = self.path(obj.path, context, number)
             items = self._list_page(obj, path, query, policy, fresh=replaying, gone=gone)
             if not items:
                 return
             guard.admit(number, items)
-            yield Page(number, items)
-            if obj.pagination == Pagination.PER_PAGE and len(items) < self.page_size:
+            if short is not None:
+                self._warn_short_pages(obj, short)
+            short = len(items) if per_page and len(items) < self.page_size else None
+            final = per_page and self.page_sizes.ends_list(obj.name, len(items))
+            yield Page(number, items, final)
+            if final:
                 return
             # After a re-read the rest of the walk asks Crisp too: the stored pages were listed before the
             # deletion that shifted the list up, so they no longer line up with the re-read page.
@@ -166,6 +179,16 @@ class CrispReader:
                 guard.again()
                 continue
             number += 1
+
+    def _warn_short_pages(self, obj: CrispObject, served: int) -> None:
+        """A page shorter than per_page was followed by more: the server ignores or caps per_page."""
+        self.warn_once(
+            ("short_pages", obj.name),
+            f"{obj.name}: Crisp served {served} items on a page although per_page={self.page_size} was "
+            "asked, and the list went on: it ignores or caps per_page there. Every page is read until an "
+            "empty one ends the list, so nothing is missed; the list costs more requests than page_size "
+            "suggests.",
+        )
 
     def first_page(self, obj: CrispObject, context: Context) -> list[Item] | None:
         """Page 1 of a paged list as a probe asks it (a 404 is an answer, not an error: None), through the

@@ -83,7 +83,7 @@ class RotatingSlice:
                     return
                 left -= 1
                 last = page.number
-                ended = len(page.items) < self._reader.page_size
+                ended = page.final  # a page shorter than asked may not be the last (page_sizes.py)
                 if ended:
                     self.list_pages = page.number
                 self.next_page = 1 if ended else page.number + 1

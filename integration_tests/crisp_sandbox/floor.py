@@ -44,9 +44,11 @@ def one_request() -> int:
 
 
 def per_page_list(items: int, per_page: int) -> int:
-    """Ends on a page shorter than per_page: the empty page after an exact multiple (0 items: one page)."""
+    """Ends on a page shorter than a full page the list served before it, or on an empty page: the empty page
+    after an exact multiple, and after a list of one page (its only page proves nothing about the page size:
+    a server may ignore or cap per_page). 0 items: one page."""
     per_page = min(max(per_page, assumptions.PER_PAGE_MIN), assumptions.PER_PAGE_MAX)
-    return items // per_page + 1
+    return items // per_page + 1 + (1 if 0 < items < per_page else 0)
 
 
 def fixed_page_list(items: int, page_size: int) -> int:

@@ -117,7 +117,10 @@ def test_waiting_since_scans_the_updated_list_and_a_conversation_waiting_after_i
 
 
 def test_without_the_contradiction_waiting_since_stops_early_on_the_updated_list(requests_mock):
-    conversations = [{"session_id": f"s{n}", "updated_at": n, "waiting_since": n - 5} for n in (100, 90, 80)]
+    # A page shorter than asked does not end the list (issue 18 A.1): the two updates at or below the
+    # reference (80, 70) do, without asking page 2.
+    updated = (100, 90, 80, 70)
+    conversations = [{"session_id": f"s{n}", "updated_at": n, "waiting_since": n - 5} for n in updated]
     requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations))
     output = run("conversations", "waiting_since", {"waiting_since": 85})
     assert [r.record.data["session_id"] for r in output.records] == ["s100"]  # s90 waits since 85: not newer

@@ -196,9 +196,46 @@ def test_a_replayed_page_is_read_again_from_crisp(requests_mock):
 
 def test_pages_of_an_object_with_secret_fields_never_reach_the_page_store(requests_mock):
     requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(0, 3)))
+    requests_mock.get(url("conversations/2"), status_code=200, json=envelope([]))
     with_secrets = dataclasses.replace(BY_NAME["conversations"], never_emit=("token",))
     shared = reader()
     for _walk in range(2):
         assert len([item for page in shared.pages(with_secrets, {}) for item in page.items]) == 3
-    assert requests_mock.call_count == 2
+    assert requests_mock.call_count == 4  # each walk asks both pages again: none was stored
     assert shared.page_store.pages == 0
+
+
+def test_per_page_list_reads_past_a_page_shorter_than_asked_until_the_server_ends_it(requests_mock, caplog):
+    """A server that ignores per_page=50 and serves 20: every page is short of what was asked."""
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(0, 20)))
+    requests_mock.get(url("conversations/2"), status_code=206, json=envelope(conversations(20, 20)))
+    requests_mock.get(url("conversations/3"), status_code=206, json=envelope(conversations(40, 7)))
+    items = [item["session_id"] for item, _ in reader(page_size=50).items(BY_NAME["conversations"])]
+    assert items == [f"s{i}" for i in range(47)]
+    # Page 3 is shorter than the 20 the route served: proven the last, no page 4 asked.
+    assert requests_mock.call_count == 3
+    assert any("served 20 items on a page although per_page=50" in r.getMessage() for r in caplog.records)
+
+
+def test_a_one_page_per_page_list_is_confirmed_by_the_empty_page_after_it(requests_mock):
+    requests_mock.get(url("people/profiles/1"), status_code=206, json=envelope([{"people_id": "p1"}]))
+    requests_mock.get(url("people/profiles/2"), status_code=200, json=envelope([]))
+    walked = reader(page_size=50)
+    pages = list(walked.pages(BY_NAME["people_profiles"], {}))
+    assert [len(page.items) for page in pages] == [1]
+    assert not pages[0].final  # only the empty page 2 could say it was the last
+    assert requests_mock.call_count == 2
+
+
+def test_what_a_route_served_is_known_to_its_next_walk_of_the_sync(requests_mock):
+    """A second walk with another query knows the route's page size: its short page ends it at once."""
+    requests_mock.get(url("people/profiles/1"), status_code=206, json=envelope([
+        {"people_id": f"p{i}"} for i in range(20)
+    ]))  # fmt: skip
+    requests_mock.get(url("people/profiles/2"), status_code=206, json=envelope([{"people_id": "p20"}]))
+    walked = reader(page_size=50)
+    assert sum(len(page.items) for page in walked.pages(BY_NAME["people_profiles"], {})) == 21
+    assert requests_mock.call_count == 2  # page 2 (1 < 20 served) ended the list
+    sorted_walk = list(walked.pages(BY_NAME["people_profiles"], {}, {"sort_field": "updated_at"}))
+    assert [page.final for page in sorted_walk] == [False, True]
+    assert requests_mock.call_count == 4
