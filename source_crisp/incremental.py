@@ -15,7 +15,9 @@ State shape (per stream, keyed by the cursor field, so choosing another cursor s
         an unsorted full scan was interrupted before page p; m is the highest cursor seen so far and s the
         highest cursor seen before the FIRST interruption. On completion H becomes max(H, s) (max(H, m) when
         the scan was never interrupted): records changed after the first interruption are newer than s, so a
-        later run picks them up again instead of losing them.
+        later run picks them up again instead of losing them. With it, "resume_after": the primary keys of the
+        last items read before page p, so the resume finds its place in the list as it is now
+        (resume_place.py).
 
 Newest-first scans check the order they assume on every record (DescendingScan): the early stop and the
 covered ranges hold only while the order is confirmed; a contradiction turns the scan into a complete one.

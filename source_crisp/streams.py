@@ -26,6 +26,7 @@ from source_crisp.incremental import highest, window_for
 from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import Context, CrispReader, Item
 from source_crisp.records import RecordShaper, prepare
+from source_crisp.resume_place import ResumePlace
 from source_crisp.schema_inference import columns_from_schema
 
 
@@ -293,8 +294,19 @@ class CrispStream(Stream):
         for listed in growing_batches(self._items(), self._reader.page_size):
             yield from self._records(listed)
 
+    def _scan_pages(self, state: dict[str, Any] | None) -> Iterator[tuple[Context, list[Item], dict | None]]:
+        """The items of each page of an unsorted scan, and the place to checkpoint after them: with a
+        `state` (a top-level paged list), from the place it saved, found in the list as it is now
+        (resume_place.py); else the whole list, no place."""
+        if state is None:
+            for context, page in self._reader.paged(self.obj):
+                yield context, page.items, None
+            return
+        for placed in ResumePlace(self._reader, self.obj, state, self._logger).pages():
+            yield {}, placed.items, placed.progress
+
     def _incremental(self, cursor: str) -> Output:
-        """Unsorted scan filtered client-side; top-level paged lists checkpoint the page reached."""
+        """Unsorted scan filtered client-side; top-level paged lists checkpoint the place reached."""
         state = self._state_for(cursor)
         high_water = state.get(cursor)
         window = window_for(self._settings, high_water)
@@ -305,20 +317,16 @@ class CrispStream(Stream):
         start = state.get("resume_page", 1) if resumable else 1
         scan_high = state.get("scan_high")
         safe_high = state.get("safe_high", scan_high if start > 1 else None)
-        for context, page in self._reader.paged(self.obj, start_page=start):
+        for context, items, place in self._scan_pages(state if resumable else None):
             matching = []
-            for item in page.items:
+            for item in items:
                 value = self._cursor(item, cursor)
                 if self._horizon.trusted(value):
                     scan_high = highest(scan_high, value)
                 if window.matches(value):
                     matching.append((item, context))
             yield from self._records(matching)
-            if resumable:
-                progress = {
-                    "resume_page": page.number + 1,
-                    "scan_high": scan_high,
-                    "safe_high": safe_high,
-                }
+            if place is not None:
+                progress = place | {"scan_high": scan_high, "safe_high": safe_high}
                 yield Checkpoint({cursor: high_water} | {k: v for k, v in progress.items() if v is not None})
         yield Checkpoint({cursor: highest(high_water, safe_high if safe_high is not None else scan_high)})

@@ -107,6 +107,12 @@ SERVER_PAGED_LISTS: tuple[tuple[str, str, str | None, Callable[[Workspace], list
 )  # fmt: skip
 
 
+# The lists the sandbox can delete an item from (CrispSandbox.delete_listed), by route name.
+DELETABLE: dict[str, Callable[[Workspace], list[dict]]] = {
+    name: items_of for name, _path, _scope, items_of in SERVER_PAGED_LISTS
+} | {"helpdesk_redirections": lambda ws: ws.website_objects.helpdesk_redirections}
+
+
 def _server_paged(items_of: Callable[[Workspace], list[dict]]) -> Callable[[Call], Reply]:
     def handler(call: Call) -> Reply:
         return listed_page(items_of(call.sandbox.workspace), call.page(), _fixed(call))

@@ -11,6 +11,7 @@ from .conversation_children import KINDS
 from .dataset import Workspace
 from .faults import FaultInjector, Faults
 from .ordering import HONOURED, NEGATIVE, NEGATIVE_CREATED_AT, ListBehaviour
+from .routes import DELETABLE
 from .server import CrispHTTPServer, SandboxState
 from .tokens import TIERS, TOKENS_BY_NAME
 
@@ -201,6 +202,14 @@ class CrispSandbox:
         indexes = None if among is None else [self.workspace._index(session) for session in among]
         picked = store.add_children(k, kinds, self.children_bump_updated_at, indexes)
         return [store.session_id(i) for i in picked]
+
+    def delete_listed(self, route: str, position: int) -> dict:
+        """Delete the item at `position` (0-based) of a list the server pages by itself (routes.DELETABLE:
+        teams, inboxes, campaigns, helpdesk_redirections, ...), as a user deleting it in Crisp: every later
+        item moves up one place, across page boundaries. Returns the deleted item."""
+        if route not in DELETABLE:
+            raise ValueError(f"route must be one of {', '.join(DELETABLE)}, got {route!r}")
+        return DELETABLE[route](self.workspace).pop(position)
 
     def reassign_conversation(self, session_id: str, user_id: str | None) -> None:
         """Route a conversation to another operator (None: unassigned); its updated_at moves only under

@@ -239,3 +239,34 @@ def test_what_a_route_served_is_known_to_its_next_walk_of_the_sync(requests_mock
     sorted_walk = list(walked.pages(BY_NAME["people_profiles"], {}, {"sort_field": "updated_at"}))
     assert [page.final for page in sorted_walk] == [False, True]
     assert requests_mock.call_count == 4
+
+
+def placed(state: dict, page_size: int = 20) -> list[tuple[int, list[str]]]:
+    from source_crisp.resume_place import ResumePlace
+
+    place = ResumePlace(reader(page_size), BY_NAME["teams"], state, logging.getLogger("airbyte"))
+    return [(page.number, [item["team_id"] for item in page.items]) for page in place.pages()]
+
+
+def teams(*names: str) -> dict:
+    return envelope([{"team_id": name} for name in names])
+
+
+def test_a_resume_after_an_insertion_above_finds_its_place_on_the_saved_page(requests_mock):
+    """t0, t1 were read before the kill (page 1 of 2 items); `new` was added at the top since."""
+    requests_mock.get(url("teams/list/1"), status_code=206, json=teams("new", "t0"))
+    requests_mock.get(url("teams/list/2"), status_code=206, json=teams("t1", "t2"))
+    requests_mock.get(url("teams/list/3"), status_code=200, json=envelope([]))
+    state = {"updated_at": None, "resume_page": 2, "resume_after": [["t0"], ["t1"]]}
+    assert placed(state) == [(1, []), (2, ["t2"])]
+
+
+def test_a_resume_checkpoints_nothing_before_its_place_is_found(requests_mock):
+    """Items were added above: t4, the last item read before the kill (end of page 2), is now on page 3.
+    Page 2 holds none of the markers, so it yields nothing (no checkpoint can claim it); page 3 yields what
+    follows t4."""
+    requests_mock.get(url("teams/list/2"), status_code=206, json=teams("a", "b"))
+    requests_mock.get(url("teams/list/3"), status_code=206, json=teams("t4", "t5"))
+    requests_mock.get(url("teams/list/4"), status_code=200, json=envelope([]))
+    state = {"updated_at": None, "resume_page": 3, "resume_after": [["t4"]]}
+    assert placed(state) == [(3, ["t5"])]
