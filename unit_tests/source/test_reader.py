@@ -11,6 +11,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_crisp.objects import BY_NAME
 from source_crisp.page_store import IN_MEMORY_PAGES
 from source_crisp.reader import CrispReader
+from source_crisp.resume_place import ResumePlace
+from source_crisp.rotating_slice import RotatingSlice
 from unit_tests.source.builders import WEBSITE_ID, client, envelope, url
 
 
@@ -242,8 +244,6 @@ def test_what_a_route_served_is_known_to_its_next_walk_of_the_sync(requests_mock
 
 
 def placed(state: dict, page_size: int = 20) -> list[tuple[int, list[str]]]:
-    from source_crisp.resume_place import ResumePlace
-
     place = ResumePlace(reader(page_size), BY_NAME["teams"], state, logging.getLogger("airbyte"))
     return [(page.number, [item["team_id"] for item in page.items]) for page in place.pages()]
 
@@ -270,3 +270,27 @@ def test_a_resume_checkpoints_nothing_before_its_place_is_found(requests_mock):
     requests_mock.get(url("teams/list/4"), status_code=200, json=envelope([]))
     state = {"updated_at": None, "resume_page": 3, "resume_after": [["t4"]]}
     assert placed(state) == [(3, ["t5"])]
+
+
+def test_a_malformed_resume_after_is_a_config_error_naming_it(requests_mock):
+    with pytest.raises(AirbyteTracedException) as error:
+        placed({"updated_at": None, "resume_page": 2, "resume_after": "t1"})
+    assert error.value.failure_type.value == "config_error"
+    assert "stream 'teams'" in error.value.message
+    assert "'resume_after'" in error.value.message
+    assert requests_mock.call_count == 0
+
+
+def test_the_rotating_slice_moves_on_past_a_short_page_the_list_continues_after(requests_mock):
+    """A server that ignores per_page=50: page 1 (20 items) is not the end, so the next sync's window starts
+    at page 2, not again at page 1 (the slice would never reach pages 2 and 3)."""
+    requests_mock.get(url("conversations/1"), status_code=206, json=envelope(conversations(0, 20)))
+    requests_mock.get(url("conversations/2"), status_code=206, json=envelope(conversations(20, 20)))
+    requests_mock.get(url("conversations/3"), status_code=206, json=envelope(conversations(40, 3)))
+    walked = reader(page_size=50)
+    window = RotatingSlice(walked, BY_NAME["conversations"], {}, start=1, size=1)
+    assert [len(items) for items in window.pages()] == [20]
+    assert window.next_page == 2
+    window = RotatingSlice(walked, BY_NAME["conversations"], {}, start=3, size=1)
+    assert [len(items) for items in window.pages()] == [3]
+    assert (window.next_page, window.list_pages) == (1, 3)  # page 3 (3 < 20 served) is the last
