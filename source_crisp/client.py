@@ -248,6 +248,13 @@ class CrispClient:
                 continue
             raise self._give_up(resolution, facts, limits + failures)
 
+    def back_off(self, attempt: int, why: str) -> None:
+        """Wait the backoff of retry `attempt` (0 = first) before a caller re-asks a request itself (a child
+        route's 404 while its parent exists: parents.py), saying why in the log."""
+        pause = self._backoff.delay(attempt)
+        self._logger.info(f"{why}; waiting {pause:.1f} s.")
+        self._backoff.sleep(pause)
+
     def _attempt(
         self, path: str, params: Mapping[str, Any] | None, child: bool, optional: bool
     ) -> tuple[ErrorResolution, Reply | None, dict[str, Any]]:
