@@ -242,8 +242,8 @@ class CrispClient:
             self.pacing.wait_for_resume(lambda seconds: self._held(route, seconds), slept_until)
             with self._waits.waiting(f"GET {route} (try {failures + limits + 1}) has not answered yet"):
                 resolution, reply, facts = self._attempt(path, params, child, optional)
-            timed_out = facts.pop("timed_out", False)
-            deadline_failures += timed_out
+            costly = facts.pop("costly", False)  # a try that ran out its deadline or size limit
+            deadline_failures += costly
             action = resolution.response_action
             if reply is not None or action == ResponseAction.IGNORE:
                 self.pacing.answered()
@@ -285,9 +285,9 @@ class CrispClient:
             raise self._give_up(resolution, facts, limits + failures)
 
     def _may_retry(self, failures: int, deadline_failures: int, first_try: float) -> bool:
-        """A failed try is retried up to `max_retries` times, but a try that ran out its total deadline only
-        `deadline_retries` times, and none starts once `retry_window_seconds` passed since the first try:
-        retries add a bounded time, they do not multiply the deadline."""
+        """A failed try is retried up to `max_retries` times, but a try that ran out its total deadline (or
+        was cut at MAX_BODY_BYTES) only `deadline_retries` times, and none starts once `retry_window_seconds`
+        passed since the first try: retries add a bounded time, they do not multiply the deadline."""
         timeouts = self._timeouts
         return (
             failures < self._backoff.max_retries
@@ -343,10 +343,10 @@ class CrispClient:
             status, headers, raw = self._fetch(self._base + path, params)
         except _DeadlineExceeded as exceeded:
             detail = f"no complete answer within the {exceeded.seconds:g} s deadline"
-            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail, "timed_out": True}
-        except _TooLarge:
+            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail, "costly": True}
+        except _TooLarge:  # like a deadline: the same answer would come again, so it is retried once only
             detail = f"an answer larger than {MAX_BODY_BYTES / 2**20:g} MB"
-            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail}
+            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail, "costly": True}
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             return errors.TRANSPORT_ERROR, None, facts | {"detail": type(error).__name__}
         facts["status"] = status
@@ -376,7 +376,9 @@ class CrispClient:
         resolution = errors.resolve(status, facts.get("reason"), child=child, optional=optional)
         return resolution, None, facts
 
-    def _fetch(self, url: str, params: Mapping[str, Any] | None) -> tuple[int, Mapping[str, str], bytes]:
+    def _fetch(
+        self, url: str, params: Mapping[str, Any] | None
+    ) -> tuple[int, Mapping[str, str], bytes | bytearray]:
         """Status, headers and body of one GET, within the total deadline (cut to the answer bound). A
         timeout that the deadline itself caused is reported as the deadline (retried at most
         `deadline_retries` times), not as a network error."""
@@ -395,14 +397,13 @@ class CrispClient:
 
     def _fetch_by(
         self, url: str, params: Mapping[str, Any] | None, deadline: float, allowed: float
-    ) -> tuple[int, Mapping[str, str], bytes]:
+    ) -> tuple[int, Mapping[str, str], bytearray]:
         read_timeout = min(self._timeouts.read_seconds, allowed)
         connect_timeout = min(self._timeouts.connect_seconds, allowed)
         response = self._session().get(
             url, params=params, timeout=(connect_timeout, read_timeout), stream=True
         )
-        chunks: list[bytes] = []
-        size = 0
+        body = bytearray()  # one buffer, not chunks joined at the end: a large page is held once, not twice
         try:
             while True:
                 left = deadline - time.monotonic()
@@ -413,15 +414,14 @@ class CrispClient:
                 chunk = response.raw.read1(_CHUNK_BYTES, decode_content=True)
                 if not chunk:
                     break
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
+                if len(body) + len(chunk) > MAX_BODY_BYTES:
                     raise _TooLarge
-                chunks.append(chunk)
+                body += chunk
         except BaseException:
             response.close()  # a half-read connection cannot be reused
             raise
         response.raw.release_conn()
-        return response.status_code, response.headers, b"".join(chunks)
+        return response.status_code, response.headers, body
 
     def _note_server_clock(self, date_header: str | None) -> None:
         if not date_header:
