@@ -158,3 +158,26 @@ def test_every_own_route_is_served_by_the_sandbox(crisp_sandbox: CrispSandbox):
             timeout=10,
         )
         assert answer.status_code == 200, (parent, answer.text)
+
+
+@pytest.mark.parametrize(
+    ("stream", "route", "parent"),
+    [
+        ("campaign_recipients", "campaign_recipients", lambda ws: ws.campaigns.campaigns[0]["campaign_id"]),
+        (
+            "helpdesk_sections",
+            "helpdesk_sections",
+            lambda ws: ws.helpdesk_categories(ws.helpdesk_locales()[0]["locale"])[0]["category_id"],
+        ),
+    ],
+)
+def test_campaign_and_helpdesk_children_follow_the_same_rule(
+    crisp_sandbox: CrispSandbox, stream, route, parent
+):
+    """Other parents, other own routes: a campaign, and a helpdesk category (…/category/{id})."""
+    parent_id = parent(crisp_sandbox.workspace)
+    catalog = _catalog(crisp_sandbox, stream, False)
+    crisp_sandbox.set_faults(Faults(child_404=((route, parent_id),)))
+    output = read_in_process(crisp_sandbox.source_config(page_size=PAGE_SIZE), catalog)
+    errors = _errors(output)
+    assert any(stream in e and parent_id in e and "still exists" in e for e in errors), errors
