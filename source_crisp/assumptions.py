@@ -130,3 +130,10 @@ MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 25, "website": 2, "user": 2
 # missing action costs a request, never rows. Sandbox switches: `statistic_actions` narrows the actions the
 # sandbox knows, `extra_statistic_action` plants one more (a counter, statistics rows, people_campaigns).
 CAMPAIGN_STATISTIC_ACTIONS = ("opened", "clicked", "unsubscribed")
+
+# §4.1, §4.4: a per-parent route (a conversation's messages, a profile's events, a campaign's recipients, a
+# locale's categories) answering 404 is read as "the parent was deleted since it was listed" only once the
+# parent's own route answers 404 too (parents.py, one request per 404): a 404 the parent contradicts is
+# retried, then stops the stream at its last checkpoint with an error naming it. Sandbox switch
+# `Faults.child_404` (a child route answering 404 for a parent that still exists).
+CHILD_404_MEANS_PARENT_GONE = False

@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 import urllib3
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -33,6 +34,7 @@ from source_crisp import errors
 from source_crisp.config import CrispConfig
 from source_crisp.pacing import Pacing
 from source_crisp.request_counts import note_request
+from source_crisp.waits import Waits
 
 LOGGER = logging.getLogger("airbyte")
 USER_AGENT = "airbyte-source-crisp/0.1"
@@ -51,6 +53,11 @@ class Timeouts:
     connect_seconds: float = 10.0
     read_seconds: float = 60.0
     total_seconds: float = 120.0
+    # A try that ran out its total deadline is retried at most this often: a server that trickled once will
+    # likely trickle again, and five more tries would hold one request for ten minutes.
+    deadline_retries: int = 1
+    # No failure retry (server or network error) starts this long after the request's first try.
+    retry_window_seconds: float = 300.0
 
 
 @dataclass
@@ -125,6 +132,10 @@ class RequestBudget:
             self.sleep(at - now)
 
 
+class AnswerBoundReached(AirbyteTracedException):
+    """check or discover ran out of waits.ANSWER_BOUND_SECONDS: the answer is this error, now."""
+
+
 class SyncBudgetSpent(Exception):
     """`max_requests_per_sync` requests were sent: the request asked for next is not sent (streams.py stops
     the stream at its last checkpoint)."""
@@ -146,8 +157,15 @@ class CrispClient:
         logger: logging.Logger = LOGGER,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         timeouts: Timeouts | None = None,
+        answer_within: float | None = None,
+        waits: Waits | None = None,
     ) -> None:
+        """`answer_within`: seconds from now past which no try, retry or pause of any request starts or lasts
+        (check and discover: waits.ANSWER_BOUND_SECONDS); None for a read, bounded per request only."""
         self._base = config.api_url.rstrip("/") + "/"
+        self._answer_within = answer_within
+        self._answer_by = None if answer_within is None else time.monotonic() + answer_within
+        self._waits = waits or Waits(logger=logger)
         self._backoff = backoff or Backoff()
         self._budget = RequestBudget(config.max_requests_per_minute, sleep=self._backoff.sleep)
         self._logger = logger
@@ -176,6 +194,7 @@ class CrispClient:
             sessions, self._sessions = self._sessions, []
         for session in sessions:
             session.close()
+        self._waits.close()
 
     def _configured(self, session: requests.Session) -> requests.Session:
         session.auth = self._credentials
@@ -213,11 +232,18 @@ class CrispClient:
         """GET `path` (relative to api_url). None when the policy says to skip it: a deleted child, or a
         feature the website does not have. `child` / `optional` pick those rows of the policy (errors.py).
         `quiet`: the caller explains a skipped answer itself (a probe, an absent part): no warning."""
-        failures = limits = 0
+        failures = limits = deadline_failures = 0
         slept_until: float | None = None  # the end of this thread's own rate-limit pause, once it paused
+        route = "/" + path.split("?")[0]
+        first_try = time.monotonic()
         while True:
-            self.pacing.wait_for_resume(self._backoff.sleep, slept_until)
-            resolution, reply, facts = self._attempt(path, params, child, optional)
+            if self._answer_by is not None and time.monotonic() >= self._answer_by:
+                raise self._out_of_time(f"GET {route}", "the earlier requests used it up.")
+            self.pacing.wait_for_resume(lambda seconds: self._held(route, seconds), slept_until)
+            with self._waits.waiting(f"GET {route} (try {failures + limits + 1}) has not answered yet"):
+                resolution, reply, facts = self._attempt(path, params, child, optional)
+            costly = facts.pop("costly", False)  # a try that ran out its deadline or size limit
+            deadline_failures += costly
             action = resolution.response_action
             if reply is not None or action == ResponseAction.IGNORE:
                 self.pacing.answered()
@@ -229,6 +255,10 @@ class CrispClient:
                 return None
             if action == ResponseAction.RATE_LIMITED and limits < self._backoff.max_rate_limit_retries:
                 pause = self._backoff.delay(limits, facts.pop("retry_after", None))
+                if not self._fits_bound(pause):
+                    raise self._out_of_time(
+                        f"a rate-limit pause of {pause:.0f} s", self._said(resolution, facts)
+                    )
                 limits += 1
                 slept_until, added = self.pacing.rate_limited(pause)
                 with self._lock:
@@ -236,17 +266,68 @@ class CrispClient:
                 if self.pacing.ceiling > 1:
                     note += f" Per-item requests in flight: at most {self.pacing.limit} for now."
                 self._logger.warning(note)
-                self._backoff.sleep(pause)
+                with self._waits.waiting(f"GET {route} is paused {pause:.0f} s after a Crisp rate limit"):
+                    self._backoff.sleep(pause)
                 continue
-            if action == ResponseAction.RETRY and failures < self._backoff.max_retries:
+            if action == ResponseAction.RETRY and self._may_retry(failures, deadline_failures, first_try):
                 pause = self._backoff.delay(failures)
+                if not self._fits_bound(pause):
+                    raise self._out_of_time(f"a retry of {route}", self._said(resolution, facts))
                 failures += 1
                 self._logger.info(
                     f"{errors.describe(resolution, **facts)} Retry {failures} in {pause:.1f} s."
                 )
-                self._backoff.sleep(pause)
+                with self._waits.waiting(f"GET {route} waits {pause:.0f} s before retry {failures}"):
+                    self._backoff.sleep(pause)
                 continue
+            if self._answer_by is not None and time.monotonic() >= self._answer_by:
+                raise self._out_of_time(f"a retry of {route}", self._said(resolution, facts))
             raise self._give_up(resolution, facts, limits + failures)
+
+    def _may_retry(self, failures: int, deadline_failures: int, first_try: float) -> bool:
+        """A failed try is retried up to `max_retries` times, but a try that ran out its total deadline (or
+        was cut at MAX_BODY_BYTES) only `deadline_retries` times, and none starts once `retry_window_seconds`
+        passed since the first try: retries add a bounded time, they do not multiply the deadline."""
+        timeouts = self._timeouts
+        return (
+            failures < self._backoff.max_retries
+            and deadline_failures <= timeouts.deadline_retries
+            and time.monotonic() - first_try < timeouts.retry_window_seconds
+        )
+
+    def _fits_bound(self, pause: float) -> bool:
+        """Whether a pause of `pause` s, and a try after it, can start before the answer bound."""
+        return self._answer_by is None or time.monotonic() + pause < self._answer_by
+
+    def _held(self, route: str, seconds: float) -> None:
+        """Sleep through the rate-limit pause another request started (cut at the answer bound)."""
+        if self._answer_by is not None:
+            seconds = min(seconds, max(self._answer_by - time.monotonic(), 0.0))
+        with self._waits.waiting(f"GET {route} is held by a rate-limit pause another request started"):
+            self._backoff.sleep(seconds)
+
+    @staticmethod
+    def _said(resolution: ErrorResolution, facts: dict[str, Any]) -> str:
+        return f"the last try met: {errors.describe(resolution, **facts)}"
+
+    def _out_of_time(self, next_step: str, why: str) -> AnswerBoundReached:
+        """check and discover ran out of their answer bound: say so, and what the last try met."""
+        message = (
+            f"Crisp gave no usable answer within {self._answer_within:g} s, the time check and discover are "
+            f"given (waits.ANSWER_BOUND_SECONDS), so {next_step} was not started; {why} Check 'api_url' and "
+            "the network path to Crisp, or retry when Crisp answers faster."
+        )
+        return AnswerBoundReached(
+            message=message, internal_message=message, failure_type=FailureType.transient_error
+        )
+
+    def back_off(self, attempt: int, why: str) -> None:
+        """Wait the backoff of retry `attempt` (0 = first) before a caller re-asks a request itself (a child
+        route's 404 while its parent exists: parents.py), saying why in the log."""
+        pause = self._backoff.delay(attempt)
+        self._logger.info(f"{why}; waiting {pause:.1f} s.")
+        with self._waits.waiting(f"{why} (a {pause:.0f} s wait)"):
+            self._backoff.sleep(pause)
 
     def _attempt(
         self, path: str, params: Mapping[str, Any] | None, child: bool, optional: bool
@@ -260,12 +341,12 @@ class CrispClient:
         note_request()  # per-stream counts (request_counts.py)
         try:
             status, headers, raw = self._fetch(self._base + path, params)
-        except _DeadlineExceeded:
-            detail = f"no complete answer within the {self._timeouts.total_seconds:g} s deadline"
-            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail}
-        except _TooLarge:
+        except _DeadlineExceeded as exceeded:
+            detail = f"no complete answer within the {exceeded.seconds:g} s deadline"
+            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail, "costly": True}
+        except _TooLarge:  # like a deadline: the same answer would come again, so it is retried once only
             detail = f"an answer larger than {MAX_BODY_BYTES / 2**20:g} MB"
-            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail}
+            return errors.TRANSPORT_ERROR, None, facts | {"detail": detail, "costly": True}
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             return errors.TRANSPORT_ERROR, None, facts | {"detail": type(error).__name__}
         facts["status"] = status
@@ -295,32 +376,52 @@ class CrispClient:
         resolution = errors.resolve(status, facts.get("reason"), child=child, optional=optional)
         return resolution, None, facts
 
-    def _fetch(self, url: str, params: Mapping[str, Any] | None) -> tuple[int, Mapping[str, str], bytes]:
-        """Status, headers and body of one GET, within the total deadline."""
+    def _fetch(
+        self, url: str, params: Mapping[str, Any] | None
+    ) -> tuple[int, Mapping[str, str], bytes | bytearray]:
+        """Status, headers and body of one GET, within the total deadline (cut to the answer bound). A
+        timeout that the deadline itself caused is reported as the deadline (retried at most
+        `deadline_retries` times), not as a network error."""
         limits = self._timeouts
-        deadline = time.monotonic() + limits.total_seconds
-        read_timeout = min(limits.read_seconds, limits.total_seconds)
+        started = time.monotonic()
+        deadline = started + limits.total_seconds
+        if self._answer_by is not None:
+            deadline = min(deadline, self._answer_by)
+        allowed = max(deadline - started, 0.001)
+        try:
+            return self._fetch_by(url, params, deadline, allowed)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+            if time.monotonic() >= deadline - 0.05:
+                raise _DeadlineExceeded(round(allowed, 1)) from error
+            raise
+
+    def _fetch_by(
+        self, url: str, params: Mapping[str, Any] | None, deadline: float, allowed: float
+    ) -> tuple[int, Mapping[str, str], bytearray]:
+        read_timeout = min(self._timeouts.read_seconds, allowed)
+        connect_timeout = min(self._timeouts.connect_seconds, allowed)
         response = self._session().get(
-            url, params=params, timeout=(limits.connect_seconds, read_timeout), stream=True
+            url, params=params, timeout=(connect_timeout, read_timeout), stream=True
         )
-        chunks: list[bytes] = []
-        size = 0
+        body = bytearray()  # one buffer, not chunks joined at the end: a large page is held once, not twice
         try:
             while True:
-                if time.monotonic() > deadline:
-                    raise _DeadlineExceeded
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _DeadlineExceeded(round(allowed, 1))
+                if left < read_timeout:  # near the deadline: no single read may outlast it
+                    _cut_read_timeout(response, left)
                 chunk = response.raw.read1(_CHUNK_BYTES, decode_content=True)
                 if not chunk:
                     break
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
+                if len(body) + len(chunk) > MAX_BODY_BYTES:
                     raise _TooLarge
-                chunks.append(chunk)
+                body += chunk
         except BaseException:
             response.close()  # a half-read connection cannot be reused
             raise
         response.raw.release_conn()
-        return response.status_code, response.headers, b"".join(chunks)
+        return response.status_code, response.headers, body
 
     def _note_server_clock(self, date_header: str | None) -> None:
         if not date_header:
@@ -360,8 +461,20 @@ def _retry_after_seconds(header: str | None, now: datetime) -> float | None:
     return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
+def _cut_read_timeout(response: requests.Response, seconds: float) -> None:
+    """Shorten the socket timeout of a response being read (urllib3 exposes no public way); without the
+    socket, the deadline is still checked between reads, a read timeout later at worst."""
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
+
+
 class _DeadlineExceeded(Exception):
     """The total deadline of one request passed while its answer was still arriving."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 class _TooLarge(Exception):

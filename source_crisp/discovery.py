@@ -14,12 +14,16 @@ helpdesk streams sample their first records there instead.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
+from source_crisp.parents import ChildMissing
 from source_crisp.reader import Context, CrispReader, Item
 from source_crisp.records import prepare
 from source_crisp.schema_inference import infer_columns, json_schema
+
+LOGGER = logging.getLogger("airbyte")
 
 
 class Discovery:
@@ -46,7 +50,10 @@ class Discovery:
             contexts = [each for item, context in parents for each in obj.contexts_under(item, context)]
         sample: list[tuple[Item, Context]] = []
         for context in contexts:
-            sample.extend((item, context) for item in self._first_page(obj, context))
+            try:
+                sample.extend((item, context) for item in self._first_page(obj, context))
+            except ChildMissing as missing:  # a sample only shapes the schema: no record is lost here
+                LOGGER.warning(f"discover: {missing.message} That parent is left out of the sample.")
         if obj.enrichments and sample:
             item, context = sample[0]
             enriched = self._reader.enrich(obj, item, context)

@@ -34,6 +34,7 @@ from source_crisp.fanout import FanOut
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
 from source_crisp.page_sizes import ServedPageSizes
 from source_crisp.page_store import ABSENT, Absent, PageStore
+from source_crisp.parents import ParentCheck
 from source_crisp.request_counts import StreamRequests
 
 LOGGER = logging.getLogger("airbyte")
@@ -97,6 +98,7 @@ class CrispReader:
         self.page_sizes = ServedPageSizes()  # what each per_page route really serves (page_sizes.py)
         self.requests = StreamRequests()  # requests per stream (request_counts.py)
         self._enricher = Enricher(client, self.path)
+        self._parents = ParentCheck(client, self.path)  # a child's 404 drops data only once confirmed
         self._warned: set[Hashable] = set()
         self._answers: dict[Hashable, Any] = {}  # once(): single answers several streams of a sync need
         self.fan_out = FanOut(pacing=client.pacing)  # per-parent requests of one parent page (fanout.py)
@@ -139,9 +141,15 @@ class CrispReader:
         come from the sync's page store when an earlier walk read them (unpaginated answers are one request
         that no second walk asks for today). `gone` is called when a child's route answers that its parent no
         longer exists (the list then ends)."""
-        policy = {"child": obj.parent is not None, "optional": obj.optional}
+        # A child's 404 is explained by the parent check (parents.py), not by the client's warning.
+        policy = {"child": obj.parent is not None, "optional": obj.optional, "quiet": obj.parent is not None}
         if obj.pagination in (Pagination.SINGLE, Pagination.NOT_PAGINATED):
-            reply = self.client.get(self.path(obj.path, context), params, **policy)
+            path = self.path(obj.path, context)
+            reply = self.client.get(path, params, **policy)
+            if reply is None and obj.parent is not None:
+                reply = self._parents.after_404(
+                    obj, context, path, lambda: self.client.get(path, params, **policy)
+                )
             if reply is None and gone is not None and obj.parent is not None:
                 gone()
             if reply is not None and reply.data:
@@ -160,7 +168,7 @@ class CrispReader:
         short: int | None = None  # the length of the walk's last page when shorter than per_page
         while True:
             path = self.path(obj.path, context, number)
-            items = self._list_page(obj, path, query, policy, fresh=replaying, gone=gone)
+            items = self._list_page(obj, path, query, policy, fresh=replaying, gone=gone, context=context)
             if not items:
                 return
             guard.admit(number, items)
@@ -205,9 +213,19 @@ class CrispReader:
         policy: Mapping[str, bool],
         fresh: bool,
         gone: Callable[[], None] | None = None,
+        context: Context | None = None,
     ) -> list[Item]:
-        """One list page: from this sync's page store unless `fresh`, else from Crisp."""
+        """One list page: from this sync's page store unless `fresh`, else from Crisp. A child's page that
+        answered 404 is re-read from Crisp while its parent still exists (parents.py)."""
         page = self._stored_page(obj, path, query, policy, fresh)
+        if page is ABSENT and obj.parent is not None:
+
+            def again() -> list[Item] | None:
+                fresh_page = self._stored_page(obj, path, query, policy, fresh=True)
+                return None if fresh_page is ABSENT else fresh_page
+
+            answer = self._parents.after_404(obj, context or {}, path, again)
+            page = ABSENT if answer is None else answer
         if page is ABSENT and gone is not None and obj.parent is not None:
             gone()
         return [] if page is ABSENT else page
@@ -255,8 +273,8 @@ class CrispReader:
                     yield context, page
 
     def children(self, obj: CrispObject, context: Context) -> list[Item] | None:
-        """Every item of one parent's child route, all its pages; None when the parent was deleted meanwhile
-        (the client already logged a warning)."""
+        """Every item of one parent's child route, all its pages; None when the parent was deleted meanwhile,
+        as its own route confirmed (parents.py warned)."""
         gone: list[bool] = []
         items = [
             item for page in self.pages(obj, context, gone=lambda: gone.append(True)) for item in page.items
@@ -293,15 +311,20 @@ class CrispReader:
     def messages(self, obj: CrispObject, context: Context, stop_at: int | None = None) -> list[Item] | None:
         """Messages of one conversation, oldest first; the walk stops once a batch reaches `stop_at`.
 
-        None when the conversation was deleted (the client already logged a warning).
+        None when the conversation was deleted, as its own route confirmed (parents.py warned).
         """
         path = self.path(obj.path, context)
         held: dict[Any, Item] = {}
         before: int | None = None
         for _batch in range(self.max_pages):
-            reply = self.client.get(
-                path, {"timestamp_before": before} if before is not None else None, child=True
-            )
+            params = {"timestamp_before": before} if before is not None else None
+            reply = self.client.get(path, params, child=True, quiet=True)
+            if reply is None:
+
+                def again(asked: Mapping[str, Any] | None = params) -> Any:
+                    return self.client.get(path, asked, child=True, quiet=True)
+
+                reply = self._parents.after_404(obj, context, path, again)
             if reply is None:
                 return None
             batch = [message for message in reply.data or [] if isinstance(message, dict)]

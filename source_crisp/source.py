@@ -18,7 +18,7 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_crisp.client import Backoff, CrispClient, Timeouts
+from source_crisp.client import AnswerBoundReached, Backoff, CrispClient, Timeouts
 from source_crisp.config import CrispConfig, config_error
 from source_crisp.conversation_streams import ConversationChildStream, ConversationsStream
 from source_crisp.discovery import Discovery
@@ -29,6 +29,7 @@ from source_crisp.people_children import PeopleChildStream
 from source_crisp.profiles import PROFILES, PeopleProfilesStream
 from source_crisp.reader import CrispReader
 from source_crisp.streams import CrispStream
+from source_crisp.waits import ANSWER_BOUND_SECONDS, HEARTBEAT_SECONDS, Waits
 
 # Streams whose behaviour really differs; every other object is read by the generic CrispStream.
 STREAM_CLASSES: dict[str, type[CrispStream]] = {
@@ -38,14 +39,29 @@ STREAM_CLASSES: dict[str, type[CrispStream]] = {
 
 
 class SourceCrisp(AbstractSource):
-    def __init__(self, backoff: Backoff | None = None, timeouts: Timeouts | None = None) -> None:
+    def __init__(
+        self,
+        backoff: Backoff | None = None,
+        timeouts: Timeouts | None = None,
+        answer_bound: float = ANSWER_BOUND_SECONDS,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    ) -> None:
         super().__init__()
         self._backoff = backoff  # tests inject an immediate backoff; None = real waiting
         self._timeouts = timeouts  # tests inject short deadlines; None = the defaults in client.py
+        self._answer_bound = answer_bound  # check and discover answer within it (waits.py); tests: shorter
+        self._heartbeat_seconds = heartbeat_seconds
+        self._bounded = False  # True during check and discover
         self._readers: list[CrispReader] = []  # of the current read: closed when it ends
 
     def _reader(self, parsed: CrispConfig) -> CrispReader:
-        client = CrispClient(parsed, backoff=self._backoff, timeouts=self._timeouts)
+        client = CrispClient(
+            parsed,
+            backoff=self._backoff,
+            timeouts=self._timeouts,
+            answer_within=self._answer_bound if self._bounded else None,
+            waits=Waits(self._heartbeat_seconds),
+        )
         reader = CrispReader(client, parsed.website_id, parsed.page_size, parsed.max_pages_per_list)
         self._readers.append(reader)
         return reader
@@ -53,9 +69,11 @@ class SourceCrisp(AbstractSource):
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """A successful check also says which API guesses hold (`check_notes`)."""
         self.check_notes: list[str] = []
+        self._bounded = True
         try:
             status = super().check(logger, config)
         finally:
+            self._bounded = False
             self._close_readers()
         if status.status == Status.SUCCEEDED and self.check_notes:
             status.message = "; ".join(self.check_notes)
@@ -69,6 +87,8 @@ class SourceCrisp(AbstractSource):
             reader = self._reader(CrispConfig.from_mapping(config))
             reader.client.get(reader.path("website/{website_id}", {}))
             Helpdesk(reader, logger).report()  # logs which helpdesk answers
+        except AnswerBoundReached as error:  # an answer for the ETL UI, within the bound (waits.py)
+            return False, error.message
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 return False, error.message
@@ -103,9 +123,11 @@ class SourceCrisp(AbstractSource):
             self._close_readers()
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        self._bounded = True
         try:
             return super().discover(logger, config)
         finally:
+            self._bounded = False
             self._close_readers()
 
     def _close_readers(self) -> None:

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 from . import assumptions
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+
+# The 404 reason each parent's routes give when the parent does not exist (routes.py).
+PARENT_REASONS = {
+    "session_id": assumptions.UNKNOWN_CONVERSATION_REASON,
+    "people_id": assumptions.UNKNOWN_PROFILE_REASON,
+    "campaign_id": assumptions.UNKNOWN_CAMPAIGN_REASON,
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,11 @@ class Faults:
     malformed_ratio: float = 0.0  # share of successful replies whose JSON body is truncated
     drift_per_page: int = 0  # conversations touched after each conversations list page served
     page_cycle: int = 0  # list page n served as page ((n - 1) mod page_cycle) + 1: A, B, A, B... never ends
+    # (route name, parent id): that child route answers 404 for that parent while the parent still exists
+    # (its own route answers), e.g. ("conversation_messages", session_id): the source's guess
+    # CHILD_404_MEANS_PARENT_GONE, answered the other way. `times` bounds how often (None: every time).
+    child_404: tuple[tuple[str, str], ...] = ()
+    child_404_times: int | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -45,6 +57,10 @@ class Faults:
             raise ValueError(f"Faults.page_cycle must be 0 (off) or positive, got {self.page_cycle!r}")
         if self.rate_status not in (420, 429):
             raise ValueError(f"Faults.rate_status must be 420 or 429, got {self.rate_status!r}")
+        pairs = tuple(tuple(pair) for pair in self.child_404)  # JSON (POST /_sandbox/faults) sends lists
+        if any(len(pair) != 2 or not all(isinstance(part, str) for part in pair) for pair in pairs):
+            raise ValueError(f"Faults.child_404 takes (route name, parent id) pairs, got {self.child_404!r}")
+        object.__setattr__(self, "child_404", pairs)
 
     @classmethod
     def from_mapping(cls, values: dict) -> Faults:
@@ -80,6 +96,21 @@ class FaultInjector:
             self._window_start = self._clock()
             self._window_count = 0
             self._quota_used = 0
+            self._child_404_sent = 0
+
+    def missing_child(self, route_name: str, params: Mapping[str, str]) -> Verdict | None:
+        """A 404 for a child route of a parent that still exists (Faults.child_404), with the reason the
+        route gives for an unknown parent; None to serve the route."""
+        f = self.faults
+        ids = set(params.values())
+        if not any(name == route_name and parent in ids for name, parent in f.child_404):
+            return None
+        with self._lock:
+            if f.child_404_times is not None and self._child_404_sent >= f.child_404_times:
+                return None
+            self._child_404_sent += 1
+        field = next((name for name in PARENT_REASONS if name in params), None)
+        return Verdict(status=404, reason=PARENT_REASONS.get(field, "not_found"))
 
     def decide(self) -> Verdict:
         f = self.faults

@@ -375,6 +375,25 @@ def helpdesk_sections(call: Call) -> Reply:
     return listed_page(helpdesk.sections[key], call.page(), _fixed(call))
 
 
+@route("helpdesk_locale", W + "/helpdesk/locale/{locale}", HELPDESK)
+def helpdesk_locale(call: Call) -> Reply:
+    """A locale's own route (npm crisp-api resolveHelpdeskLocale): how a 404 under it is confirmed."""
+    locale = _locale(call)
+    locales = call.sandbox.workspace.helpdesk_locales()
+    return resolved(next(item for item in locales if item["locale"] == locale))
+
+
+@route("helpdesk_category", W + "/helpdesk/locale/{locale}/category/{category_id}", HELPDESK)
+def helpdesk_category(call: Call) -> Reply:
+    """A category's own route (npm crisp-api resolveHelpdeskLocaleCategory)."""
+    categories = call.sandbox.workspace.helpdesk_categories(_locale(call))
+    wanted = call.path["category_id"]
+    category = next((item for item in categories if item.get("category_id") == wanted), None)
+    if category is None:
+        raise not_found("helpdesk category")
+    return resolved(dict(category))
+
+
 @route("helpdesk_articles", W + "/helpdesk/locale/{locale}/articles[/{page}]", HELPDESK)
 def helpdesk_articles(call: Call) -> Reply:
     articles = call.sandbox.workspace.helpdesk_articles(_locale(call))

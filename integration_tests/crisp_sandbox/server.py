@@ -173,6 +173,9 @@ class CrispHandler(BaseHTTPRequestHandler):
             if cycle and "page" in params:
                 params = params | {"page": str((Call(state, params, query).page() - 1) % cycle + 1)}
             self._authorize(route.name, route.scope, params)
+            missing = state.injector.missing_child(route.name, params)
+            if missing is not None:
+                raise ApiError(missing.status or 404, missing.reason, "injected: the parent still exists")
             reply = route.handler(Call(state, params, query))
         except ApiError as error:
             self._reply(error.reply())
