@@ -27,6 +27,7 @@ from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import Context, CrispReader, Item
 from source_crisp.records import RecordShaper, prepare
 from source_crisp.schema_inference import columns_from_schema
+from source_crisp.state_origin import StateOrigin
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,9 @@ class CrispStream(Stream):
         self._horizon = Horizon(self._reader.client.server_now)
         self._unusable_cursors = Counter()
         cursor = self._configured_cursor(configured_stream) if incremental else None
-        if cursor is not None:
+        origin = self._origin(cursor) if cursor is not None else None
+        if cursor is not None and origin is not None:
+            self._state = origin.applicable(self.name, self._state, logger)  # a state from elsewhere: {}
             output = self._incremental(cursor)
         else:
             if configured_stream.sync_mode == SyncMode.incremental:
@@ -161,10 +164,10 @@ class CrispStream(Stream):
             output = self._full_refresh()
         for item in output:
             if isinstance(item, Checkpoint):
-                self._state = item.state
+                self._state = origin.stamp(item.state) if origin is not None else item.state
                 progress["checkpoints"] += 1
                 if state_manager:
-                    yield self._checkpoint_state(item.state, state_manager)
+                    yield self._checkpoint_state(self._state, state_manager)
                 continue
             yield item
             progress["records"] += 1
@@ -248,6 +251,12 @@ class CrispStream(Stream):
                 f"{', '.join(self.obj.cursor_candidates)}."
             )
         return chosen
+
+    def _origin(self, cursor: str) -> StateOrigin:
+        """What this read's states are read from (state_origin.py)."""
+        return StateOrigin(
+            self._reader.website_id, cursor, self._settings.comparison.value, self._reader.page_size
+        )
 
     def _state_for(self, cursor: str) -> dict[str, Any]:
         """The saved state if it belongs to this cursor, checked (cursor_guards.py); another cursor's state
