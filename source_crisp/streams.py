@@ -22,7 +22,7 @@ from source_crisp.cursor_guards import Horizon, validated_state
 from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
 from source_crisp.fanout import growing_batches
-from source_crisp.incremental import highest, window_for
+from source_crisp.incremental import Coverage, claim, highest, window_for
 from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import Context, CrispReader, Item
 from source_crisp.records import RecordShaper, prepare
@@ -306,7 +306,8 @@ class CrispStream(Stream):
         """Unsorted scan filtered client-side; top-level paged lists checkpoint the page reached."""
         state = self._state_for(cursor)
         high_water = state.get(cursor)
-        window = window_for(self._settings, high_water)
+        coverage = Coverage.from_state(cursor, state)
+        window = window_for(self._settings, high_water, coverage)
         resumable = self.obj.parent is None and self.obj.pagination in (
             Pagination.PER_PAGE,
             Pagination.FIXED_PAGE,
@@ -320,7 +321,7 @@ class CrispStream(Stream):
                 value = self._cursor(item, cursor)
                 if self._horizon.trusted(value):
                     scan_high = highest(scan_high, value)
-                if window.matches(value):
+                if window.matches(value) and not (value is not None and coverage.covers(value)):
                     matching.append((item, context))
             yield from self._records(matching)
             if resumable:
@@ -329,5 +330,9 @@ class CrispStream(Stream):
                     "scan_high": scan_high,
                     "safe_high": safe_high,
                 }
-                yield Checkpoint({cursor: high_water} | {k: v for k, v in progress.items() if v is not None})
-        yield Checkpoint({cursor: highest(high_water, safe_high if safe_high is not None else scan_high)})
+                yield Checkpoint(
+                    coverage.to_state(cursor) | {k: v for k, v in progress.items() if v is not None}
+                )
+        # Claims exactly what the scan emitted: above the reference (newer_than), below it (older_than).
+        top = safe_high if safe_high is not None else scan_high
+        yield Checkpoint(claim(window, coverage, top).to_state(cursor))
