@@ -22,6 +22,7 @@ from integration_tests.test_source_support import Run, configure, discovered_cat
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 from source_crisp.fanout import FanOut
+from source_crisp.state_origin import READ_FROM
 
 DATED = {  # stream -> (sandbox route name, ground-truth accessor, primary key after session_id)
     "conversation_events": ("conversation_events", "conversation_events", ("timestamp", "text")),
@@ -73,8 +74,12 @@ def types_of(catalog: dict[str, Any], stream: str) -> dict[str, str]:
 
 
 def stream_states(result: Run) -> dict[str, dict[str, Any]]:
+    """Each stream's last state values, without what they were read from (state_origin.py)."""
     return {
-        s["stream"]["stream_descriptor"]["name"]: s["stream"]["stream_state"] for s in result.last_states()
+        s["stream"]["stream_descriptor"]["name"]: {
+            key: value for key, value in s["stream"]["stream_state"].items() if key != READ_FROM
+        }
+        for s in result.last_states()
     }
 
 

@@ -278,7 +278,7 @@ def test_knowledge_base_incremental_reads_emit_every_article_since_it_has_no_tim
         second = read(SourceCrisp(backoff=Backoff.immediate()), config, incremental, state=state)
         articles = sum(len(items) for items in sandbox.workspace.helpdesk.articles.values())
     assert len(first.records) == len(second.records) == articles
-    assert second.most_recent_state.stream_state.__dict__ == {"updated_at": 1_700_000_000_000}
+    assert second.most_recent_state.stream_state.__dict__.items() >= {"updated_at": 1_700_000_000_000}.items()
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from source_crisp.config import CONVERSATION_REFRESH_SYNCS_DEFAULT, Comparison, 
 from source_crisp.cursor_guards import VISIT_EVERY_CONVERSATION
 from source_crisp.dates import cursor_value, iso_utc
 from source_crisp.discovery import Discovery
-from source_crisp.incremental import Coverage, DescendingScan, RecentKeys, Window, highest, window_for
+from source_crisp.incremental import Coverage, DescendingScan, RecentKeys, Window, claim, highest, window_for
 from source_crisp.objects import BY_NAME, CONVERSATION_CURSOR, CrispObject, Pagination
 from source_crisp.reader import CrispReader, Item
 from source_crisp.rotating_slice import (
@@ -128,8 +128,9 @@ class _NewestFirst(CrispStream):
         """The run's window, and the scan over the conversations list sorted by `axis` that applies it."""
         state = self._state_for(cursor)
         high_water = state.get(cursor)
-        window = window_for(self._settings, high_water)
-        coverage = Coverage.from_state(cursor, state) if self._newer(window) else Coverage()
+        saved = Coverage.from_state(cursor, state)
+        window = window_for(self._settings, high_water, saved)
+        coverage = saved if self._newer(window) else Coverage()
         # On another axis only newer_than narrows the conversations to visit (the axis bounds the cursor).
         scan_window = window if axis == cursor or self._newer(window) else Window()
         return window, DescendingScan(scan_window, coverage, self._horizon), high_water
@@ -141,9 +142,10 @@ class _NewestFirst(CrispStream):
     def _finish(
         self, cursor: str, window: Window, scan: DescendingScan, high_water: int | None
     ) -> Checkpoint:
-        return Checkpoint(
-            scan.complete(cursor) if self._newer(window) else {cursor: highest(high_water, scan.proven_top)}
-        )
+        if self._newer(window):
+            return Checkpoint(scan.complete(cursor))
+        # older_than: every record below the reference was emitted, none at or above it (claim).
+        return Checkpoint(claim(window, Coverage(high_water), scan.proven_top).to_state(cursor))
 
 
 class ConversationsStream(_NewestFirst):
@@ -261,7 +263,8 @@ class ConversationChildStream(_NewestFirst):
         if visit_all:
             # Every conversation was visited: what a child created during the read holds is after the start.
             top = self._child_top if self._child_top is None else min(self._child_top, self._judged_until)
-            yield Checkpoint({cursor: highest(high_water, top), VISIT_EVERY_CONVERSATION: True})
+            claimed = claim(window, Coverage(high_water), top).to_state(cursor)
+            yield Checkpoint(claimed | {VISIT_EVERY_CONVERSATION: True})
         elif self._contradicted and self._newer(window):
             yield self._unproven(cursor, high_water)
         else:

@@ -69,13 +69,37 @@ class Window:
         )
 
 
-def window_for(settings: IncrementalSettings, high_water: int | None) -> Window:
+def window_for(
+    settings: IncrementalSettings, high_water: int | None, coverage: Coverage | None = None
+) -> Window:
+    """The run's window. newer_than a fixed/variable date R: what the state covers right above R needs no
+    reading again, so the reference is where that coverage ends (a later state value wins)."""
     if settings.reference == ReferenceKind.LAST_SUCCESSFUL_RUN:
         return Window(settings.comparison, high_water)
     reference = settings.reference_ms
-    if settings.comparison == Comparison.NEWER_THAN and high_water is not None and reference is not None:
-        reference = max(reference, high_water)  # a later state value wins over a fixed/variable reference
+    if settings.comparison == Comparison.NEWER_THAN and reference is not None:
+        reference = (coverage if coverage is not None else Coverage(high_water)).reach(reference)
     return Window(settings.comparison, reference)
+
+
+def claim(window: Window, coverage: Coverage, top: int | None) -> Coverage:
+    """What a COMPLETE read of `window` may add to the coverage it started from: exactly the part of the
+    cursor axis whose every record it emitted, up to `top` (the highest value it may vouch for).
+
+    newer_than R: (R, top], never R itself nor anything below (a fixed date R once saved `top`, which claimed
+    everything below R too: a later last_successful_run read then skipped it for ever). older_than R:
+    everything below R, up to top: (-inf, min(top, R - 1)] (cursor values are integer ms). A read without a
+    reference emitted everything: (-inf, top]."""
+    claimed = Coverage(coverage.high_water, list(coverage.ranges))
+    if top is None:
+        return claimed
+    if window.comparison == Comparison.OLDER_THAN:
+        claimed.extend_to(top if window.reference is None else min(top, window.reference - 1))
+    elif window.reference is None:
+        claimed.extend_to(top)
+    else:
+        claimed.add(window.reference, top)
+    return claimed
 
 
 class Coverage:
@@ -91,6 +115,20 @@ class Coverage:
     def from_state(cls, cursor: str, state: Mapping[str, Any]) -> Coverage:
         ranges = [(int(low), int(high)) for low, high in state.get("covered", [])] if cursor in state else []
         return cls(state.get(cursor), ranges)
+
+    def reach(self, floor: int) -> int:
+        """The highest x such that every value in (floor, x] is covered; floor when the next one is not."""
+        reached = floor if self.high_water is None else max(floor, self.high_water)
+        for low, high in self.ranges:  # sorted and disjoint (add)
+            if low <= reached:
+                reached = max(reached, high)
+        return reached
+
+    def extend_to(self, value: int) -> None:
+        """Everything at or below `value` is covered."""
+        self.high_water = highest(self.high_water, value)
+        while self.ranges and self.ranges[0][0] <= value:  # the ranges it now reaches join it
+            self.high_water = max(value, self.ranges.pop(0)[1], self.high_water)
 
     def covers(self, value: int) -> bool:
         if self.high_water is not None and value <= self.high_water:
@@ -207,7 +245,10 @@ class DescendingScan:
         the order holds; only the starting coverage once it was contradicted."""
         coverage = Coverage(self._coverage.high_water, list(self._coverage.ranges))
         if self.contradiction is None and self.top is not None and self._last is not None:
-            coverage.add(self._last, self.top)
+            # Values at or below the reference were read, not emitted: the claim starts above it.
+            reference = self._window.reference
+            low = self._last if reference is None else max(self._last, reference)
+            coverage.add(low, self.top)
         return coverage.to_state(cursor)
 
     @property
@@ -223,8 +264,9 @@ class DescendingScan:
         return min(self.top, self._started)
 
     def complete(self, cursor: str) -> dict[str, Any]:
-        """After the scan ended (stopped by the confirmed order, or read to the end of the list)."""
-        return {cursor: highest(self._coverage.high_water, self.proven_top)}
+        """After the scan ended (stopped by the confirmed order, or read to the end of the list): the
+        coverage it started from plus exactly what it emitted (claim)."""
+        return claim(self._window, self._coverage, self.proven_top).to_state(cursor)
 
 
 def highest(*values: int | None) -> int | None:

@@ -19,7 +19,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_crisp.assumptions import PEOPLE_SORT_PARAMS
 from source_crisp.config import Comparison, IncrementalSettings
 from source_crisp.cursor_guards import Horizon
-from source_crisp.incremental import Coverage, DescendingScan, Window, highest, window_for
+from source_crisp.incremental import Coverage, DescendingScan, Window, claim, window_for
 from source_crisp.objects import BY_NAME
 from source_crisp.reader import CrispReader, Item, Page
 from source_crisp.streams import Checkpoint, CrispStream, Output
@@ -58,16 +58,18 @@ def plan(
     settings: IncrementalSettings, state: dict[str, Any], cursor: str, horizon: Horizon
 ) -> tuple[Window, DescendingScan]:
     """The run's window on `cursor` and the newest-first scan applying it (coverage only on newer_than)."""
-    window = window_for(settings, state.get(cursor))
+    saved = Coverage.from_state(cursor, state)
+    window = window_for(settings, state.get(cursor), saved)
     newer = window.comparison == Comparison.NEWER_THAN
-    coverage = Coverage.from_state(cursor, state) if newer else Coverage()
+    coverage = saved if newer else Coverage()
     return window, DescendingScan(window, coverage, horizon)
 
 
 def final_state(window: Window, scan: DescendingScan, cursor: str, high_water: int | None) -> dict[str, Any]:
     if window.comparison == Comparison.NEWER_THAN:
         return scan.complete(cursor)
-    return {cursor: highest(high_water, scan.proven_top)}
+    # older_than: every record below the reference was emitted, none at or above it (incremental.claim).
+    return claim(window, Coverage(high_water), scan.proven_top).to_state(cursor)
 
 
 def newest_first(

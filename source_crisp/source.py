@@ -10,6 +10,7 @@ from airbyte_cdk.models import (
     AirbyteCatalog,
     AirbyteConnectionStatus,
     AirbyteMessage,
+    AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
     FailureType,
     Status,
@@ -28,6 +29,7 @@ from source_crisp.order_probe import conversation_order
 from source_crisp.people_children import PeopleChildStream
 from source_crisp.profiles import PROFILES, PeopleProfilesStream
 from source_crisp.reader import CrispReader
+from source_crisp.state_input import read_state_file
 from source_crisp.streams import CrispStream
 from source_crisp.waits import ANSWER_BOUND_SECONDS, HEARTBEAT_SECONDS, Waits
 
@@ -97,6 +99,11 @@ class SourceCrisp(AbstractSource):
         for note in self.check_notes:
             logger.info(note)
         return True, None
+
+    @classmethod
+    def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
+        """Every form of state file Airbyte sends (the legacy dict included), or a config error naming it."""
+        return read_state_file(state_path)
 
     def read(
         self,

@@ -22,12 +22,13 @@ from source_crisp.cursor_guards import Horizon, validated_state
 from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
 from source_crisp.fanout import growing_batches
-from source_crisp.incremental import highest, window_for
+from source_crisp.incremental import Coverage, claim, highest, window_for
 from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import Context, CrispReader, Item
 from source_crisp.records import RecordShaper, prepare
 from source_crisp.resume_place import ResumePlace
 from source_crisp.schema_inference import columns_from_schema
+from source_crisp.state_origin import StateOrigin
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,9 @@ class CrispStream(Stream):
         self._horizon = Horizon(self._reader.client.server_now)
         self._unusable_cursors = Counter()
         cursor = self._configured_cursor(configured_stream) if incremental else None
-        if cursor is not None:
+        origin = self._origin(cursor) if cursor is not None else None
+        if cursor is not None and origin is not None:
+            self._state = origin.applicable(self.name, self._state, logger)  # a state from elsewhere: {}
             output = self._incremental(cursor)
         else:
             if configured_stream.sync_mode == SyncMode.incremental:
@@ -162,10 +165,10 @@ class CrispStream(Stream):
             output = self._full_refresh()
         for item in output:
             if isinstance(item, Checkpoint):
-                self._state = item.state
+                self._state = origin.stamp(item.state) if origin is not None else item.state
                 progress["checkpoints"] += 1
                 if state_manager:
-                    yield self._checkpoint_state(item.state, state_manager)
+                    yield self._checkpoint_state(self._state, state_manager)
                 continue
             yield item
             progress["records"] += 1
@@ -250,6 +253,12 @@ class CrispStream(Stream):
             )
         return chosen
 
+    def _origin(self, cursor: str) -> StateOrigin:
+        """What this read's states are read from (state_origin.py)."""
+        return StateOrigin(
+            self._reader.website_id, cursor, self._settings.comparison.value, self._reader.page_size
+        )
+
     def _state_for(self, cursor: str) -> dict[str, Any]:
         """The saved state if it belongs to this cursor, checked (cursor_guards.py); another cursor's state
         starts afresh."""
@@ -309,7 +318,8 @@ class CrispStream(Stream):
         """Unsorted scan filtered client-side; top-level paged lists checkpoint the place reached."""
         state = self._state_for(cursor)
         high_water = state.get(cursor)
-        window = window_for(self._settings, high_water)
+        coverage = Coverage.from_state(cursor, state)
+        window = window_for(self._settings, high_water, coverage)
         resumable = self.obj.parent is None and self.obj.pagination in (
             Pagination.PER_PAGE,
             Pagination.FIXED_PAGE,
@@ -323,10 +333,14 @@ class CrispStream(Stream):
                 value = self._cursor(item, cursor)
                 if self._horizon.trusted(value):
                     scan_high = highest(scan_high, value)
-                if window.matches(value):
+                if window.matches(value) and not (value is not None and coverage.covers(value)):
                     matching.append((item, context))
             yield from self._records(matching)
             if place is not None:
                 progress = place | {"scan_high": scan_high, "safe_high": safe_high}
-                yield Checkpoint({cursor: high_water} | {k: v for k, v in progress.items() if v is not None})
-        yield Checkpoint({cursor: highest(high_water, safe_high if safe_high is not None else scan_high)})
+                yield Checkpoint(
+                    coverage.to_state(cursor) | {k: v for k, v in progress.items() if v is not None}
+                )
+        # Claims exactly what the scan emitted: above the reference (newer_than), below it (older_than).
+        top = safe_high if safe_high is not None else scan_high
+        yield Checkpoint(claim(window, coverage, top).to_state(cursor))

@@ -17,6 +17,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 from source_crisp.cursor_guards import Horizon, validated_state
+from source_crisp.state_origin import READ_FROM
 from unit_tests.source.builders import catalog_of, config, envelope
 
 MAY_1 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -108,7 +109,9 @@ def run(stream: str, state: dict | None = None) -> Any:
 
 
 def last_state(output: Any) -> dict:
-    return output.state_messages[-1].state.stream.stream_state.__dict__
+    """The last state's values, without what it was read from (state_origin.py)."""
+    state = output.state_messages[-1].state.stream.stream_state.__dict__
+    return {key: value for key, value in state.items() if key != READ_FROM}
 
 
 def warnings(output: Any) -> str:
