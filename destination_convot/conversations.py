@@ -175,7 +175,7 @@ class ConversationImporter:
         ledger = self.c.ledger
         known = ledger.get("conversation", website_id, session_id)
         pending = ledger.pending_one("conversation", website_id, session_id, up_to)
-        thread = self._messages_to_send(website_id, session_id, up_to)
+        thread, waits = self._messages_to_send(website_id, session_id, up_to)
         if known is not None and not known.convot_id:
             known = self._held(website_id, session_id)  # an entry without its Convot id confirms nothing
         if known is None and self.c.existing is not None and pending is not None and thread:
@@ -204,6 +204,8 @@ class ConversationImporter:
                 continue
             if payload[M.A.MESSAGE_TYPE_FIELD] == "incoming":
                 state["status"] = "open"
+        if waits:  # the status follows the whole thread (an incoming message reopens): it waits too
+            return
         self._apply_status(website_id, session_id, known, state, pending)
 
     def _record_status(self, website_id: str, session_id: str, known: Entry, state: dict[str, Any]) -> None:
@@ -253,9 +255,14 @@ class ConversationImporter:
 
     def _messages_to_send(
         self, website_id: str, session_id: str, up_to: int | None
-    ) -> list[tuple[Pending, dict[str, Any]]]:
+    ) -> tuple[list[tuple[Pending, dict[str, Any]]], bool]:
+        """The messages to post, oldest first, and whether the thread stops early: a message whose operator
+        may still arrive in this sync waits (Convot cannot add its operator_id later), and so does every
+        message after it, the thread's order being Convot's."""
         thread = []
         for row in self.c.ledger.pending("message", website_id, parent_id=session_id, up_to=up_to):
+            if self._awaits_operator(website_id, row.record):
+                return thread, True
             try:
                 payload = M.message_payload(row.record, self._operator_id(website_id, row.record))
             except (M.Skipped, *UNMAPPABLE) as skip:
@@ -273,7 +280,12 @@ class ConversationImporter:
                 self.c.ledger.drop_pending("message", website_id, row.crisp_id)
                 continue
             thread.append((row, payload))
-        return thread
+        return thread, False
+
+    def _awaits_operator(self, website_id: str, message: dict[str, Any]) -> bool:
+        if message.get("from") != "operator" or not self.c.config.operator_emails:
+            return False  # its payload does not depend on the operators stream
+        return not self.c.awaited.settled("operator", website_id, str(message.get("user_user_id")))
 
     def _operator_id(self, website_id: str, message: dict[str, Any]) -> int | None:
         if message.get("from") != "operator":

@@ -29,6 +29,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_convot import rebuild
 from destination_convot.api import ConvotApi
 from destination_convot.app_identity import resolve_app
+from destination_convot.awaited_facts import AwaitedFacts
 from destination_convot.checker import check_convot, probe_guesses
 from destination_convot.client import ConvotClient, Pacing
 from destination_convot.config import ConfigError, ConvotConfig, upgrade_legacy_fields
@@ -122,6 +123,7 @@ class DestinationConvot(Destination):
             raise config_error(str(error)) from None
         api = ConvotApi(client)
         context = WorkContext(parsed, api, ledger, counters, stopping=stopping)
+        context.awaited = AwaitedFacts(configured.stream.name for configured in configured_catalog.streams)
         mode = "PREVIEW (nothing is written)" if parsed.preview else f"ledger {parsed.ledger_path}"
         logger.info(
             f"Writing to Convot at {parsed.api_url}, {mode}, up to {parsed.max_concurrency} requests at once."
