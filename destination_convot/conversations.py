@@ -16,6 +16,8 @@ from destination_convot import mapping as M
 from destination_convot.api import same_message
 from destination_convot.counters import (
     API_IDENTITY,
+    CONTACT_REJECTED,
+    CONVERSATION_REJECTED,
     CREATED,
     DATED_AT_IMPORT,
     MATCHED,
@@ -34,8 +36,11 @@ PERSON_LOCK_STRIPES = 64
 class ConversationImporter:
     def __init__(self, context: WorkContext) -> None:
         self.c = context
-        # Conversations Convot refused in this run are not offered again at each checkpoint (a re-run is).
-        self.given_up: set[tuple[str, str]] = set()
+        # Conversations Convot refused in this run (or whose contact it refused), with why: not offered again
+        # at each checkpoint (a re-run is), and counted by that reason (`count_given_up`).
+        self.given_up: dict[tuple[str, str], str] = {}
+        self._counted_messages: dict[tuple[str, str], int] = {}
+        self._given_up_lock = threading.Lock()  # lanes give up while the writer reports
         # One person's contact writes never overlap: a conversation lane creating the contact from its
         # meta and the profile lane would otherwise race, and the meta's nickname could win over the profile.
         self._person_locks = [threading.Lock() for _ in range(PERSON_LOCK_STRIPES)]
@@ -307,8 +312,8 @@ class ConversationImporter:
             self.c.ledger.drop_pending("conversation", website_id, session_id)
             return None
         except ConvotRejected as error:
-            self.given_up.add((website_id, session_id))
             self.c.rejected("contacts", f"the contact of conversation {session_id}", error)
+            self._give_up(website_id, session_id, CONTACT_REJECTED)
             return None
         digest = M.message_hash(seed_payload)
         self.c.ledger.record_intent(
@@ -325,9 +330,9 @@ class ConversationImporter:
                 payload, M.text_or_none(pending.record.get("meta_email"))
             )
         except ConvotRejected as error:
-            self.given_up.add((website_id, session_id))
             self.c.ledger.clear_intent("conversation", website_id, session_id)
             self.c.rejected("conversations", f"conversation {session_id}", error)
+            self._give_up(website_id, session_id, CONVERSATION_REJECTED)
             return None
         entry = Entry(conversation.get("id"), None, {"status": "open"})
         self.c.ledger.confirm(
@@ -338,6 +343,28 @@ class ConversationImporter:
         self.c.counters.add("conversations", CREATED)
         self._count_message(seed_row, seed_payload)
         return entry
+
+    def _give_up(self, website_id: str, session_id: str, reason: str) -> None:
+        """Stop offering this conversation in this run; count it and its messages by why, live."""
+        self.given_up[(website_id, session_id)] = reason
+        if reason == CONTACT_REJECTED:  # a rejected conversation is already counted as rejected
+            self.c.counters.skip("conversations", reason)
+        self.count_given_up()
+
+    def count_given_up(self) -> dict[str, int]:
+        """Count the messages of given-up conversations not counted yet (more may have come since); return
+        how many pending rows of each kind are given up, so the end-of-run report does not count them as
+        waiting."""
+        with self._given_up_lock:
+            held = {"conversation": len(self.given_up), "message": 0}
+            for (website_id, session_id), reason in list(self.given_up.items()):
+                waiting = len(self.c.ledger.pending("message", website_id, parent_id=session_id))
+                new = waiting - self._counted_messages.get((website_id, session_id), 0)
+                if new > 0:
+                    self.c.counters.skip("messages", reason, new)
+                    self._counted_messages[(website_id, session_id)] = waiting
+                held["message"] += waiting
+            return held
 
     def _post_message(
         self, website_id: str, conversation_id: Any, row: Pending, payload: dict[str, Any]

@@ -220,9 +220,12 @@ class ConvotWriter:
             "message": ("messages", ORPHAN_MESSAGE),
             "event": ("events", EVENT_WAITING),
         }
+        given_up = self.conversations.count_given_up()  # counted by why (their contact was rejected...)
         for kind, count in self.c.ledger.count_pending().items():
             counter, reason = reasons.get(kind, (COUNTER_OF_KIND.get(kind, kind), "kept pending"))
-            self.c.counters.skip(counter, reason, count)
+            count -= given_up.get(kind, 0)
+            if count > 0:
+                self.c.counters.skip(counter, reason, count)
 
     # -- signals -----------------------------------------------------------------------------------
     @contextmanager
