@@ -96,15 +96,18 @@ class DestinationConvot(Destination):
         except ConfigError as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
         api = ConvotApi(ConvotClient(parsed.api_url, parsed.api_token, pacing=self._pacing or CHECK_PACING))
-        problem = check_convot(parsed, api)
+        notes: list[str] = []  # what write will skip with this key, and why
+        problem = check_convot(parsed, api, notes)
         if problem:
             return AirbyteConnectionStatus(status=Status.FAILED, message=problem)
         try:
             guesses = "Convot guesses: " + "; ".join(probe_guesses(api))
         except ConvotUnavailable as error:  # the scopes were proven: only the report is incomplete
             guesses = f"Convot guesses: not probed ({error})"
+        for note in notes:
+            logger.warning(note)
         logger.info(guesses)
-        return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=guesses)
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=" ".join([*notes, guesses]))
 
     def write(
         self,

@@ -13,12 +13,19 @@ from destination_convot import assumptions as A
 from destination_convot import helpdesk_mapping as H
 from destination_convot import mapping as M
 from destination_convot.counters import CREATED, MATCHED, UNCHANGED, UPDATED
-from destination_convot.errors import ConvotRejected, StreamUnwritable
+from destination_convot.errors import (
+    HELP_CENTER_STREAMS,
+    ConvotAuthError,
+    ConvotRejected,
+    ScopeMissing,
+    StreamUnwritable,
+)
 from destination_convot.ledger import Entry, Intent, Pending
 from destination_convot.routes import COUNTER_OF_KIND
 from destination_convot.work import Lane, WorkContext, convot_id, mapped
 
 logger = logging.getLogger("airbyte")
+HELP_CENTER = "help center (languages, categories and articles)"
 LINKS_REWRITTEN = "links rewritten"
 LINKS_KEPT_ON_CRISP = "links to Crisp kept: Convot gave no slug (URL) for the article linked to"
 NO_LANGUAGES_API = "not created: Convot has no languages API (locale sent on categories and articles)"
@@ -42,6 +49,13 @@ class HelpdeskImporter:
         except StreamUnwritable as problem:
             self.problem = problem
             logger.error(str(problem))
+        except ConvotAuthError as error:
+            if error.status != 403:
+                raise  # 401: the key itself is wrong, the whole sync stops
+            self.problem = ScopeMissing(
+                HELP_CENTER, HELP_CENTER_STREAMS, "helpdesk:read and helpdesk:write", error
+            )
+            logger.error(str(self.problem))
 
     def _lane(self, row: Pending, write: Callable[[Pending], None]) -> Lane:
         return lambda: write(row)

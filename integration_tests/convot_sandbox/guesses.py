@@ -34,6 +34,7 @@ class ConvotGuesses:
     helpdesk_api: bool = True  # [11] False: no /helpdesk route at all (404)
     events_under_v1: bool = True  # [2] False: contact events only under the article's /api/v1 (404 on /v1)
     events_list: bool = True  # [8] False: GET /contacts/{id}/events answers 404 (events cannot be read back)
+    events_scope: str = "contacts:write"  # [2] the scope POST /contacts/{id}/events requires (undocumented)
     article_slug_sent: bool = True  # [14] False: a sent `slug` is ignored, the slug is made from the title
     article_slug_on_create: bool = True  # [14] False: the create answer has no `slug`/`url` (a GET has them)
     article_slug_answered: bool = True  # [14] False: no article answer carries `slug` or `url`
@@ -82,6 +83,10 @@ class ConvotGuesses:
         if not self.languages_api and template.startswith(LANGUAGES_ROUTES):
             return True
         return not self.status_paths and template in STATUS_ROUTES
+
+    def scope_of(self, template: str, method: str, documented: str) -> str:
+        """The scope a route requires here: the events route's is a guess, the others are documented."""
+        return self.events_scope if template == EVENTS_ROUTE and method == "POST" else documented
 
     def shown_helpdesk(self, item: dict, created: bool = False) -> dict:
         """A help-center object as this API answers it (without slug and url when it keeps them to itself)."""
