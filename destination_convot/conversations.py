@@ -346,25 +346,30 @@ class ConversationImporter:
 
     def _give_up(self, website_id: str, session_id: str, reason: str) -> None:
         """Stop offering this conversation in this run; count it and its messages by why, live."""
-        self.given_up[(website_id, session_id)] = reason
+        with self._given_up_lock:
+            self.given_up[(website_id, session_id)] = reason
         if reason == CONTACT_REJECTED:  # a rejected conversation is already counted as rejected
             self.c.counters.skip("conversations", reason)
-        self.count_given_up()
+        self._count_messages_given_up(website_id, session_id, reason)
+
+    def _count_messages_given_up(self, website_id: str, session_id: str, reason: str) -> int:
+        """Count the messages of a given-up conversation not counted yet (more may have come since it was
+        given up); return how many wait."""
+        waiting = len(self.c.ledger.pending("message", website_id, parent_id=session_id))
+        with self._given_up_lock:
+            new = waiting - self._counted_messages.get((website_id, session_id), 0)
+            if new > 0:
+                self.c.counters.skip("messages", reason, new)
+                self._counted_messages[(website_id, session_id)] = waiting
+        return waiting
 
     def count_given_up(self) -> dict[str, int]:
-        """Count the messages of given-up conversations not counted yet (more may have come since); return
-        how many pending rows of each kind are given up, so the end-of-run report does not count them as
-        waiting."""
+        """End of run: count what came since for the given-up conversations, and return how many pending
+        rows of each kind are given up, so the report does not count them as waiting as well."""
         with self._given_up_lock:
-            held = {"conversation": len(self.given_up), "message": 0}
-            for (website_id, session_id), reason in list(self.given_up.items()):
-                waiting = len(self.c.ledger.pending("message", website_id, parent_id=session_id))
-                new = waiting - self._counted_messages.get((website_id, session_id), 0)
-                if new > 0:
-                    self.c.counters.skip("messages", reason, new)
-                    self._counted_messages[(website_id, session_id)] = waiting
-                held["message"] += waiting
-            return held
+            given_up = list(self.given_up.items())
+        messages = sum(self._count_messages_given_up(w, s, reason) for (w, s), reason in given_up)
+        return {"conversation": len(given_up), "message": messages}
 
     def _post_message(
         self, website_id: str, conversation_id: Any, row: Pending, payload: dict[str, Any]
