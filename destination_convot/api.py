@@ -353,6 +353,11 @@ class ConvotApi:
             )
         return unwrap(body, kind)
 
+    def read_helpdesk(self, kind: str, object_id: Any) -> dict[str, Any]:
+        """One category or article as Convot holds it (what a terse create answer left out)."""
+        path = HELPDESK_RESOURCES[kind][0]
+        return unwrap(self.client.get(f"{path}/{known_id(object_id, f'a {kind}')}"), kind)
+
     def update_helpdesk(self, kind: str, object_id: Any, payload: Mapping[str, Any]) -> dict[str, Any]:
         object_id = known_id(object_id, f"a {kind}")
         path = HELPDESK_RESOURCES[kind][0]

@@ -55,6 +55,11 @@ ARTICLES_PATH = "/helpdesk/articles"
 
 # Gap 14: public article URL pattern, relative to the help center's public URL.
 ARTICLE_URL = "/{locale}/article/{slug}"
+# Gap 14 again: the docs list `slug` among the fields a client sends, not among those Convot answers. It is
+# sent on create, made from the Crisp article URL's last segment (so a Convot URL keeps Crisp's slug), never
+# on update (that would move a published URL). The link pass uses the slug Convot answers (on create, else
+# a read-back GET); when Convot never says it, links to that article stay on Crisp and the run warns.
+ARTICLE_SLUG_FIELD = "slug"
 
 # Gap 16: contact fields named as in the widget's `identify` call.
 CONTACT_FIELDS = ("email", "external_id", "name", "phone", "company", "avatar_url", "custom_data")

@@ -13,7 +13,14 @@ from pathlib import Path
 from destination_convot import assumptions as A
 from destination_convot.api import ConvotApi
 from destination_convot.config import ConvotConfig
-from destination_convot.errors import ADVICE, NEW_KEY_ADVICE, ConvotApiError, ConvotUnavailable
+from destination_convot.errors import (
+    ADVICE,
+    CORE_SCOPES,
+    HELP_CENTER_STREAMS,
+    NEW_KEY_ADVICE,
+    ConvotApiError,
+    ConvotUnavailable,
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +94,9 @@ def _filter(api: ConvotApi, path: str) -> str:
     return f"{label}: honoured" if unfiltered else f"{label}: not provable yet (Convot holds none)"
 
 
-def check_convot(config: ConvotConfig, api: ConvotApi) -> str | None:
-    """None when everything write needs is in place, else what the user must fix."""
+def check_convot(config: ConvotConfig, api: ConvotApi, notes: list[str] | None = None) -> str | None:
+    """None when write can import conversations and contacts, else what the user must fix. A key without
+    the help-center scopes passes: `notes` then says what write will skip and which scopes would add it."""
     problem = _ledger_problem(config)
     if problem:
         return problem
@@ -104,8 +112,15 @@ def check_convot(config: ConvotConfig, api: ConvotApi) -> str | None:
             return ADVICE[401]
         if error.status == 403:
             missing.append(probe.scope)
-    if missing:
+    if any(scope in CORE_SCOPES for scope in missing):
         return f"The Convot API key lacks the scope(s) {', '.join(missing)}. {NEW_KEY_ADVICE}"
+    if missing and notes is not None:
+        notes.append(
+            f"The Convot API key lacks {', '.join(missing)}: contacts, conversations and messages will be "
+            f"imported, the help center will not ({HELP_CENTER_STREAMS}: deselect them, or create a key that "
+            "also has helpdesk:read and helpdesk:write). Contact events need a scope Convot does not "
+            "document (contacts:write assumed): a key refused there skips people_events only."
+        )
     return None
 
 

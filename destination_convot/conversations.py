@@ -16,6 +16,8 @@ from destination_convot import mapping as M
 from destination_convot.api import same_message
 from destination_convot.counters import (
     API_IDENTITY,
+    CONTACT_REJECTED,
+    CONVERSATION_REJECTED,
     CREATED,
     DATED_AT_IMPORT,
     MATCHED,
@@ -34,8 +36,11 @@ PERSON_LOCK_STRIPES = 64
 class ConversationImporter:
     def __init__(self, context: WorkContext) -> None:
         self.c = context
-        # Conversations Convot refused in this run are not offered again at each checkpoint (a re-run is).
-        self.given_up: set[tuple[str, str]] = set()
+        # Conversations Convot refused in this run (or whose contact it refused), with why: not offered again
+        # at each checkpoint (a re-run is), and counted by that reason (`count_given_up`).
+        self.given_up: dict[tuple[str, str], str] = {}
+        self._counted_messages: dict[tuple[str, str], int] = {}
+        self._given_up_lock = threading.Lock()  # lanes give up while the writer reports
         # One person's contact writes never overlap: a conversation lane creating the contact from its
         # meta and the profile lane would otherwise race, and the meta's nickname could win over the profile.
         self._person_locks = [threading.Lock() for _ in range(PERSON_LOCK_STRIPES)]
@@ -175,7 +180,7 @@ class ConversationImporter:
         ledger = self.c.ledger
         known = ledger.get("conversation", website_id, session_id)
         pending = ledger.pending_one("conversation", website_id, session_id, up_to)
-        thread = self._messages_to_send(website_id, session_id, up_to)
+        thread, waits = self._messages_to_send(website_id, session_id, up_to)
         if known is not None and not known.convot_id:
             known = self._held(website_id, session_id)  # an entry without its Convot id confirms nothing
         if known is None and self.c.existing is not None and pending is not None and thread:
@@ -204,6 +209,8 @@ class ConversationImporter:
                 continue
             if payload[M.A.MESSAGE_TYPE_FIELD] == "incoming":
                 state["status"] = "open"
+        if waits:  # the status follows the whole thread (an incoming message reopens): it waits too
+            return
         self._apply_status(website_id, session_id, known, state, pending)
 
     def _record_status(self, website_id: str, session_id: str, known: Entry, state: dict[str, Any]) -> None:
@@ -253,9 +260,14 @@ class ConversationImporter:
 
     def _messages_to_send(
         self, website_id: str, session_id: str, up_to: int | None
-    ) -> list[tuple[Pending, dict[str, Any]]]:
+    ) -> tuple[list[tuple[Pending, dict[str, Any]]], bool]:
+        """The messages to post, oldest first, and whether the thread stops early: a message whose operator
+        may still arrive in this sync waits (Convot cannot add its operator_id later), and so does every
+        message after it, the thread's order being Convot's."""
         thread = []
         for row in self.c.ledger.pending("message", website_id, parent_id=session_id, up_to=up_to):
+            if self._awaits_operator(website_id, row.record):
+                return thread, True
             try:
                 payload = M.message_payload(row.record, self._operator_id(website_id, row.record))
             except (M.Skipped, *UNMAPPABLE) as skip:
@@ -273,7 +285,12 @@ class ConversationImporter:
                 self.c.ledger.drop_pending("message", website_id, row.crisp_id)
                 continue
             thread.append((row, payload))
-        return thread
+        return thread, False
+
+    def _awaits_operator(self, website_id: str, message: dict[str, Any]) -> bool:
+        if message.get("from") != "operator" or not self.c.config.operator_emails:
+            return False  # its payload does not depend on the operators stream
+        return not self.c.awaited.settled("operator", website_id, str(message.get("user_user_id")))
 
     def _operator_id(self, website_id: str, message: dict[str, Any]) -> int | None:
         if message.get("from") != "operator":
@@ -295,8 +312,8 @@ class ConversationImporter:
             self.c.ledger.drop_pending("conversation", website_id, session_id)
             return None
         except ConvotRejected as error:
-            self.given_up.add((website_id, session_id))
             self.c.rejected("contacts", f"the contact of conversation {session_id}", error)
+            self._give_up(website_id, session_id, CONTACT_REJECTED)
             return None
         digest = M.message_hash(seed_payload)
         self.c.ledger.record_intent(
@@ -313,9 +330,9 @@ class ConversationImporter:
                 payload, M.text_or_none(pending.record.get("meta_email"))
             )
         except ConvotRejected as error:
-            self.given_up.add((website_id, session_id))
             self.c.ledger.clear_intent("conversation", website_id, session_id)
             self.c.rejected("conversations", f"conversation {session_id}", error)
+            self._give_up(website_id, session_id, CONVERSATION_REJECTED)
             return None
         entry = Entry(conversation.get("id"), None, {"status": "open"})
         self.c.ledger.confirm(
@@ -326,6 +343,33 @@ class ConversationImporter:
         self.c.counters.add("conversations", CREATED)
         self._count_message(seed_row, seed_payload)
         return entry
+
+    def _give_up(self, website_id: str, session_id: str, reason: str) -> None:
+        """Stop offering this conversation in this run; count it and its messages by why, live."""
+        with self._given_up_lock:
+            self.given_up[(website_id, session_id)] = reason
+        if reason == CONTACT_REJECTED:  # a rejected conversation is already counted as rejected
+            self.c.counters.skip("conversations", reason)
+        self._count_messages_given_up(website_id, session_id, reason)
+
+    def _count_messages_given_up(self, website_id: str, session_id: str, reason: str) -> int:
+        """Count the messages of a given-up conversation not counted yet (more may have come since it was
+        given up); return how many wait."""
+        waiting = len(self.c.ledger.pending("message", website_id, parent_id=session_id))
+        with self._given_up_lock:
+            new = waiting - self._counted_messages.get((website_id, session_id), 0)
+            if new > 0:
+                self.c.counters.skip("messages", reason, new)
+                self._counted_messages[(website_id, session_id)] = waiting
+        return waiting
+
+    def count_given_up(self) -> dict[str, int]:
+        """End of run: count what came since for the given-up conversations, and return how many pending
+        rows of each kind are given up, so the report does not count them as waiting as well."""
+        with self._given_up_lock:
+            given_up = list(self.given_up.items())
+        messages = sum(self._count_messages_given_up(w, s, reason) for (w, s), reason in given_up)
+        return {"conversation": len(given_up), "message": messages}
 
     def _post_message(
         self, website_id: str, conversation_id: Any, row: Pending, payload: dict[str, Any]

@@ -19,6 +19,10 @@ WOULD_CREATE, ALREADY_IMPORTED = "new", "already imported"  # preview outcomes
 # Kept pending at the end of a sync, reported as skips (a preview gives the same reasons)
 EMPTY_CONVERSATION = "empty (no message yet): kept pending"
 ORPHAN_MESSAGE = "waiting for their conversation: kept pending"
+# Kept pending because Convot refused what they hang on (a re-run offers them again): counted as that, not as
+# waiting for something that has not come.
+CONTACT_REJECTED = "not written: their contact was rejected by Convot (kept pending)"
+CONVERSATION_REJECTED = "not written: their conversation was rejected by Convot (kept pending)"
 API_IDENTITY = "attributed to the API identity"
 # Written, but without what Convot ignores (the guesses' warnings say why)
 DATED_AT_IMPORT = "dated at import time (Convot does not keep created_at)"

@@ -29,6 +29,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_convot import rebuild
 from destination_convot.api import ConvotApi
 from destination_convot.app_identity import resolve_app
+from destination_convot.awaited_facts import AwaitedFacts
 from destination_convot.checker import check_convot, probe_guesses
 from destination_convot.client import ConvotClient, Pacing
 from destination_convot.config import ConfigError, ConvotConfig, upgrade_legacy_fields
@@ -95,15 +96,18 @@ class DestinationConvot(Destination):
         except ConfigError as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
         api = ConvotApi(ConvotClient(parsed.api_url, parsed.api_token, pacing=self._pacing or CHECK_PACING))
-        problem = check_convot(parsed, api)
+        notes: list[str] = []  # what write will skip with this key, and why
+        problem = check_convot(parsed, api, notes)
         if problem:
             return AirbyteConnectionStatus(status=Status.FAILED, message=problem)
         try:
             guesses = "Convot guesses: " + "; ".join(probe_guesses(api))
         except ConvotUnavailable as error:  # the scopes were proven: only the report is incomplete
             guesses = f"Convot guesses: not probed ({error})"
+        for note in notes:
+            logger.warning(note)
         logger.info(guesses)
-        return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=guesses)
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=" ".join([*notes, guesses]))
 
     def write(
         self,
@@ -122,6 +126,7 @@ class DestinationConvot(Destination):
             raise config_error(str(error)) from None
         api = ConvotApi(client)
         context = WorkContext(parsed, api, ledger, counters, stopping=stopping)
+        context.awaited = AwaitedFacts(configured.stream.name for configured in configured_catalog.streams)
         mode = "PREVIEW (nothing is written)" if parsed.preview else f"ledger {parsed.ledger_path}"
         logger.info(
             f"Writing to Convot at {parsed.api_url}, {mode}, up to {parsed.max_concurrency} requests at once."

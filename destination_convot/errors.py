@@ -120,13 +120,36 @@ class StreamUnwritable(Exception):
         )
 
 
+# Scopes without which nothing is imported; the help center's are optional (partial access is normal: the
+# rest is imported, and what is skipped is named with the scope that would allow it).
+CORE_SCOPES = tuple(scope for scope in REQUIRED_SCOPES if not scope.startswith("helpdesk:"))
+HELP_CENTER_STREAMS = "helpdesk_locales, helpdesk_categories, helpdesk_sections, helpdesk_articles"
+
+
+class ScopeMissing(StreamUnwritable):
+    """A whole stream cannot be written because the key lacks its scope (403): the other streams go on."""
+
+    def __init__(self, stream: str, streams: str, scope: str, error: ConvotApiError) -> None:
+        self.stream = stream
+        Exception.__init__(
+            self,
+            f"The {stream} could not be written: the Convot API key lacks {scope} (Convot answered 403 on "
+            f"{error.request}: {error.message}). To import it, create a key with that scope too (App "
+            f"Settings → API Keys → New key) and put it in api_token; or deselect {streams}.",
+        )
+
+
 def unwritable_streams_error(problems: list[StreamUnwritable]) -> AirbyteTracedException:
     """The one error a run ends with when some streams could not be written and the others were."""
+    fix = (
+        "once the key has the scope"
+        if all(isinstance(problem, ScopeMissing) for problem in problems)
+        else "once the path is right (ask Convot for the route, or deselect the stream)"
+    )
     message = (
         " ".join(str(problem) for problem in problems)
         + " Every other stream was written and its state saved; the records of the failed stream wait in the "
-        "ledger and are written by the next sync once the path is right (ask Convot for the route, or "
-        "deselect the stream)."
+        f"ledger and are written by the next sync {fix}."
     )
     return AirbyteTracedException(
         message=message, internal_message=message, failure_type=FailureType.system_error

@@ -13,13 +13,21 @@ from destination_convot import assumptions as A
 from destination_convot import helpdesk_mapping as H
 from destination_convot import mapping as M
 from destination_convot.counters import CREATED, MATCHED, UNCHANGED, UPDATED
-from destination_convot.errors import ConvotRejected, StreamUnwritable
+from destination_convot.errors import (
+    HELP_CENTER_STREAMS,
+    ConvotAuthError,
+    ConvotRejected,
+    ScopeMissing,
+    StreamUnwritable,
+)
 from destination_convot.ledger import Entry, Intent, Pending
 from destination_convot.routes import COUNTER_OF_KIND
 from destination_convot.work import Lane, WorkContext, convot_id, mapped
 
 logger = logging.getLogger("airbyte")
+HELP_CENTER = "help center (languages, categories and articles)"
 LINKS_REWRITTEN = "links rewritten"
+LINKS_KEPT_ON_CRISP = "links to Crisp kept: Convot gave no slug (URL) for the article linked to"
 NO_LANGUAGES_API = "not created: Convot has no languages API (locale sent on categories and articles)"
 
 
@@ -41,6 +49,13 @@ class HelpdeskImporter:
         except StreamUnwritable as problem:
             self.problem = problem
             logger.error(str(problem))
+        except ConvotAuthError as error:
+            if error.status != 403:
+                raise  # 401: the key itself is wrong, the whole sync stops
+            self.problem = ScopeMissing(
+                HELP_CENTER, HELP_CENTER_STREAMS, "helpdesk:read and helpdesk:write", error
+            )
+            logger.error(str(self.problem))
 
     def _lane(self, row: Pending, write: Callable[[Pending], None]) -> Lane:
         return lambda: write(row)
@@ -95,15 +110,18 @@ class HelpdeskImporter:
             "article_source",
             [(row.website_id, row.crisp_id, {"url": record.get("url"), "content": payload["content"]})],
         )
-        self._upsert(row, "articles", payload)
+        self._upsert(row, "articles", payload, on_create=H.crisp_slug(record))
 
     def _section(self, website_id: str, article: dict[str, Any]) -> dict[str, Any] | None:
         if article.get("section_id") is None:
             return None
         return self.c.ledger.fact("section", website_id, f"{article['locale']}:{article['section_id']}")
 
-    def _upsert(self, row: Pending, counter: str, payload: dict[str, Any]) -> None:
-        """Create once (intent first), PATCH when the content changed, nothing when unchanged."""
+    def _upsert(
+        self, row: Pending, counter: str, payload: dict[str, Any], on_create: dict[str, Any] | None = None
+    ) -> None:
+        """Create once (intent first), PATCH when the content changed, nothing when unchanged. `on_create`:
+        fields sent only when creating (an article's slug), outside the content hash."""
         kind = row.kind
         known = self.c.ledger.get(kind, row.website_id, row.crisp_id)
         if known is None or not known.convot_id:
@@ -113,13 +131,14 @@ class HelpdeskImporter:
             self.c.counters.add(counter, UNCHANGED)
             self.c.ledger.drop_pending(kind, row.website_id, row.crisp_id)
             return
+        created = {**payload, **(on_create or {})}
         if known is None:
             self.c.ledger.record_intent(
-                Intent(row.website_id, kind, row.crisp_id, None, {"request": payload, "hash": digest})
+                Intent(row.website_id, kind, row.crisp_id, None, {"request": created, "hash": digest})
             )
         try:
             if known is None:
-                held = self.c.api.create_helpdesk(kind, payload)
+                held = self.c.api.create_helpdesk(kind, created)
             else:
                 held = self.c.api.update_helpdesk(kind, known.convot_id, payload)
         except StreamUnwritable:
@@ -131,9 +150,19 @@ class HelpdeskImporter:
             self.c.rejected(counter, f"{kind} {row.crisp_id}", error)
             return
         extra = {**(known.extra if known else {}), **held_extra(held, payload)}
-        entry = Entry(held.get("id") or (known and known.convot_id), digest, extra)
+        object_id = held.get("id") or (known and known.convot_id)
+        if kind == "article" and not extra.get("slug") and object_id:
+            extra.update(self._read_back(kind, object_id, payload))
+        entry = Entry(object_id, digest, extra)
         self.c.ledger.confirm(row.website_id, [(kind, row.crisp_id, entry)], done=[(kind, row.crisp_id)])
         self.c.counters.add(counter, CREATED if known is None else UPDATED)
+
+    def _read_back(self, kind: str, object_id: Any, payload: dict[str, Any]) -> dict[str, Any]:
+        """An answer without the slug (the docs do not say Convot returns it): ask for the object once."""
+        try:
+            return held_extra(self.c.api.read_helpdesk(kind, object_id), payload)
+        except ConvotRejected:
+            return {}  # unknown: the link pass names what it could not rewrite
 
     def _held(self, kind: str, payload: dict[str, Any], known: Entry | None) -> Entry | None:
         """While rebuilding (or for an entry without its Convot id): the object Convot holds by external id,
@@ -153,21 +182,28 @@ class HelpdeskImporter:
 
     # -- links -------------------------------------------------------------------------------------
     def rewrite_links(self) -> None:
-        """Second pass: links to other Crisp articles -> Convot URLs; PATCH only bodies that change."""
+        """Second pass: links to other Crisp articles -> Convot URLs; PATCH only bodies that change. An
+        article whose slug Convot never gave has no known URL: links to it stay on Crisp, and the run says
+        how many articles keep such links."""
         sources = {(website, key): value for website, key, value in self.c.ledger.facts("article_source")}
         articles = [
             (website, key, entry)
             for website, key, entry in self.c.ledger.entries("article")
-            if (website, key) in sources and entry.extra.get("slug")
+            if (website, key) in sources and entry.convot_id
         ]
         url_map: dict[str, dict[str, str]] = {}
+        unknown: dict[str, list[str]] = {}  # website -> Crisp URLs of articles whose Convot URL is unknown
         for website, key, entry in articles:
             crisp_url = sources[(website, key)].get("url")
-            if crisp_url:
-                url = H.convot_article_url(
-                    self.c.config.help_center_url, entry.extra["locale"], entry.extra["slug"]
-                )
-                url_map.setdefault(website, {})[crisp_url] = url
+            if not crisp_url:
+                continue
+            if not entry.extra.get("slug"):
+                unknown.setdefault(website, []).append(crisp_url)
+                continue
+            url = H.convot_article_url(
+                self.c.config.help_center_url, entry.extra["locale"], entry.extra["slug"]
+            )
+            url_map.setdefault(website, {})[crisp_url] = url
         lanes = [
             self._link_lane(
                 website, key, entry, H.rewrite_links(sources[(website, key)]["content"], url_map[website])
@@ -176,6 +212,30 @@ class HelpdeskImporter:
             if website in url_map
         ]
         self.c.pool.run((("links", index), lane) for index, lane in enumerate(lanes) if lane is not None)
+        self._report_unrewritten(sources, articles, unknown)
+
+    def _report_unrewritten(
+        self,
+        sources: dict[tuple[str, str], dict[str, Any]],
+        articles: list[tuple[str, str, Entry]],
+        unknown: dict[str, list[str]],
+    ) -> None:
+        if not unknown:
+            return
+        keeping = sum(
+            1
+            for website, key, _ in articles
+            if website in unknown
+            and H.links_to_any(sources[(website, key)].get("content") or "", unknown[website])
+        )
+        without = sum(len(urls) for urls in unknown.values())
+        if keeping:
+            self.c.counters.skip("articles", LINKS_KEPT_ON_CRISP, keeping)
+        logger.warning(
+            f"Convot did not give the slug of {without} article(s) (in its create answer or when read back), "
+            f"so their Convot URL is unknown: {keeping} article(s) keep links to them pointing at Crisp. Fix "
+            "those links in Convot by hand, or ask Convot to return `slug` on articles and re-run."
+        )
 
     def _link_lane(self, website: str, key: str, entry: Entry, body: str) -> Lane | None:
         body_hash = M.content_hash(body)

@@ -6,8 +6,9 @@ Pure functions like `mapping.py`, whose small helpers they share.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from destination_convot import assumptions as A
 from destination_convot.mapping import Record, Skipped, text_or_none, without_none
@@ -71,8 +72,24 @@ def article_payload(article: Record, category_id: Any, section_order: int | None
     )
 
 
+def crisp_slug(article: Record) -> dict[str, str]:
+    """The slug to ask Convot for on create: the last segment of the Crisp article URL (`.../article/
+    how-to-reset-1abcd2/` -> `how-to-reset-1abcd2`), kept to lowercase ASCII words joined by "-"; {} when the
+    URL gives none (Convot then makes its own)."""
+    url = text_or_none(article.get("url")) or ""
+    segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    slug = re.sub(r"[^a-z0-9]+", "-", segment.lower()).strip("-")
+    return {A.ARTICLE_SLUG_FIELD: slug} if slug else {}
+
+
 def convot_article_url(help_center_url: str | None, locale: str, slug: str) -> str:
     return (help_center_url or "") + A.ARTICLE_URL.format(locale=locale, slug=slug)
+
+
+def links_to_any(body: str, urls: Iterable[str]) -> bool:
+    """Whether the body links to one of these Crisp article URLs (matched as `rewrite_links` matches)."""
+    marker = "\x00unknown\x00"  # replaces every match, so any match changes the body
+    return rewrite_links(body, dict.fromkeys(urls, marker)) != body
 
 
 def rewrite_links(body: str, url_map: Mapping[str, str]) -> str:

@@ -20,6 +20,7 @@ ledger would each create what the other has not confirmed yet).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -69,6 +70,15 @@ def explain(path: Path | None, error: BaseException) -> LedgerError:
     where = f"The ledger file {path}"
     if isinstance(error, LedgerError):
         return error
+    if is_disk_full(error):
+        # Not damage: SQLite rolled the failed transaction back, so the file is intact and what it held
+        # before stays true; only room is missing.
+        return LedgerError(
+            f"{where} could not be written: no space left ({text}). Free space on the disk (or raise the "
+            f"quota) holding {path.parent if path else 'the ledger'}; SQLite also needs room for the `-wal` "
+            "file next to it. Then re-run: the ledger is intact, and nothing after the last emitted state is "
+            "assumed written."
+        )
     if "readonly" in text or "read-only" in text or isinstance(error, PermissionError):
         return LedgerError(
             f"{where} cannot be written ({text}). Give the user running the destination write access to the "
@@ -89,6 +99,17 @@ def explain(path: Path | None, error: BaseException) -> LedgerError:
             f"{where} is locked by another process ({text}). Wait for it to finish, then re-run."
         )
     return LedgerError(f"{where} could not be used ({type(error).__name__}: {text}). {RESTART_ADVICE}")
+
+
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+DISK_FULL_TEXTS = ("database or disk is full", "no space left", "quota exceeded")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """SQLite says "database or disk is full" (SQLITE_FULL); the OS says ENOSPC or EDQUOT."""
+    if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+        return True
+    return any(marker in str(error).lower() for marker in DISK_FULL_TEXTS)
 
 
 class LedgerBusy(LedgerError):

@@ -21,7 +21,7 @@ from typing import Any
 
 from destination_convot import assumptions as A
 from destination_convot.api import HELPDESK_RESOURCES, MAX_SCANNED_OBJECTS, ConvotApi
-from destination_convot.errors import ConvotRejected
+from destination_convot.errors import ConvotAuthError, ConvotRejected
 from destination_convot.ledger import Ledger
 
 logger = logging.getLogger("airbyte")
@@ -55,11 +55,12 @@ def start_if_needed(ledger: Ledger, api: ConvotApi) -> bool:
 
 
 def _first(api: ConvotApi, path: str, plural: str) -> dict[str, Any] | None:
-    """The first object of a list; a list Convot does not serve (404: a guessed path) holds nothing."""
+    """The first object of a list; a list Convot does not serve (404: a guessed path) holds nothing, nor does
+    one the key may not read (403): that key cannot write there either, so nothing can be duplicated."""
     try:
         return api.find_one(path, plural)
-    except ConvotRejected as error:
-        if error.status == 404:
+    except (ConvotRejected, ConvotAuthError) as error:
+        if error.status in (403, 404):
             return None
         raise
 

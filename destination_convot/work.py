@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from destination_convot.api import ConvotApi
+from destination_convot.awaited_facts import AwaitedFacts
 from destination_convot.client import Interrupted
 from destination_convot.config import ConvotConfig
 from destination_convot.counters import REJECTED, Counters
@@ -41,6 +42,7 @@ class WorkContext:
     stopping: threading.Event = field(default_factory=threading.Event)  # SIGTERM/SIGINT
     existing: ExistingObjects | None = None  # set while rebuilding the mapping from Convot (rebuild.py)
     failed: threading.Event = field(default_factory=threading.Event)  # a lane failed: the sync ends
+    awaited: AwaitedFacts = field(default_factory=AwaitedFacts)  # facts a write must not go without
     pool: LanePool = field(init=False)
 
     def __post_init__(self) -> None:

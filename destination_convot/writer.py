@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from airbyte_cdk.models import AirbyteMessage, Type
+from airbyte_cdk.models import AirbyteMessage, AirbyteStreamStatus, TraceType, Type
 
 from destination_convot.client import Interrupted
 from destination_convot.conversations import ConversationImporter
@@ -36,6 +36,7 @@ from destination_convot.work import WorkContext
 
 logger = logging.getLogger("airbyte")
 
+ENDED = (AirbyteStreamStatus.COMPLETE, AirbyteStreamStatus.INCOMPLETE)
 BUFFER_LIMIT = 2000  # records held in memory before they are moved to the ledger, even without a STATE
 
 
@@ -78,6 +79,8 @@ class ConvotWriter:
                 elif message.type == Type.STATE and not self.c.config.preview:
                     self._persist_and_schedule()
                     self._states.append((message, self.c.pool.mark()))
+                elif message.type == Type.TRACE and not self.c.config.preview:
+                    self._on_stream_status(message)
                 yield from self._safe_states()
             if self.c.config.preview:
                 self._persist()
@@ -90,6 +93,7 @@ class ConvotWriter:
                     "Stopped on request: in-flight writes done, ledger flushed, last safe state echoed."
                 )
                 return
+            self.c.awaited.input_ended()  # nothing more can come: what waited for a fact is written now
             with suppress(Interrupted):  # a request of the final pass was waiting: it was not sent
                 self._final_pass()
             if self.c.stopping.is_set():
@@ -172,6 +176,7 @@ class ConvotWriter:
                 if route.kind == kind
             ]
             self.c.ledger.set_facts(kind, rows)
+            self.c.awaited.read(kind, [(website_id, crisp_id) for website_id, crisp_id, _ in rows])
         pending = [route.pending(record) for route, record in buffer if not route.fact]
         if self.c.config.preview:
             self.preview.add(pending)
@@ -198,15 +203,29 @@ class ConvotWriter:
         self.events.schedule(people, up_to=batch)
         self.conversations.schedule_conversations(sessions, up_to=batch)
 
+    def _on_stream_status(self, message: AirbyteMessage) -> None:
+        """A fact stream that ended (COMPLETE, or INCOMPLETE: it sends nothing more) releases the writes that
+        waited for it: every pending conversation is offered again, once per sync and stream."""
+        trace = message.trace
+        status = trace.stream_status if trace is not None and trace.type == TraceType.STREAM_STATUS else None
+        if status is None or status.status not in ENDED:
+            return
+        if self.c.awaited.stream_ended(status.stream_descriptor.name):
+            self._scheduled_everything = False  # the next scheduling offers every pending record again
+            self._persist_and_schedule()
+
     def _report_waiting(self) -> None:
         reasons = {
             "conversation": ("conversations", EMPTY_CONVERSATION),
             "message": ("messages", ORPHAN_MESSAGE),
             "event": ("events", EVENT_WAITING),
         }
+        given_up = self.conversations.count_given_up()  # counted by why (their contact was rejected...)
         for kind, count in self.c.ledger.count_pending().items():
             counter, reason = reasons.get(kind, (COUNTER_OF_KIND.get(kind, kind), "kept pending"))
-            self.c.counters.skip(counter, reason, count)
+            count -= given_up.get(kind, 0)
+            if count > 0:
+                self.c.counters.skip(counter, reason, count)
 
     # -- signals -----------------------------------------------------------------------------------
     @contextmanager

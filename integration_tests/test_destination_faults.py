@@ -4,11 +4,12 @@ revoked keys, and a crash between Convot's confirmation and the ledger commit.""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import FailureType, Type
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
@@ -17,7 +18,14 @@ from destination_convot.ledger import Intent, Ledger, Pending
 from destination_convot.mapping import message_hash, message_payload
 from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
 from unit_tests.destination import builders as B
-from unit_tests.destination.harness import by_external_id, counts, destination_config, duplicates, run_write
+from unit_tests.destination.harness import (
+    by_external_id,
+    counts,
+    destination_config,
+    duplicates,
+    read_summary,
+    run_write,
+)
 
 FULL = {"contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4}
 
@@ -205,3 +213,66 @@ def test_a_category_created_by_an_interrupted_run_is_adopted_not_created_again(
     assert counts(dump) == FULL
     billing = by_external_id(dump, "helpdesk_categories")["crisp:category:en:c-1"]
     assert billing["description"] == "About Billing"  # the adopted category was then updated from the record
+
+
+def invalid_contact_workspace(meta_email: str = "jane(at)example.com") -> list:
+    """The workspace with Jane's email one Convot refuses (422 "Email is invalid"), on her profile and on her
+    conversation s-1."""
+    messages = B.workspace()
+    for message in messages:
+        record = message.record.data if message.type == Type.RECORD else {}
+        if record.get("people_id") == "p-1" and "email" in record:
+            record["email"] = meta_email
+        if record.get("session_id") == "s-1" and "meta_email" in record:
+            record["meta_email"] = meta_email
+    return messages
+
+
+def test_the_conversations_of_a_rejected_contact_are_counted_as_such_not_as_waiting(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        run_write(convot_sandbox, tmp_path, invalid_contact_workspace())
+    assert "crisp:s-1" not in by_external_id(convot_sandbox.dump(), "conversations")
+    _, skipped = read_summary(summary_of(caplog))
+    assert skipped["conversations: not written: their contact was rejected by Convot (kept pending)"] == 1
+    # s-1's four importable messages (its event message is skipped as ever)
+    assert skipped["messages: not written: their contact was rejected by Convot (kept pending)"] == 4
+    assert skipped["conversations: empty (no message yet): kept pending"] == 1  # s-3, truly empty
+    assert "messages: waiting for their conversation: kept pending" not in skipped
+
+
+def test_the_messages_of_a_rejected_conversation_are_counted_as_such(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The neighbour: Convot refuses the conversation itself (its seed message's content)."""
+    convot_sandbox.set_faults(ConvotFaults(reject_content_regex="^I need help$"))
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        run_write(convot_sandbox, tmp_path, B.workspace())
+    _, skipped = read_summary(summary_of(caplog))
+    assert skipped["conversations: rejected by Convot (422 unprocessable_entity)"] == 1
+    assert skipped["messages: not written: their conversation was rejected by Convot (kept pending)"] == 4
+    assert skipped["conversations: empty (no message yet): kept pending"] == 1
+    assert "messages: waiting for their conversation: kept pending" not in skipped
+
+
+def test_the_live_counters_name_the_rejected_contact_too(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Progress lines (logged while the sync runs) say it as soon as the conversation is given up."""
+    config = destination_config(convot_sandbox, tmp_path)
+    destination = DestinationConvot(pacing=Pacing(scale=0), report_interval=0.01)
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        output = destination.write(config, B.catalog(), iter(invalid_contact_workspace()))
+        for message in output:
+            if (
+                message.type == Type.STATE
+                and message.state.stream.stream_descriptor.name == "helpdesk_locales"
+            ):
+                time.sleep(0.1)  # conversation_messages' state is back: the give-up happened before it
+                break
+        progress = [r.message for r in caplog.records if r.message.startswith("Convot import progress")]
+        list(output)
+    assert any(
+        "1 conversations: not written: their contact was rejected by Convot" in line for line in progress
+    )

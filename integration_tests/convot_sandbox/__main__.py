@@ -61,6 +61,9 @@ GUESS_FLAGS = (
     ("--ignore-page-param", "page_param", "page ignored: every list answers its first page"),
     ("--events-only-under-api-prefix", "events_under_v1", "contact events only under /api/v1 (404 on /v1)"),
     ("--no-events-list", "events_list", "GET /contacts/{id}/events answers 404"),
+    ("--ignore-article-slug", "article_slug_sent", "a sent article slug is ignored: made from the title"),
+    ("--no-article-slug-on-create", "article_slug_on_create", "an article's create answer has no slug"),
+    ("--no-article-slug-answered", "article_slug_answered", "article answers carry no slug nor url"),
 )
 
 

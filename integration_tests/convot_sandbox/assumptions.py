@@ -62,8 +62,10 @@ REOPENED_BY_INCOMING = ("resolved", "pending")
 # [11] Helpdesk paths /helpdesk/{languages,categories,articles}; articles default to `draft` status.
 ARTICLE_STATUSES = ("visible", "draft", "hidden")
 DEFAULT_ARTICLE_STATUS = "draft"
-# The slug is made from the title at creation (lowercase ASCII words joined by "-", suffixed -2, -3 ... when
-# taken within the app and locale) and kept when the title changes; `url` = /<locale>/article/<slug>.
+# The slug is made at creation from the `slug` sent (the docs list it among the fields a client sends) or else
+# from the title (lowercase ASCII words joined by "-", suffixed -2, -3 ... when taken within the app and
+# locale), and kept when the title changes; `url` = /<locale>/article/<slug>. Both are in every answer
+# (switches `article_slug_sent`, `article_slug_answered`: the docs say neither).
 
 # [12] Languages are objects {locale, name} unique per app ("Locale has already been taken"); categories and
 # articles carry a free `locale` string that need not name an existing language.

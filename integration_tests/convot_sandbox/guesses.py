@@ -34,6 +34,10 @@ class ConvotGuesses:
     helpdesk_api: bool = True  # [11] False: no /helpdesk route at all (404)
     events_under_v1: bool = True  # [2] False: contact events only under the article's /api/v1 (404 on /v1)
     events_list: bool = True  # [8] False: GET /contacts/{id}/events answers 404 (events cannot be read back)
+    events_scope: str = "contacts:write"  # [2] the scope POST /contacts/{id}/events requires (undocumented)
+    article_slug_sent: bool = True  # [14] False: a sent `slug` is ignored, the slug is made from the title
+    article_slug_on_create: bool = True  # [14] False: the create answer has no `slug`/`url` (a GET has them)
+    article_slug_answered: bool = True  # [14] False: no article answer carries `slug` or `url`
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_per_page <= A.MAX_PER_PAGE:
@@ -43,8 +47,9 @@ class ConvotGuesses:
 
     @classmethod
     def everything_switched(cls) -> ConvotGuesses:
-        """Every guess answered otherwise, except two without which Convot cannot be written to completely:
-        the helpdesk routes, and a page parameter (the destination stops rather than read a list wrong)."""
+        """Every guess answered otherwise, except three without which Convot cannot be written to completely:
+        the helpdesk routes, a page parameter (the destination stops rather than read a list wrong), and the
+        article slug in answers (without it no link can be rewritten: the destination warns, with a count)."""
         return cls(
             languages_api=False,
             status_paths=False,
@@ -57,6 +62,7 @@ class ConvotGuesses:
             max_per_page=50,
             events_under_v1=False,
             events_list=False,
+            article_slug_sent=False,
         )
 
     @classmethod
@@ -77,6 +83,20 @@ class ConvotGuesses:
         if not self.languages_api and template.startswith(LANGUAGES_ROUTES):
             return True
         return not self.status_paths and template in STATUS_ROUTES
+
+    def scope_of(self, template: str, method: str, documented: str) -> str:
+        """The scope a route requires here: the events route's is a guess, the others are documented."""
+        return self.events_scope if template == EVENTS_ROUTE and method == "POST" else documented
+
+    def shown_helpdesk(self, item: dict, created: bool = False) -> dict:
+        """A help-center object as this API answers it (without slug and url when it keeps them to itself)."""
+        if self.article_slug_answered and (self.article_slug_on_create or not created):
+            return item
+        return {key: value for key, value in item.items() if key not in ("slug", "url")}
+
+    def shown_page(self, page: tuple[list[dict], bool]) -> tuple[list[dict], bool]:
+        items, has_more = page
+        return [self.shown_helpdesk(item) for item in items], has_more
 
     def filters(self, chosen: dict) -> dict:
         if self.external_id_filter:

@@ -1,6 +1,7 @@
 """Help-center languages, categories and articles, described as data (paths and fields: gaps 11-12).
 
-One generic create / patch / get / list serves all three; articles add a slug and a url.
+One generic create / patch / get / list serves all three; articles add a slug and a url (a sent slug is kept
+at creation, switch `article_slug_sent`; answers without them: switch `article_slug_answered`).
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def _check_constraints(store: Store, resource: Resource, app_id: int, values: di
         raise invalid(problems)
 
 
-def _unique_slug(store: Store, table: str, app_id: int, locale: str | None, title: str) -> str:
-    base = slugify(title)
+def _unique_slug(store: Store, table: str, app_id: int, locale: str | None, wanted: str) -> str:
+    base = slugify(wanted)
     slug, suffix = base, 1
     while store.scalar(
         f"SELECT 1 FROM {table} WHERE app_id = ? AND locale IS ? AND slug = ?", app_id, locale, slug
@@ -129,15 +130,18 @@ def _unique_slug(store: Store, table: str, app_id: int, locale: str | None, titl
     return slug
 
 
-def create_item(store: Store, resource: Resource, app_id: int, body: dict) -> dict:
+def create_item(store: Store, resource: Resource, app_id: int, body: dict, slug_sent: bool = True) -> dict:
+    """`slug_sent`: a `slug` in the body is kept (made unique) at creation; False: ignored like any unknown
+    field, the slug is made from the title (switch `article_slug_sent`)."""
     values = parse_body(body, resource.fields)
+    sent = body.get("slug") if slug_sent and isinstance(body.get("slug"), str) else None
     with store.transaction():
         _check_constraints(store, resource, app_id, values)
         stamp = now_iso()
         row = {"app_id": app_id, **values, "created_at": stamp, "updated_at": stamp}
         if resource.slug_from:
             row["slug"] = _unique_slug(
-                store, resource.table, app_id, values.get("locale"), values[resource.slug_from]
+                store, resource.table, app_id, values.get("locale"), sent or values[resource.slug_from]
             )
         return get_item(store, resource, app_id, store.insert(resource.table, row))
 

@@ -123,25 +123,25 @@ def _register_helpdesk(resource: hd.Resource) -> None:
         return listing(
             request,
             resource.path,
-            lambda page, per_page: hd.list_items(
-                request.store, resource, request.caller.app_id, filters, page, per_page
+            lambda page, per_page: request.guesses.shown_page(
+                hd.list_items(request.store, resource, request.caller.app_id, filters, page, per_page)
             ),
         )
 
     def create_item(request: ApiRequest) -> Reply:
-        return 201, {
-            resource.singular: hd.create_item(request.store, resource, request.caller.app_id, request.body())
-        }
+        slug_sent = request.guesses.article_slug_sent
+        created = hd.create_item(request.store, resource, request.caller.app_id, request.body(), slug_sent)
+        return 201, {resource.singular: request.guesses.shown_helpdesk(created, created=True)}
 
     def get_item(request: ApiRequest) -> Reply:
         found = hd.get_item(request.store, resource, request.caller.app_id, request.id_param())
-        return 200, {resource.singular: found}
+        return 200, {resource.singular: request.guesses.shown_helpdesk(found)}
 
     def patch_item(request: ApiRequest) -> Reply:
         changed = hd.patch_item(
             request.store, resource, request.caller.app_id, request.id_param(), request.body()
         )
-        return 200, {resource.singular: changed}
+        return 200, {resource.singular: request.guesses.shown_helpdesk(changed)}
 
     route("GET", base, "helpdesk:read")(list_items)
     route("POST", base, "helpdesk:write")(create_item)

@@ -175,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
         if not found:
             raise ApiError(404, f"No API route {method} {path}; the API lives under /v1")
         route, params = found
-        caller.require(route.scope)
+        caller.require(guesses.scope_of(route.template, method, route.scope))
         request = ApiRequest(store, caller, params, query, body, guesses)
         rejected = plan.reject_content(method, request.body()) if method in ("POST", "PATCH") else None
         if rejected:
