@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from .dataset import Workspace
 
 ROUTE_NAMES = tuple(router.names())
+# The scope each route checks (None: any token installed on the website), from the routes' `scope=`.
+ROUTE_SCOPES = {route.name: route.scope for route in router.routes}
 UNKNOWN_ROUTE = "unknown_route"
 
 
@@ -41,6 +43,7 @@ class SandboxState:
     date_filter_field: str = assumptions.DATE_FILTER_FIELD_DEFAULT
     injector: FaultInjector = field(default_factory=FaultInjector)
     route_tiers: dict[str, frozenset[str]] = field(default_factory=dict)  # route name -> allowed tiers
+    plugin_scopes: frozenset[str] | None = None  # switch: the scopes of the "plugin" token (None: all)
     helpdesk_mode: str = assumptions.HELPDESK_MODE_DEFAULT  # which helpdesk routes answer
     article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT
     statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS  # the actions Crisp knows
@@ -195,7 +198,10 @@ class CrispHandler(BaseHTTPRequestHandler):
             raise ApiError(404, "website_not_found")
         if not token.installed:
             raise ApiError(404, "not_subscribed")
-        if scope and scope not in token.scopes:
+        scopes = token.scopes
+        if token.name == "plugin" and state.plugin_scopes is not None:
+            scopes = state.plugin_scopes
+        if scope and scope not in scopes:
             raise ApiError(403, "not_allowed")
 
     def _admin(self, path: str, raw: bytes | None) -> None:
