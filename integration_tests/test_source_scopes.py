@@ -133,7 +133,7 @@ def test_a_route_the_tier_may_not_use_is_left_out_by_name(tmp_path):
     assert "restricted_route_tier" in lines["visitors"]
     assert "website:visitors" in lines["visitors"]
     assert status["status"] == "SUCCEEDED"
-    assert "visitors (needs website:visitors)" in status["message"]
+    assert "visitors (needs website:visitors, or a token tier that may use the route" in status["message"]
 
 
 def test_a_plugin_not_installed_fails_discover(crisp_sandbox, tmp_path):

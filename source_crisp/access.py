@@ -63,9 +63,21 @@ def scopes_of(names: Collection[str], denied: Collection[str] | None = None) -> 
     return found
 
 
+# What else lifts a refusal that is not about scopes.
+_OR = {
+    "restricted_route_tier": ", or a token tier that may use the route (restricted_route_tier)",
+    "website_member_role_not_allowed": (
+        ", or a member role that may read it (website_member_role_not_allowed)"
+    ),
+}
+
+
 def unreadable_summary(denied: Mapping[str, AccessDenied]) -> str:
     """check's sentence: which streams the token cannot read, each with what would add it."""
-    each = "; ".join(f"{name} (needs {needs_text(name, denied)})" for name in denied)
+    each = "; ".join(
+        f"{name} (needs {needs_text(name, denied)}{_OR.get(refused.reason, '')})"
+        for name, refused in denied.items()
+    )
     return f"the token cannot read {len(denied)} stream(s): {each}"
 
 
