@@ -10,8 +10,10 @@ from __future__ import annotations
 import pytest
 
 from integration_tests.crisp_sandbox import TOKENS, CrispSandbox
+from integration_tests.crisp_sandbox.server import ROUTE_SCOPES
 from integration_tests.crisp_sandbox.tokens import ALL_SCOPES
 from integration_tests.test_source_support import configure, discovered_catalog, run
+from source_crisp.scopes import STREAM_SCOPES
 
 # What a plugin that asked for conversations and contacts only carries.
 CONVERSATIONS_AND_CONTACTS = frozenset(
@@ -204,3 +206,13 @@ def test_read_under_a_tier_the_route_refuses_names_the_other_tier(crisp_sandbox,
     stream_error = next(e for e in result.errors if e.startswith("visitors was not read"))
     assert "restricted_route_tier" in stream_error
     assert "another tier" in stream_error
+
+
+def test_the_sandbox_checks_the_scope_the_source_names_for_each_stream():
+    """The two tables stay one fact: where Crisp's docs name a stream's scope, the sandbox route checks it."""
+    route_of = {"people_subscriptions": "people_subscription"}  # sandbox route names that differ
+    named = {stream: scope for stream, scope in STREAM_SCOPES.items() if scope is not None}
+    assert len(named) == 14
+    for stream, scope in named.items():
+        assert ROUTE_SCOPES[route_of.get(stream, stream)] == scope, stream
+    assert ROUTE_SCOPES["website"] is None

@@ -63,6 +63,8 @@ STREAM_SCOPES: Mapping[str, str | None] = MappingProxyType(
     }
 )
 
+NO_SCOPE = frozenset({"website"})  # None above means "no scope at all" for these, not "unnamed"
+
 # The streams check requires at least one of (with the website): without them there is nothing to migrate.
 CORE_STREAMS = ("conversations", "people_profiles")
 
@@ -88,7 +90,7 @@ def needs(name: str, denied: Collection[str] | None = None) -> list[str]:
         obj = BY_NAME[obj.parent] if obj.parent else None
     found: list[str] = []
     for each in chain:
-        if each.name != name and denied is not None and each.name not in denied:
+        if each.name in NO_SCOPE or (each.name != name and denied is not None and each.name not in denied):
             continue
         need = _need(each)
         if need not in found:
