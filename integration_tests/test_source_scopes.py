@@ -216,3 +216,47 @@ def test_the_sandbox_checks_the_scope_the_source_names_for_each_stream():
     for stream, scope in named.items():
         assert ROUTE_SCOPES[route_of.get(stream, stream)] == scope, stream
     assert ROUTE_SCOPES["website"] is None
+
+
+def test_read_of_a_conversation_child_whose_scope_was_removed_costs_its_siblings_nothing(
+    crisp_sandbox, tmp_path
+):
+    """The conversation streams share one walk of the list: the denied one must not end it for the others."""
+    catalog = discovered_catalog(crisp_sandbox.source_config())
+    crisp_sandbox.set_plugin_scopes(ALL_SCOPES - {"website:conversation:events"})
+    wanted = ["conversation_events", "conversation_messages", "conversations", "conversation_pages"]
+    configured = configure(catalog, wanted, incremental=True)
+    configured["streams"].sort(key=lambda each: each["stream"]["name"] != "conversation_events")
+    result = run("read", tmp_path, crisp_sandbox.source_config(), configured)
+
+    assert result.returncode != 0
+    assert "conversation_events" not in result.records
+    workspace = crisp_sandbox.workspace
+    sessions = [workspace.store.session_id(i) for i in range(workspace.store.count)]
+    assert len(result.records["conversations"]) == len(sessions)
+    expected_messages = sum(len(workspace.messages(session)) for session in sessions)
+    assert len(result.records["conversation_messages"]) == expected_messages
+    assert len(result.records["conversation_pages"]) == sum(
+        len(workspace.conversation_pages(session)) for session in sessions
+    )
+    assert {"conversations", "conversation_messages", "conversation_pages"} <= {
+        state["stream"]["stream_descriptor"]["name"] for state in result.states
+    }
+    stream_error = next(e for e in result.errors if e.startswith("conversation_events was not read"))
+    assert "website:conversation:events" in stream_error
+
+
+def test_a_feature_the_plan_lacks_is_left_out_and_fails_only_its_stream(tmp_path):
+    """Neighbour: the plan, not the token, refuses a route (402): the same partial access, named as a plan."""
+    with CrispSandbox(size="tiny", plan_lacks={"campaigns"}) as sandbox:
+        discover = run("discover", tmp_path, sandbox.source_config())
+        status = run("check", tmp_path, sandbox.source_config()).connection_status
+    assert discover.returncode == 0
+    lines = _left_out_lines(discover)
+    assert set(lines) == {"campaigns", "campaign_recipients", "campaign_statistics"}
+    assert "402 subscription_upgrade_required" in lines["campaigns"]
+    assert "upgrade the workspace's plan" in lines["campaigns"]
+    assert status["status"] == "SUCCEEDED"
+    assert "campaigns (needs a Crisp plan that includes it" in status["message"]
+    catalog = next(m["catalog"] for m in discover.messages if m["type"] == "CATALOG")
+    assert "campaign_templates" in {stream["name"] for stream in catalog["streams"]}

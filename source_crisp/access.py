@@ -28,28 +28,34 @@ _WHY = {
 }
 
 
+_PLAN = "a Crisp plan that includes it (upgrade the workspace's plan)"
+
+
 def refusal(denied: AccessDenied) -> str:
-    """e.g. "403 not_allowed on /website/…/settings: the token lacks the scope"."""
-    why = _WHY.get(denied.reason, "refused")
-    return f"Crisp answered {denied.reason} on {denied.route}: {why}"
+    """e.g. "Crisp answered not_allowed on /website/…/settings: the token lacks the scope"."""
+    why = "the workspace's plan lacks this feature" if denied.by_plan else _WHY.get(denied.reason, "refused")
+    return f"Crisp answered {denied.status} {denied.reason} on {denied.route}: {why}"
 
 
 def left_out_line(name: str, denied: AccessDenied, unreadable: Collection[str]) -> str:
     """discover's one line per stream it leaves out (`unreadable`: the streams left out so far)."""
-    return (
-        f"discover: {name} left out of the catalog ({refusal(denied)}); it needs "
-        f"{needs_text(name, unreadable)}."
-    )
+    need = _PLAN if denied.by_plan else needs_text(name, unreadable)
+    return f"discover: {name} left out of the catalog ({refusal(denied)}); it needs {need}."
 
 
 def stream_not_read(name: str, denied: AccessDenied) -> AirbyteTracedException:
     """read's stream-level error for a selected stream the token may no longer read."""
-    other_tier = " or a token of another tier ('tier')" if denied.reason == "restricted_route_tier" else ""
-    message = (
-        f"{name} was not read: {refusal(denied)}. It needs {needs_text(name)}: add it to the plugin's "
-        f"token (Crisp Marketplace, your plugin, Tokens){other_tier}, or deselect {name}. The other streams "
-        "were read."
-    )
+    if denied.by_plan:
+        fix = f"It needs {_PLAN}, or deselect {name}."
+    else:
+        other_tier = (
+            " or a token of another tier ('tier')" if denied.reason == "restricted_route_tier" else ""
+        )
+        fix = (
+            f"It needs {needs_text(name)}: add it to the plugin's token (Crisp Marketplace, your plugin, "
+            f"Tokens){other_tier}, or deselect {name}."
+        )
+    message = f"{name} was not read: {refusal(denied)}. {fix} The other streams were read."
     return AirbyteTracedException(
         message=message, internal_message=message, failure_type=FailureType.config_error
     )
@@ -72,11 +78,16 @@ _OR = {
 }
 
 
+def _what_adds(name: str, refused: AccessDenied, denied: Collection[str]) -> str:
+    if refused.by_plan:
+        return _PLAN
+    return needs_text(name, denied) + _OR.get(refused.reason, "")
+
+
 def unreadable_summary(denied: Mapping[str, AccessDenied]) -> str:
     """check's sentence: which streams the token cannot read, each with what would add it."""
     each = "; ".join(
-        f"{name} (needs {needs_text(name, denied)}{_OR.get(refused.reason, '')})"
-        for name, refused in denied.items()
+        f"{name} (needs {_what_adds(name, refused, denied)})" for name, refused in denied.items()
     )
     return f"the token cannot read {len(denied)} stream(s): {each}"
 

@@ -149,11 +149,18 @@ def describe(resolution: ErrorResolution, **facts: object) -> str:
 # route its tier may not use): discover leaves the stream out, check lists it, read fails that stream only.
 # `not_subscribed` (plugin not installed), `website_not_found` and 401 deny everything: they stay fatal.
 ROUTE_DENIAL_REASONS = frozenset({"not_allowed", "restricted_route_tier", "website_member_role_not_allowed"})
+# A feature the workspace's plan lacks (402) denies its routes the same way, whatever the token.
+ROUTE_DENIAL_STATUSES = frozenset({402})
 
 
 class AccessDenied(AirbyteTracedException):
     """Crisp refused this token one route (ROUTE_DENIAL_REASONS); `route` and `reason` say which and why."""
 
-    def __init__(self, message: str, route: str, reason: str) -> None:
+    def __init__(self, message: str, route: str, reason: str, status: int) -> None:
         super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
-        self.route, self.reason = route, reason
+        self.route, self.reason, self.status = route, reason, status
+
+    @property
+    def by_plan(self) -> bool:
+        """The workspace's plan lacks the feature: no scope would add it."""
+        return self.status in ROUTE_DENIAL_STATUSES

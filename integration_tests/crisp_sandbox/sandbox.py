@@ -11,7 +11,7 @@ from .conversation_children import KINDS
 from .dataset import Workspace
 from .faults import FaultInjector, Faults
 from .ordering import HONOURED, NEGATIVE, NEGATIVE_CREATED_AT, ListBehaviour
-from .server import CrispHTTPServer, SandboxState
+from .server import ROUTE_NAMES, CrispHTTPServer, SandboxState
 from .tokens import ALL_SCOPES, TIERS, TOKENS_BY_NAME
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class CrispSandbox:
         statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS,
         extra_statistic_action: str | None = None,
         plugin_scopes: Iterable[str] | None = None,
+        plan_lacks: Iterable[str] = (),
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
         article list items carry `content`; `uncategorized_articles`: the last article of each locale has
@@ -56,7 +57,9 @@ class CrispSandbox:
         (reassign_conversation). statistic_actions: the campaign statistic actions Crisp knows (another
         answers 400); extra_statistic_action: one more that Crisp has and counts, with rows (plant_action).
         plugin_scopes: the scopes the default plugin token carries (None: every scope, tokens.ALL_SCOPES); a
-        route that checks another answers 403 not_allowed (set_plugin_scopes)."""
+        route that checks another answers 403 not_allowed (set_plugin_scopes). plan_lacks: route names
+        (server.ROUTE_NAMES) the workspace's plan does not include: they answer 402
+        subscription_upgrade_required."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
                 f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
@@ -76,6 +79,12 @@ class CrispSandbox:
             self._state.statistic_actions += (extra_statistic_action,)
         self.set_route_tiers(route_tiers or {})
         self.set_plugin_scopes(plugin_scopes)
+        unknown_routes = set(plan_lacks) - set(ROUTE_NAMES)
+        if unknown_routes:
+            raise ValueError(
+                f"plan_lacks: unknown route(s) {sorted(unknown_routes)}; accepted: {ROUTE_NAMES}"
+            )
+        self._state.plan_lacks = frozenset(plan_lacks)
         self.children_bump_updated_at = children_bump_updated_at
         self.undated_children_bump_updated_at = undated_children_bump_updated_at
         self._port = port

@@ -44,6 +44,7 @@ class SandboxState:
     injector: FaultInjector = field(default_factory=FaultInjector)
     route_tiers: dict[str, frozenset[str]] = field(default_factory=dict)  # route name -> allowed tiers
     plugin_scopes: frozenset[str] | None = None  # switch: the scopes of the "plugin" token (None: all)
+    plan_lacks: frozenset[str] = frozenset()  # switch: routes the workspace's plan lacks (402)
     helpdesk_mode: str = assumptions.HELPDESK_MODE_DEFAULT  # which helpdesk routes answer
     article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT
     statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS  # the actions Crisp knows
@@ -203,6 +204,8 @@ class CrispHandler(BaseHTTPRequestHandler):
             scopes = state.plugin_scopes
         if scope and scope not in scopes:
             raise ApiError(403, "not_allowed")
+        if route_name in state.plan_lacks:  # reference §1.4: 402 subscription_upgrade_required
+            raise ApiError(402, "subscription_upgrade_required")
 
     def _admin(self, path: str, raw: bytes | None) -> None:
         """Out-of-process controls (CLI users, benchmarks); not part of the Crisp API, never counted."""
