@@ -85,11 +85,14 @@ def _what_adds(name: str, refused: AccessDenied, denied: Collection[str]) -> str
 
 
 def unreadable_summary(denied: Mapping[str, AccessDenied]) -> str:
-    """check's sentence: which streams the token cannot read, each with what would add it."""
-    each = "; ".join(
-        f"{name} (needs {_what_adds(name, refused, denied)})" for name, refused in denied.items()
-    )
-    return f"the token cannot read {len(denied)} stream(s): {each}"
+    """check's sentence: which streams the token cannot read, grouped by what would add them, e.g. "the token
+    cannot read 3 streams: website:availability would add website_availability, operator_availabilities;
+    website:settings would add website_settings"."""
+    by_need: dict[str, list[str]] = {}
+    for name, refused in denied.items():
+        by_need.setdefault(_what_adds(name, refused, denied), []).append(name)
+    groups = "; ".join(f"{need} would add {', '.join(names)}" for need, names in by_need.items())
+    return f"the token cannot read {len(denied)} stream(s): {groups}"
 
 
 def _first_items(reader: CrispReader, obj: CrispObject, context: Context) -> list[Item]:

@@ -87,10 +87,11 @@ class SourceCrisp(AbstractSource):
                 f"{' or '.join(scopes_of(CORE_STREAMS, denied))} to the plugin's token (Crisp Marketplace, "
                 "your plugin, Tokens), or use a website token."
             )
+        if denied:
+            logger.warning(unreadable_summary(denied))
         self.check_notes = [unreadable_summary(denied)] if denied else []
         self.check_notes.append(conversation_order(reader))
-        for note in self.check_notes:
-            logger.info(note)
+        logger.info(self.check_notes[-1])
         return True, None
 
     def read(
