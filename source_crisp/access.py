@@ -100,7 +100,9 @@ def _first_items(reader: CrispReader, obj: CrispObject, context: Context) -> lis
     if obj.pagination == Pagination.MESSAGE_WALK:
         reply = reader.client.get(reader.path(obj.path, context), child=True, quiet=True)
         return [item for item in (reply.data if reply else None) or [] if isinstance(item, dict)]
-    first = next(iter(reader.pages(obj, context)), None)
+    # Sorted as an incremental read sorts it: the order probe asks the same page, which the page store keeps.
+    sort = {obj.sort_params[obj.default_cursor]: "1"} if obj.default_cursor in obj.sort_params else {}
+    first = next(iter(reader.pages(obj, context, sort)), None)
     return first.items if first else []
 
 
