@@ -35,11 +35,17 @@ def test_check_reports_a_tier_the_route_refuses(crisp_sandbox: CrispSandbox, tmp
     assert "set 'tier'" in status["message"]
 
 
-def test_check_succeeds_with_a_few_cheap_calls(crisp_sandbox: CrispSandbox, tmp_path):
+def test_check_succeeds_asking_each_route_once(crisp_sandbox: CrispSandbox, tmp_path):
+    """check asks the website, then each stream's route once (which streams the token may read: one request
+    per route, test_source_scopes.py), the helpdesk probe and the conversation order probe."""
     assert run("check", tmp_path, crisp_sandbox.source_config()).connection_status["status"] == "SUCCEEDED"
+    counts = crisp_sandbox.request_counts()
     helpdesk_probe = {"helpdesk_locales": 1, "helpdesk_tree_list": 1, "helpdesk_categories": 1}
-    order_probe = {"conversations": 2}
-    assert crisp_sandbox.request_counts() == {"website": 1, **helpdesk_probe, **order_probe}
+    assert {route: counts[route] for route in helpdesk_probe} == helpdesk_probe
+    assert counts.pop("conversations") == 2  # the order probe's two sorts (the access probe shares one)
+    assert set(counts.values()) == {1}
+    assert sum(counts.values()) + 2 <= 40
+    assert not crisp_sandbox.repeated_requests()
 
 
 def test_read_without_the_people_scope_says_which_scope(crisp_sandbox: CrispSandbox, tmp_path):

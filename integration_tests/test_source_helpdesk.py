@@ -18,6 +18,7 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from integration_tests.crisp_sandbox import CrispSandbox
+from integration_tests.test_source_support import unreadable_in_check
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 
@@ -302,13 +303,17 @@ def test_check_says_which_helpdesk_answers(
     assert [r.levelno for r in airbyte_log if says in r.getMessage()] == [level]
 
 
-def test_check_succeeds_and_warns_when_the_token_may_not_read_the_helpdesk(
-    airbyte_log: list[logging.LogRecord],
-):
+def test_check_succeeds_and_names_the_helpdesk_when_the_token_may_not_read_it():
     with CrispSandbox(size="tiny", seed=7, port=0, route_tiers={"helpdesk_locales": ["user"]}) as sandbox:
         status = SourceCrisp(backoff=Backoff.immediate()).check(
             logging.getLogger("airbyte"), sandbox.source_config()
         )
     assert status.status.name == "SUCCEEDED"
-    warned = [r.getMessage() for r in airbyte_log if r.levelno == logging.WARNING]
-    assert any("helpdesk: could not be probed" in m and "restricted_route_tier" in m for m in warned), warned
+    named = unreadable_in_check(status.message)
+    assert sorted(named) == [
+        "helpdesk_articles",
+        "helpdesk_categories",
+        "helpdesk_locales",
+        "helpdesk_sections",
+    ]
+    assert all("restricted_route_tier" in need for need in named.values()), named

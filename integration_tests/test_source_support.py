@@ -158,3 +158,13 @@ def configure(catalog: dict[str, Any], streams: Iterable[str], incremental: bool
             }
         )
     return {"streams": configured}
+
+
+def unreadable_in_check(message: str) -> dict[str, str]:
+    """check's list of the streams a token cannot read ("<what adds them> would add a, b; …"), as
+    {stream: what would add it}."""
+    found: dict[str, str] = {}
+    for part in message.split(": ", 1)[-1].split("; "):
+        need, _, streams = part.partition(" would add ")
+        found.update(dict.fromkeys(streams.split(", "), need) if streams else {})
+    return found

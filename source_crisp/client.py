@@ -441,6 +441,9 @@ class CrispClient:
         message = errors.describe(resolution, **facts)
         if resolution.response_action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED):
             message += f" Gave up after {retries} retries; the next sync resumes from the last saved state."
+        reason, status = facts.get("reason"), facts.get("status")
+        if reason in errors.ROUTE_DENIAL_REASONS or status in errors.ROUTE_DENIAL_STATUSES:  # one route only
+            return errors.AccessDenied(message, facts["route"], str(reason), int(status or 0))
         return AirbyteTracedException(
             message=message, internal_message=message, failure_type=resolution.failure_type
         )

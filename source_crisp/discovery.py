@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from source_crisp.errors import AccessDenied
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
 from source_crisp.parents import ChildMissing
 from source_crisp.reader import Context, CrispReader, Item
@@ -31,6 +32,9 @@ class Discovery:
         self._reader = reader
         self._raw: dict[str, list[tuple[Item, Context]]] = {}
         self._schemas: dict[str, dict[str, Any]] = {}
+        # Routes the token may not read, by stream: the children of a denied parent fail with its denial
+        # without asking Crisp again (a token without the people scope costs 1 request, not 1 per child).
+        self._denied: dict[str, AccessDenied] = {}
 
     def schema(self, obj: CrispObject) -> dict[str, Any]:
         if obj.name not in self._schemas:
@@ -44,6 +48,17 @@ class Discovery:
         """A bounded sample of raw items: first page, or the first page of a few sampled parents."""
         if obj.name in self._raw:
             return self._raw[obj.name]
+        if obj.name in self._denied:
+            raise self._denied[obj.name]
+        try:
+            sample = self._sample(obj)
+        except AccessDenied as denied:
+            self._denied[obj.name] = denied
+            raise
+        self._raw[obj.name] = sample
+        return sample
+
+    def _sample(self, obj: CrispObject) -> list[tuple[Item, Context]]:
         contexts: list[Context] = [{}]
         if obj.parent is not None:
             parents = self.raw(BY_NAME[obj.parent])[: obj.sample_parents]
@@ -59,7 +74,6 @@ class Discovery:
             enriched = self._reader.enrich(obj, item, context)
             if enriched is not None:
                 sample[0] = (enriched, context)
-        self._raw[obj.name] = sample
         return sample
 
     def _first_page(self, obj: CrispObject, context: Context) -> list[Item]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.assumptions import RATE_LIMIT_STATUSES
 
@@ -142,3 +143,24 @@ def describe(resolution: ErrorResolution, **facts: object) -> str:
     """Fill the message template; unknown facts stay readable."""
     values = {"status": "", "reason": "", "route": "this route", "detail": "", **facts}
     return (resolution.error_message or "").format(**values)
+
+
+# Reasons that deny one route to this token while others may answer (a scope the plugin did not ask for, a
+# route its tier may not use): discover leaves the stream out, check lists it, read fails that stream only.
+# `not_subscribed` (plugin not installed), `website_not_found` and 401 deny everything: they stay fatal.
+ROUTE_DENIAL_REASONS = frozenset({"not_allowed", "restricted_route_tier", "website_member_role_not_allowed"})
+# A feature the workspace's plan lacks (402) denies its routes the same way, whatever the token.
+ROUTE_DENIAL_STATUSES = frozenset({402})
+
+
+class AccessDenied(AirbyteTracedException):
+    """Crisp refused this token one route (ROUTE_DENIAL_REASONS); `route` and `reason` say which and why."""
+
+    def __init__(self, message: str, route: str, reason: str, status: int) -> None:
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
+        self.route, self.reason, self.status = route, reason, status
+
+    @property
+    def by_plan(self) -> bool:
+        """The workspace's plan lacks the feature: no scope would add it."""
+        return self.status in ROUTE_DENIAL_STATUSES

@@ -19,16 +19,19 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_crisp.access import left_out_line, probe_access, scopes_of, unreadable_summary
 from source_crisp.client import AnswerBoundReached, Backoff, CrispClient, Timeouts
 from source_crisp.config import CrispConfig, config_error
 from source_crisp.conversation_streams import ConversationChildStream, ConversationsStream
 from source_crisp.discovery import Discovery
+from source_crisp.errors import AccessDenied
 from source_crisp.helpdesk import HELPDESK_STREAMS, Helpdesk, HelpdeskStream
 from source_crisp.objects import OBJECTS
 from source_crisp.order_probe import conversation_order
 from source_crisp.people_children import PeopleChildStream
 from source_crisp.profiles import PROFILES, PeopleProfilesStream
 from source_crisp.reader import CrispReader
+from source_crisp.scopes import CORE_STREAMS
 from source_crisp.state_input import read_state_file
 from source_crisp.streams import CrispStream
 from source_crisp.waits import ANSWER_BOUND_SECONDS, HEARTBEAT_SECONDS, Waits
@@ -38,6 +41,7 @@ STREAM_CLASSES: dict[str, type[CrispStream]] = {
     "conversations": ConversationsStream,
     "people_profiles": PeopleProfilesStream,
 }
+_ORDER = {obj.name: index for index, obj in enumerate(OBJECTS)}  # discover lists streams in table order
 
 
 class SourceCrisp(AbstractSource):
@@ -82,22 +86,34 @@ class SourceCrisp(AbstractSource):
         return status
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Any]:
-        """The website itself proves the credentials, the tier and access; then read-only probes log (and
+        """The website itself proves the credentials, the tier and access; then which streams the token may
+        read (access.py: it must read the conversations or the contacts), and read-only probes log (and
         report) which guesses hold: which helpdesk answers (helpdesk.py), the conversation order
-        (order_probe.py). A probe never fails the check."""
+        (order_probe.py). A guess probe never fails the check."""
         try:
             reader = self._reader(CrispConfig.from_mapping(config))
             reader.client.get(reader.path("website/{website_id}", {}))
-            Helpdesk(reader, logger).report()  # logs which helpdesk answers
+            denied = probe_access(reader)
+            if "helpdesk_locales" not in denied:  # else the list above says so
+                Helpdesk(reader, logger).report()  # logs which helpdesk answers
         except AnswerBoundReached as error:  # an answer for the ETL UI, within the bound (waits.py)
             return False, error.message
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 return False, error.message
             raise
-        self.check_notes = [conversation_order(reader)]
-        for note in self.check_notes:
-            logger.info(note)
+        if all(name in denied for name in CORE_STREAMS):
+            return False, (
+                f"The token can read the website but neither its conversations nor its contacts "
+                f"({unreadable_summary(denied)}). Add at least "
+                f"{' or '.join(scopes_of(CORE_STREAMS, denied))} to the plugin's token (Crisp Marketplace, "
+                "your plugin, Tokens), or use a website token."
+            )
+        if denied:
+            logger.warning(unreadable_summary(denied))
+        self.check_notes = [unreadable_summary(denied)] if denied else []
+        self.check_notes.append(conversation_order(reader))
+        logger.info(self.check_notes[-1])
         return True, None
 
     @classmethod
@@ -130,9 +146,27 @@ class SourceCrisp(AbstractSource):
             self._close_readers()
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        """Every stream the token can read. The website first: a wrong key, tier or website, or a plugin not
+        installed, fails discover. A stream whose route Crisp refuses to this token (errors.AccessDenied) is
+        left out with one line naming what it needs; only a token reading nothing beyond the website fails."""
         self._bounded = True
         try:
-            return super().discover(logger, config)
+            streams = {stream.name: stream for stream in self.streams(config)}
+            catalog = [streams.pop("website").as_airbyte_stream()]
+            left_out: list[str] = []
+            for name, stream in streams.items():
+                try:
+                    catalog.append(stream.as_airbyte_stream())
+                except AccessDenied as denied:
+                    left_out.append(name)
+                    logger.warning(left_out_line(name, denied, left_out))
+            if not streams.keys() - set(left_out):
+                raise config_error(
+                    "The token can read the website but none of its streams. Add the Crisp scopes of the "
+                    f"streams you want to the plugin's token (Crisp Marketplace, your plugin, Tokens), at "
+                    f"least {' or '.join(scopes_of(CORE_STREAMS, left_out))}, or use a website token."
+                )
+            return AirbyteCatalog(streams=sorted(catalog, key=lambda s: _ORDER[s.name]))
         finally:
             self._bounded = False
             self._close_readers()

@@ -16,11 +16,13 @@ from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteStream, SyncMode
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import NO_CURSOR_STATE_KEY
 
+from source_crisp.access import stream_not_read
 from source_crisp.client import SyncBudgetSpent
 from source_crisp.config import IncrementalSettings, config_error
 from source_crisp.cursor_guards import Horizon, validated_state
 from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
+from source_crisp.errors import AccessDenied
 from source_crisp.fanout import growing_batches
 from source_crisp.incremental import Coverage, claim, highest, window_for
 from source_crisp.objects import CrispObject, Pagination
@@ -110,6 +112,8 @@ class CrispStream(Stream):
         try:
             with counts.reading(self.name):
                 yield from self._read_stream(configured_stream, logger, *args)
+        except AccessDenied as denied:  # this stream only: the CDK reads the others, then fails the sync
+            raise stream_not_read(self.name, denied) from denied
         finally:
             part = f" ({self.slice_requests:,} of them the rotating slice)" if self.slice_requests else ""
             logger.info(f"{self.name}: {counts.of(self.name):,} requests{part}")

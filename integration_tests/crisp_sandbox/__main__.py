@@ -105,6 +105,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--extra-statistic-action", default=None, metavar="ACTION",
         help="one more campaign statistic action Crisp has, counted and with rows",
     )  # fmt: skip
+    parser.add_argument(
+        "--plugin-scopes", default=None, metavar="S1,S2",
+        help="the only scopes the plugin token carries (default: all); other routes answer 403 not_allowed",
+    )  # fmt: skip
     faults = parser.add_argument_group("faults")
     for flag, name, kind, text in FAULT_FLAGS:
         faults.add_argument(flag, dest=name, type=kind, default=None, help=text)
@@ -126,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             children_bump_updated_at=args.children_bump_updated_at,
             statistic_actions=tuple(a for a in args.statistic_actions.split(",") if a),
             extra_statistic_action=args.extra_statistic_action,
+            plugin_scopes=None if args.plugin_scopes is None else args.plugin_scopes.split(","),
         ).start()  # fmt: skip
     except ValueError as error:
         sys.stderr.write(f"error: {error}\n")

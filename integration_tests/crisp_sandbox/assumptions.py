@@ -56,6 +56,7 @@ ARTICLE_LIST_HAS_CONTENT = False  # default; constructor `article_list_content=T
 UNCATEGORIZED_CATEGORY_REASON = "category_not_found"  # `…/article/{id}/category` of an uncategorized article
 HELPDESK_SCOPE = "website:helpdesk"  # the real scope name is undocumented
 CAMPAIGNS_SCOPE = "website:campaigns"  # likewise
+INBOXES_SCOPE = "website:inboxes"  # likewise: no Crisp client names the scope of inboxes/list
 KB_TREE_LIST_NESTS_CHILDREN = True  # tree/list returns whole subtrees; `sub_path` lists under a group
 
 # Auth and errors (reference §1.3, §1.4, §8.7, §9).
@@ -128,6 +129,7 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("Knowledge Base tree paths", "slugs from the root joined by `/`; page/list `tree_path` is the same"),
     ("Knowledge Base content types", "only `articles` holds anything; guides, references, news are empty"),
     ("helpdesk scope", "named website:helpdesk (undocumented)"),
+    ("inboxes scope", "named website:inboxes (undocumented); switch plugin_scopes leaves it out"),
     ("missing X-Crisp-Tier", "treated as tier `user` (client default)"),
     ("token under the wrong tier", "401 unauthorized"),
     ("tier not allowed on route", "403 restricted_route_tier; table default allows every tier"),

@@ -25,6 +25,7 @@ PROFILES, PEOPLE_DATA = "website:people:profiles", "website:people:data"
 SUBSCRIPTIONS = "website:people:subscriptions"
 HELPDESK = assumptions.HELPDESK_SCOPE
 CAMPAIGNS = assumptions.CAMPAIGNS_SCOPE
+SETTINGS, AVAILABILITY = "website:settings", "website:availability"  # in Crisp's scope list (§1.3)
 
 
 def _fixed(call: Call) -> int:
@@ -37,17 +38,17 @@ def website(call: Call) -> Reply:
     return resolved(call.sandbox.workspace.website())
 
 
-@route("website_settings", W + "/settings")
+@route("website_settings", W + "/settings", SETTINGS)
 def website_settings(call: Call) -> Reply:
     return resolved(call.sandbox.workspace.website_objects.settings)
 
 
-@route("website_availability", W + "/availability/status")
+@route("website_availability", W + "/availability/status", AVAILABILITY)
 def website_availability(call: Call) -> Reply:
     return resolved(call.sandbox.workspace.website_objects.availability)
 
 
-@route("operator_availabilities", W + "/availability/operators", "website:operators")
+@route("operator_availabilities", W + "/availability/operators", AVAILABILITY)
 def operator_availabilities(call: Call) -> Reply:
     availabilities = call.sandbox.workspace.website_objects.operator_availabilities
     return Reply(assumptions.UNPAGINATED_LIST_STATUS, "listed", availabilities)
@@ -89,7 +90,7 @@ def campaign_statistics(call: Call) -> Reply:
 # Lists the server pages by itself (no per_page), each served whole from the generated workspace.
 SERVER_PAGED_LISTS: tuple[tuple[str, str, str | None, Callable[[Workspace], list[dict]]], ...] = (
     ("teams", "/teams/list", "website:operators", lambda ws: ws.website_objects.teams),
-    ("inboxes", "/inboxes/list", CONVERSATIONS, lambda ws: ws.website_objects.inboxes),
+    ("inboxes", "/inboxes/list", assumptions.INBOXES_SCOPE, lambda ws: ws.website_objects.inboxes),
     ("campaigns", "/campaigns/list", CAMPAIGNS, lambda ws: ws.campaigns.campaigns),
     ("campaign_templates", "/campaigns/templates", CAMPAIGNS, lambda ws: ws.campaigns.templates),
     ("spam_conversations", "/conversations/spams", CONVERSATIONS, lambda ws: ws.suggestions.spams),

@@ -12,8 +12,8 @@ from .dataset import Workspace
 from .faults import FaultInjector, Faults
 from .ordering import HONOURED, NEGATIVE, NEGATIVE_CREATED_AT, ListBehaviour
 from .routes import DELETABLE
-from .server import CrispHTTPServer, SandboxState
-from .tokens import TIERS, TOKENS_BY_NAME
+from .server import ROUTE_NAMES, CrispHTTPServer, SandboxState
+from .tokens import ALL_SCOPES, TIERS, TOKENS_BY_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -45,6 +45,8 @@ class CrispSandbox:
         extra_statistic_action: str | None = None,
         per_page_ignored: tuple[str, ...] = (),
         per_page_cap: int | None = None,
+        plugin_scopes: Iterable[str] | None = None,
+        plan_lacks: Iterable[str] = (),
     ) -> None:
         """`helpdesk`: which helpdesk routes answer (assumptions.HELPDESK_MODES); `article_list_content`:
         article list items carry `content`; `uncategorized_articles`: the last article of each locale has
@@ -57,7 +59,11 @@ class CrispSandbox:
         children_bump_updated_at: adding an event, page or file to a conversation moves its updated_at
         (add_conversation_children); undated_children_bump_updated_at: reassigning one moves it
         (reassign_conversation). statistic_actions: the campaign statistic actions Crisp knows (another
-        answers 400); extra_statistic_action: one more that Crisp has and counts, with rows (plant_action)."""
+        answers 400); extra_statistic_action: one more that Crisp has and counts, with rows (plant_action).
+        plugin_scopes: the scopes the default plugin token carries (None: every scope, tokens.ALL_SCOPES); a
+        route that checks another answers 403 not_allowed (set_plugin_scopes). plan_lacks: route names
+        (server.ROUTE_NAMES) the workspace's plan does not include: they answer 402
+        subscription_upgrade_required."""
         if date_filter_field not in DATE_FILTER_FIELDS:
             raise ValueError(
                 f"date_filter_field must be one of {DATE_FILTER_FIELDS}, got {date_filter_field!r}"
@@ -79,6 +85,13 @@ class CrispSandbox:
             plant_action(self.workspace.audience, extra_statistic_action)
             self._state.statistic_actions += (extra_statistic_action,)
         self.set_route_tiers(route_tiers or {})
+        self.set_plugin_scopes(plugin_scopes)
+        unknown_routes = set(plan_lacks) - set(ROUTE_NAMES)
+        if unknown_routes:
+            raise ValueError(
+                f"plan_lacks: unknown route(s) {sorted(unknown_routes)}; accepted: {ROUTE_NAMES}"
+            )
+        self._state.plan_lacks = frozenset(plan_lacks)
         self.children_bump_updated_at = children_bump_updated_at
         self.undated_children_bump_updated_at = undated_children_bump_updated_at
         self._port = port
@@ -173,6 +186,20 @@ class CrispSandbox:
                     f"route_tiers[{name!r}]: unknown tier(s) {sorted(unknown)}; accepted: {TIERS}"
                 )
         self._state.route_tiers = {name: frozenset(tiers) for name, tiers in route_tiers.items()}
+
+    def set_plugin_scopes(self, scopes: Iterable[str] | None) -> None:
+        """Give the default plugin token only `scopes` (None: all again), e.g. to remove one mid-sync like a
+        plugin whose scopes changed; routes outside them answer 403 not_allowed."""
+        if scopes is None:
+            self._state.plugin_scopes = None
+            return
+        chosen = frozenset(scopes)
+        unknown = chosen - ALL_SCOPES
+        if unknown:
+            raise ValueError(
+                f"plugin_scopes: unknown scope(s) {sorted(unknown)}; accepted: {sorted(ALL_SCOPES)}"
+            )
+        self._state.plugin_scopes = chosen
 
     def touch_conversations(self, k: int, new_messages: int = 1) -> list[str]:
         store = self.workspace.store

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from .dataset import Workspace
 
 ROUTE_NAMES = tuple(router.names())
+# The scope each route checks (None: any token installed on the website), from the routes' `scope=`.
+ROUTE_SCOPES = {route.name: route.scope for route in router.routes}
 UNKNOWN_ROUTE = "unknown_route"
 
 
@@ -41,6 +43,8 @@ class SandboxState:
     date_filter_field: str = assumptions.DATE_FILTER_FIELD_DEFAULT
     injector: FaultInjector = field(default_factory=FaultInjector)
     route_tiers: dict[str, frozenset[str]] = field(default_factory=dict)  # route name -> allowed tiers
+    plugin_scopes: frozenset[str] | None = None  # switch: the scopes of the "plugin" token (None: all)
+    plan_lacks: frozenset[str] = frozenset()  # switch: routes the workspace's plan lacks (402)
     helpdesk_mode: str = assumptions.HELPDESK_MODE_DEFAULT  # which helpdesk routes answer
     article_list_content: bool = assumptions.ARTICLE_LIST_HAS_CONTENT
     statistic_actions: tuple[str, ...] = assumptions.CAMPAIGN_STATISTIC_ACTIONS  # the actions Crisp knows
@@ -198,8 +202,13 @@ class CrispHandler(BaseHTTPRequestHandler):
             raise ApiError(404, "website_not_found")
         if not token.installed:
             raise ApiError(404, "not_subscribed")
-        if scope and scope not in token.scopes:
+        scopes = token.scopes
+        if token.name == "plugin" and state.plugin_scopes is not None:
+            scopes = state.plugin_scopes
+        if scope and scope not in scopes:
             raise ApiError(403, "not_allowed")
+        if route_name in state.plan_lacks:  # reference §1.4: 402 subscription_upgrade_required
+            raise ApiError(402, "subscription_upgrade_required")
 
     def _admin(self, path: str, raw: bytes | None) -> None:
         """Out-of-process controls (CLI users, benchmarks); not part of the Crisp API, never counted."""

@@ -21,6 +21,9 @@ ALL_SCOPES = frozenset(
         "website:people:subscriptions",
         "website:visitors",
         "website:operators",
+        "website:settings",
+        "website:availability",
+        "website:inboxes",
         "website:helpdesk",
         "website:campaigns",
     }
