@@ -5,12 +5,13 @@ Pure functions like `mapping.py`, whose small helpers they share.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from destination_convot import assumptions as A
-from destination_convot.mapping import Record, Skipped, text_or_none, without_none
+from destination_convot.mapping import INT64, Record, Skipped, int64_or_none, text_or_none, without_none
 
 LOCALE_NAMES = {
     "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano",
@@ -38,7 +39,7 @@ def category_payload(category: Record) -> dict[str, Any]:
             "name": name,
             "description": text_or_none(category.get("description")),
             "color": text_or_none(category.get("color")),
-            "position": category.get("order"),
+            "position": int64_or_none(category.get("order")),
             "locale": category["locale"],
             A.EXTERNAL_ID_FIELD: A.CATEGORY_EXTERNAL_ID.format(**category),
         }
@@ -52,15 +53,26 @@ def article_status(article: Record) -> str:
 
 
 def article_position(article: Record, section_order: int | None) -> int:
-    section_rank = 0 if section_order is None else (int(section_order) + 1) * SECTION_STRIDE
-    return section_rank + int(article.get("order") or 0)
+    """Sections first, then the article's order in its section; an order that is not a 64-bit integer
+    counts as 0 (the article keeps its section)."""
+    section = int64_or_none(section_order)
+    section_rank = 0 if section is None else (section + 1) * SECTION_STRIDE
+    position = section_rank + (int64_or_none(article.get("order")) or 0)
+    return position if position in INT64 else 0
+
+
+def body_text(value: Any) -> str:
+    """An article body is text: a number or a structure a source sent instead is kept as its JSON text."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    return json.dumps(value, default=str)
 
 
 def article_payload(article: Record, category_id: Any, section_order: int | None) -> dict[str, Any]:
     return without_none(
         {
             "title": text_or_none(article.get("title")) or "",
-            "content": article.get("content") or "",
+            "content": body_text(article.get("content")),
             "summary": text_or_none(article.get("description")),
             "status": article_status(article),
             "category_id": category_id,

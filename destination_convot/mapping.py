@@ -30,13 +30,30 @@ class Skipped(Exception):
 
 # -- small helpers ---------------------------------------------------------------------------------
 def iso_from_ms(value: Any) -> str | None:
+    """Epoch milliseconds as ISO-8601, or None for anything that is not a time datetime can hold: the
+    platform's limits differ (2**70 ms raises OSError on Linux, OverflowError or ValueError elsewhere)."""
     if value is None or isinstance(value, bool):
         return None
     try:
         moment = datetime.fromtimestamp(float(value) / 1000, tz=UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, ArithmeticError, OSError):
         return None
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+INT64 = range(-(2**63), 2**63)
+
+
+def int64_or_none(value: Any) -> int | None:
+    """An integer Convot can store (64 bits), from an int, a float (truncated, as int() does) or decimal text;
+    else None. A bool is not a number here, and a value beyond 64 bits is no position any API keeps."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = value if isinstance(value, int) else int(float(value))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return number if number in INT64 else None
 
 
 def parse_iso(value: Any) -> datetime | None:
@@ -82,6 +99,10 @@ def text_or_none(value: Any) -> str | None:
 
 
 def _scalar(value: Any) -> Any:
+    """A custom attribute's value: a scalar as is, except an integer beyond 64 bits, kept exactly as its
+    decimal text (as a JSON number most servers would refuse it or round it); anything else as JSON text."""
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        return str(value)
     return value if isinstance(value, str | int | float | bool) else json.dumps(value)
 
 
