@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from destination_convot import assumptions as A
-from destination_convot.mapping import INT64, Record, Skipped, int64_or_none, text_or_none, without_none
+from destination_convot.mapping import (
+    INT64,
+    Record,
+    Skipped,
+    coerced,
+    int64_or_none,
+    text_or_none,
+    without_none,
+)
 
 LOCALE_NAMES = {
     "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano",
@@ -39,7 +47,7 @@ def category_payload(category: Record) -> dict[str, Any]:
             "name": name,
             "description": text_or_none(category.get("description")),
             "color": text_or_none(category.get("color")),
-            "position": int64_or_none(category.get("order")),
+            "position": position_of(category, "category", "category_id"),
             "locale": category["locale"],
             A.EXTERNAL_ID_FIELD: A.CATEGORY_EXTERNAL_ID.format(**category),
         }
@@ -57,14 +65,24 @@ def article_position(article: Record, section_order: int | None) -> int:
     counts as 0 (the article keeps its section)."""
     section = int64_or_none(section_order)
     section_rank = 0 if section is None else (section + 1) * SECTION_STRIDE
-    position = section_rank + (int64_or_none(article.get("order")) or 0)
+    position = section_rank + (position_of(article, "article", "article_id") or 0)
     return position if position in INT64 else 0
+
+
+def position_of(record: Record, kind: str, id_column: str) -> int | None:
+    """The record's `order` as a Convot position (a 64-bit integer), or None with a warning."""
+    order = record.get("order")
+    position = int64_or_none(order)
+    if position is None and order is not None:
+        coerced(f"{kind} {record.get(id_column)}", "order", order, "is not a 64-bit integer: no position")
+    return position
 
 
 def body_text(value: Any) -> str:
     """An article body is text: a number or a structure a source sent instead is kept as its JSON text."""
     if value is None or isinstance(value, str):
         return value or ""
+    coerced("article", "content", value, "is not text: sent as its JSON text")
     return json.dumps(value, default=str)
 
 

@@ -188,3 +188,21 @@ def test_a_time_of_2_to_the_70_neither_crashes_nor_blocks_the_conversation(
 @pytest.mark.parametrize("value", [2**70, -(2**70), 1e308, 10**400, "1e999", True, {"a": 1}])
 def test_a_time_out_of_range_is_no_time(value: Any) -> None:
     assert iso_from_ms(value) is None
+
+
+def test_an_order_beyond_64_bits_is_written_without_a_position_and_named(
+    convot_sandbox: ConvotSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: Convot's 64-bit column made every try fail (a 5xx, retried, then the sync stopped)."""
+    messages = [
+        B.record("helpdesk_locales", B.locale("en")),
+        B.record("helpdesk_categories", B.category("c-1", "Billing", 2**70)),
+        B.record("helpdesk_articles", B.article("a1", "Welcome", "Hi", "c-1", order=2**70)),
+        B.state("helpdesk_articles", "done"),
+    ]
+    assert B.state_values(run_write(convot_sandbox, tmp_path, messages)) == [("helpdesk_articles", "done")]
+    dump = convot_sandbox.dump()
+    assert [category["name"] for category in dump["helpdesk_categories"]] == ["Billing"]
+    assert [article["title"] for article in dump["helpdesk_articles"]] == ["Welcome"]
+    assert f"category c-1: order '{2**70}' is not a 64-bit integer: no position." in caplog.text
+    assert f"article a1: order '{2**70}' is not a 64-bit integer: no position." in caplog.text
