@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import sqlite3
-import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -35,6 +34,7 @@ from destination_convot.counters import CounterReporter, Counters
 from destination_convot.errors import AssumptionFailed, ConvotAuthError, ConvotUnavailable
 from destination_convot.input_lines import InputReader, binary_lines
 from destination_convot.ledger import LOCK_WAIT_SECONDS, Ledger, LedgerError, explain
+from destination_convot.output import Stdout
 from destination_convot.work import WorkContext
 from destination_convot.writer import ConvotWriter
 
@@ -57,15 +57,16 @@ class DestinationConvot(Destination):
         self._ledger_wait = ledger_wait
         self._secrets: list[str] = []  # masked in the excerpt of an unreadable input line
         self._input: InputReader | None = None  # set when `write` reads stdin (`_parse_input_stream`)
+        self._stopping = threading.Event()  # SIGTERM, SIGINT, or stdout closed: `write` stops cleanly
 
     def run(self, args: list[str]) -> None:
         """As the CDK's, except that each output message is ONE write, flushed: worker threads log while the
         main thread emits, and print()'s separate newline write would let a log line split a STATE."""
         init_uncaught_exception_handler(logger)
+        stdout = Stdout(on_closed=lambda: self._stopping.set())  # a closed stdout stops `write` as SIGTERM
         try:
             for message in self.run_cmd(self.parse_args(args)):
-                sys.stdout.write(json.dumps(AirbyteMessageSerializer.dump(message)) + "\n")
-                sys.stdout.flush()
+                stdout.emit(json.dumps(AirbyteMessageSerializer.dump(message)) + "\n")
         finally:
             for handler in logging.getLogger().handlers:
                 handler.flush()  # the CDK buffers log lines; the summary must not stay behind
@@ -116,7 +117,7 @@ class DestinationConvot(Destination):
         parsed = ConvotConfig.parse(config)
         self._secrets.append(parsed.api_token)
         self._input = None  # set again by `_parse_input_stream` once the input is first read
-        stopping = threading.Event()
+        stopping = self._stopping = threading.Event()
         client = ConvotClient(parsed.api_url, parsed.api_token, pacing=self._pacing, stop=stopping)
         counters = Counters(lambda: client.watermark.paused_seconds)
         ledger_file = parsed.ledger_path if not parsed.preview or parsed.ledger_path.exists() else None
