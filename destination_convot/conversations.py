@@ -23,7 +23,7 @@ from destination_convot.counters import (
     UNCHANGED,
     UPDATED,
 )
-from destination_convot.errors import ConvotRejected
+from destination_convot.errors import ConvotConflict, ConvotRejected
 from destination_convot.ledger import Entry, Intent, Pending
 from destination_convot.work import UNMAPPABLE, Lane, WorkContext, convot_id, mapped, skip_reason
 
@@ -36,6 +36,7 @@ class ConversationImporter:
         self.c = context
         # Conversations Convot refused in this run are not offered again at each checkpoint (a re-run is).
         self.given_up: set[tuple[str, str]] = set()
+        self.adopted_on_conflict: set[tuple[str, str]] = set()  # 409 on their create: thread matched
         # One person's contact writes never overlap: a conversation lane creating the contact from its
         # meta and the profile lane would otherwise race, and the meta's nickname could win over the profile.
         self._person_locks = [threading.Lock() for _ in range(PERSON_LOCK_STRIPES)]
@@ -183,9 +184,12 @@ class ConversationImporter:
         if known is None:
             if pending is None or not thread:
                 return  # waits: messages of a conversation not seen yet, or a conversation without messages
-            created = self._create(website_id, pending, thread.pop(0))
+            seed = thread.pop(0)
+            created = self._create(website_id, pending, seed)
             if created is None:
                 return
+            if (website_id, session_id) in self.adopted_on_conflict:  # Convot held it: match its thread
+                thread = self._not_held(website_id, created, [seed, *thread])
             known = created
         elif self.c.existing is not None and thread:
             thread = self._not_held(website_id, known, thread)
@@ -312,6 +316,9 @@ class ConversationImporter:
             conversation = self.c.api.create_conversation(
                 payload, M.text_or_none(pending.record.get("meta_email"))
             )
+        except ConvotConflict as error:
+            self.c.ledger.clear_intent("conversation", website_id, session_id)
+            return self._adopt_on_conflict(website_id, session_id, error)
         except ConvotRejected as error:
             self.given_up.add((website_id, session_id))
             self.c.ledger.clear_intent("conversation", website_id, session_id)
@@ -326,6 +333,21 @@ class ConversationImporter:
         self.c.counters.add("conversations", CREATED)
         self._count_message(seed_row, seed_payload)
         return entry
+
+    def _adopt_on_conflict(self, website_id: str, session_id: str, error: ConvotConflict) -> Entry | None:
+        """A 409 on the create: Convot already holds a conversation with this external id (a ledger restored
+        from an older copy, say). Adopt it; the caller then posts only the messages it does not hold."""
+        held = self._held(website_id, session_id)
+        if held is None:  # the conflict is with something else: a rejection, named and counted
+            self.given_up.add((website_id, session_id))
+            self.c.rejected("conversations", f"conversation {session_id}", error)
+            return None
+        logger.warning(
+            f"Convot answered 409 conflict to the create of conversation {session_id}: it already holds it; "
+            "adopted, and only the messages it does not hold are posted."
+        )
+        self.adopted_on_conflict.add((website_id, session_id))
+        return held
 
     def _post_message(
         self, website_id: str, conversation_id: Any, row: Pending, payload: dict[str, Any]
