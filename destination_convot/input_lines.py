@@ -85,7 +85,7 @@ class InputReader:
     def messages(self, lines: Iterable[bytes | str]) -> Iterator[AirbyteMessage]:
         for number, line in enumerate(lines, start=1):
             raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
-            if not raw.strip():
+            if not raw or raw.isspace():
                 continue  # an empty line carries nothing (a trailing newline, a CRLF blank line)
             try:
                 message = self._message(number, raw)
@@ -203,8 +203,9 @@ def _unknown_type(data: dict[str, Any]) -> bool:
     return isinstance(data.get("type"), str) and data["type"] not in {kind.value for kind in Type}
 
 
-def binary_lines(stream: Any) -> Iterable[bytes | str]:
+def binary_lines(stream: Any) -> Iterator[bytes | str]:
     """The CDK hands a UTF-8 TextIOWrapper over stdin; its raw bytes are read instead, so that an invalid
-    byte is repaired here rather than raising in the middle of iteration. Other iterables pass through."""
+    byte is repaired here rather than raising in the middle of iteration. Other iterables pass through. The
+    wrapper stays referenced while its buffer is read: collecting it would close the buffer."""
     buffer = getattr(stream, "buffer", None)
-    return buffer if buffer is not None else stream
+    yield from (stream if buffer is None else buffer)
