@@ -123,12 +123,13 @@ class InputReader:
     def _lenient(self, number: int, raw: bytes) -> Any:
         text = raw.removeprefix(BOM).decode("utf-8", "replace")
         bad_bytes = REPLACEMENT in text and REPLACEMENT not in raw.decode("utf-8", "ignore")
-        try:
-            data = json.loads(text)
-        except ValueError as error:  # json.JSONDecodeError, and RecursionError's kin are not expected here
-            raise self._unreadable(number, raw, f"not JSON ({str(error)[:120]})") from None
         fixed: list[tuple[str, str]] = []
-        data = _repaired(data, "", fixed, flag_replacement=bad_bytes)
+        try:
+            data = _repaired(json.loads(text), "", fixed, flag_replacement=bad_bytes)
+        except ValueError as error:  # json.JSONDecodeError
+            raise self._unreadable(number, raw, f"not JSON ({str(error)[:120]})") from None
+        except RecursionError:  # nested deeper than any record (orjson stops at 1024 levels too)
+            raise self._unreadable(number, raw, "JSON nested too deeply to read") from None
         if raw.startswith(BOM):
             fixed.append(("", "byte order mark dropped"))
         if fixed:

@@ -173,8 +173,15 @@ def test_an_unreadable_line_stops_the_sync_there_names_it_and_a_rerun_completes(
 
 @pytest.mark.parametrize(
     "junk",
-    [b"null\n", b"[1, 2]\n", b"42\n", b'{"type": "RECORD"}\n', b'{"type": "STATE", "state": 7}\n'],
-    ids=["null", "array", "number", "record-without-record", "state-not-an-object"],
+    [
+        b"null\n",
+        b"[1, 2]\n",
+        b"42\n",
+        b'{"type": "RECORD"}\n',
+        b'{"type": "STATE", "state": 7}\n',
+        b'{"type": "RECORD", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
+    ],
+    ids=["null", "array", "number", "record-without-record", "state-not-an-object", "nested-too-deep"],
 )
 def test_json_that_is_not_an_airbyte_message_is_never_skipped_silently(
     convot_sandbox: ConvotSandbox, tmp_path: Path, junk: bytes
