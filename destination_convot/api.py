@@ -8,6 +8,7 @@ the first contradiction switches the run to the guess's fallback (`guesses.py`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,9 +17,18 @@ from typing import Any
 from destination_convot import assumptions as A
 from destination_convot import guesses as G
 from destination_convot.client import ConvotClient
-from destination_convot.errors import AssumptionFailed, ConvotApiError, ConvotRejected, StreamUnwritable
+from destination_convot.errors import (
+    AssumptionFailed,
+    ConvotApiError,
+    ConvotConflict,
+    ConvotRejected,
+    StreamUnwritable,
+)
 from destination_convot.guesses import GuessOutcomes
 from destination_convot.mapping import parse_iso
+from destination_convot.too_large import send_fitting
+
+logger = logging.getLogger("airbyte")
 
 # Ledger kind -> (collection path, list key); the singular wrapper key is the kind itself.
 HELPDESK_RESOURCES = {
@@ -163,9 +173,13 @@ class ConvotApi:
         by_email = (
             [Refusable(G.CONTACT_ID, "contact_id", lambda body: _by_email(body, email))] if email else []
         )
-        conversation, sent = self._send_refusable(send, payload, [*by_email, *MESSAGE_FIELDS])
-        self._check_conversation_echo(conversation, sent)
-        return conversation
+
+        def create(fitting: Mapping[str, Any]) -> dict[str, Any]:
+            conversation, sent = self._send_refusable(send, fitting, [*by_email, *MESSAGE_FIELDS])
+            self._check_conversation_echo(conversation, sent)
+            return conversation
+
+        return send_fitting(create, payload, f"the first message of conversation {external_id}")
 
     def _send_refusable(
         self,
@@ -253,20 +267,26 @@ class ConvotApi:
         conversation_id = known_id(conversation_id, "the conversation of a message")
 
         def send(body: dict[str, Any]) -> dict[str, Any]:
+            # `body` minus what Convot refused is still the message: its content, type, time as held
+            looked_for = {**payload, "content": body.get("content")}
             answer = self.client.request(
                 "POST",
                 f"/conversations/{conversation_id}/messages",
                 json=body,
-                already_applied=lambda: self.find_message(conversation_id, payload, confirmed()),
+                already_applied=lambda: self.find_message(conversation_id, looked_for, confirmed()),
                 confirms=carries_id("message"),
             )
             return unwrap(answer, "message")
 
-        message, sent = self._send_refusable(send, payload, MESSAGE_FIELDS)
-        if A.MESSAGE_TYPE_FIELD in message:
-            self._check_type(message, payload)
-        self._check_time(message, sent, "message")
-        return message
+        def post(fitting: Mapping[str, Any]) -> dict[str, Any]:
+            message, sent = self._send_refusable(send, fitting, MESSAGE_FIELDS)
+            if A.MESSAGE_TYPE_FIELD in message:
+                self._check_type(message, fitting)
+            self._check_time(message, sent, "message")
+            return message
+
+        when = payload.get(A.CREATED_AT_FIELD) or "undated"
+        return send_fitting(post, payload, f"a message ({when}) of Convot conversation {conversation_id}")
 
     def _check_type(self, held: Mapping[str, Any], sent: Mapping[str, Any]) -> None:
         # The default type proves nothing when it comes back: only another one does.
@@ -343,14 +363,24 @@ class ConvotApi:
         """Create a category or an article; a lost answer is resolved by its external id."""
         external_id = payload[A.EXTERNAL_ID_FIELD]
         path = HELPDESK_RESOURCES[kind][0]
-        with _route_guard(kind, f"POST {path}"):
-            body = self.client.request(
-                "POST",
-                path,
-                json=dict(payload),
-                already_applied=lambda: self.find_helpdesk(kind, external_id),
-                confirms=carries_id(kind),
+        try:
+            with _route_guard(kind, f"POST {path}"):
+                body = self.client.request(
+                    "POST",
+                    path,
+                    json=dict(payload),
+                    already_applied=lambda: self.find_helpdesk(kind, external_id),
+                    confirms=carries_id(kind),
+                )
+        except ConvotConflict:
+            held = self.find_helpdesk(kind, external_id)
+            if not held or not held.get("id"):
+                raise  # a conflict with something else than this object: a rejection, named by the caller
+            logger.warning(
+                f"Convot answered 409 conflict to the create of {kind} {external_id}: it already holds it "
+                f"(id {held['id']}); adopting it and updating it instead of creating it again."
             )
+            return self.update_helpdesk(kind, held["id"], payload)
         return unwrap(body, kind)
 
     def read_helpdesk(self, kind: str, object_id: Any) -> dict[str, Any]:

@@ -86,6 +86,17 @@ RATE_LIMIT_FALLBACK_BASE_SECONDS = 1.0
 RATE_LIMIT_CAP_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 600.0
 
+# Not documented: a size limit, 409 and 413 (§2.10). A 413 on a message or a conversation's seed is
+# answered by sending it once more with its content cut to this many characters (or half, if shorter) and
+# this note appended (too_large.py). A 409 on a create is taken as "an object with this external id
+# exists": it is looked up and adopted (a conversation's thread is then matched, not posted again), never
+# created twice.
+CONTENT_CHARS_AFTER_413 = 20_000
+TRUNCATION_NOTE = (
+    "\n\n[Cut by the Crisp import: Convot refused the full message as too large; {left_out} characters left "
+    "out.]"
+)
+
 # Contract assumption: the scope check happens before body validation, so an empty-body POST answers 403 when
 # the scope is missing and 400/422 otherwise. `check` proves write scopes this way without writing anything.
 # An unknown conversation id answers 404 (not 403) when the messages scopes are present.

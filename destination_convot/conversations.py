@@ -25,7 +25,7 @@ from destination_convot.counters import (
     UNCHANGED,
     UPDATED,
 )
-from destination_convot.errors import ConvotRejected
+from destination_convot.errors import ConvotConflict, ConvotRejected
 from destination_convot.ledger import Entry, Intent, Pending
 from destination_convot.work import UNMAPPABLE, Lane, WorkContext, convot_id, mapped, skip_reason
 
@@ -41,6 +41,7 @@ class ConversationImporter:
         self.given_up: dict[tuple[str, str], str] = {}
         self._counted_messages: dict[tuple[str, str], int] = {}
         self._given_up_lock = threading.Lock()  # lanes give up while the writer reports
+        self.adopted_on_conflict: set[tuple[str, str]] = set()  # 409 on their create: thread matched
         # One person's contact writes never overlap: a conversation lane creating the contact from its
         # meta and the profile lane would otherwise race, and the meta's nickname could win over the profile.
         self._person_locks = [threading.Lock() for _ in range(PERSON_LOCK_STRIPES)]
@@ -188,9 +189,12 @@ class ConversationImporter:
         if known is None:
             if pending is None or not thread:
                 return  # waits: messages of a conversation not seen yet, or a conversation without messages
-            created = self._create(website_id, pending, thread.pop(0))
+            seed = thread.pop(0)
+            created = self._create(website_id, pending, seed)
             if created is None:
                 return
+            if (website_id, session_id) in self.adopted_on_conflict:  # Convot held it: match its thread
+                thread = self._not_held(website_id, created, [seed, *thread])
             known = created
         elif self.c.existing is not None and thread:
             thread = self._not_held(website_id, known, thread)
@@ -329,6 +333,9 @@ class ConversationImporter:
             conversation = self.c.api.create_conversation(
                 payload, M.text_or_none(pending.record.get("meta_email"))
             )
+        except ConvotConflict as error:
+            self.c.ledger.clear_intent("conversation", website_id, session_id)
+            return self._adopt_on_conflict(website_id, session_id, error)
         except ConvotRejected as error:
             self.c.ledger.clear_intent("conversation", website_id, session_id)
             self.c.rejected("conversations", f"conversation {session_id}", error)
@@ -370,6 +377,21 @@ class ConversationImporter:
             given_up = list(self.given_up.items())
         messages = sum(self._count_messages_given_up(w, s, reason) for (w, s), reason in given_up)
         return {"conversation": len(given_up), "message": messages}
+
+    def _adopt_on_conflict(self, website_id: str, session_id: str, error: ConvotConflict) -> Entry | None:
+        """A 409 on the create: Convot already holds a conversation with this external id (a ledger restored
+        from an older copy, say). Adopt it; the caller then posts only the messages it does not hold."""
+        held = self._held(website_id, session_id)
+        if held is None:  # the conflict is with something else: a rejection, named and counted
+            self.c.rejected("conversations", f"conversation {session_id}", error)
+            self._give_up(website_id, session_id, CONVERSATION_REJECTED)
+            return None
+        logger.warning(
+            f"Convot answered 409 conflict to the create of conversation {session_id}: it already holds it; "
+            "adopted, and only the messages it does not hold are posted."
+        )
+        self.adopted_on_conflict.add((website_id, session_id))
+        return held
 
     def _post_message(
         self, website_id: str, conversation_id: Any, row: Pending, payload: dict[str, Any]

@@ -7,12 +7,10 @@ import io
 import json
 import logging
 import sqlite3
-import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-import orjson
 from airbyte_cdk.destinations import Destination
 from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import (
@@ -35,8 +33,10 @@ from destination_convot.client import ConvotClient, Pacing
 from destination_convot.config import ConfigError, ConvotConfig, upgrade_legacy_fields
 from destination_convot.counters import CounterReporter, Counters
 from destination_convot.errors import AssumptionFailed, ConvotAuthError, ConvotUnavailable
+from destination_convot.input_lines import InputReader, binary_lines
 from destination_convot.ledger import LOCK_WAIT_SECONDS, Ledger, LedgerError, explain
-from destination_convot.work import UNMAPPABLE, WorkContext
+from destination_convot.output import Stdout
+from destination_convot.work import WorkContext
 from destination_convot.writer import ConvotWriter
 
 logger = logging.getLogger("airbyte")
@@ -56,15 +56,18 @@ class DestinationConvot(Destination):
         self._pacing = pacing
         self._report_interval = report_interval
         self._ledger_wait = ledger_wait
+        self._secrets: list[str] = []  # masked in the excerpt of an unreadable input line
+        self._input: InputReader | None = None  # set when `write` reads stdin (`_parse_input_stream`)
+        self._stopping = threading.Event()  # SIGTERM, SIGINT, or stdout closed: `write` stops cleanly
 
     def run(self, args: list[str]) -> None:
         """As the CDK's, except that each output message is ONE write, flushed: worker threads log while the
         main thread emits, and print()'s separate newline write would let a log line split a STATE."""
         init_uncaught_exception_handler(logger)
+        stdout = Stdout(on_closed=lambda: self._stopping.set())  # a closed stdout stops `write` as SIGTERM
         try:
             for message in self.run_cmd(self.parse_args(args)):
-                sys.stdout.write(json.dumps(AirbyteMessageSerializer.dump(message)) + "\n")
-                sys.stdout.flush()
+                stdout.emit(json.dumps(AirbyteMessageSerializer.dump(message)) + "\n")
         finally:
             for handler in logging.getLogger().handlers:
                 handler.flush()  # the CDK buffers log lines; the summary must not stay behind
@@ -116,7 +119,9 @@ class DestinationConvot(Destination):
         input_messages: Iterable[AirbyteMessage],
     ) -> Iterable[AirbyteMessage]:
         parsed = ConvotConfig.parse(config)
-        stopping = threading.Event()
+        self._secrets.append(parsed.api_token)
+        self._input = None  # set again by `_parse_input_stream` once the input is first read
+        stopping = self._stopping = threading.Event()
         client = ConvotClient(parsed.api_url, parsed.api_token, pacing=self._pacing, stop=stopping)
         counters = Counters(lambda: client.watermark.paused_seconds)
         ledger_file = parsed.ledger_path if not parsed.preview or parsed.ledger_path.exists() else None
@@ -141,7 +146,9 @@ class DestinationConvot(Destination):
 
         try:
             with CounterReporter(counters, self._report_interval):
-                yield from writer.write(input_messages, prepare)
+                yield from writer.write(self._stop_on_unreadable(input_messages, stopping), prepare)
+            if self._input is not None and self._input.unreadable is not None:
+                raise self._input.unreadable.as_traced()
             if writer.complete and context.existing is not None:
                 rebuild.finish(ledger)
         except ConvotAuthError as error:
@@ -161,32 +168,22 @@ class DestinationConvot(Destination):
             if fallbacks:
                 logger.warning(f"Convot guesses that did not hold in this run: {fallbacks}")
 
+    def _stop_on_unreadable(
+        self, messages: Iterable[AirbyteMessage], stopping: threading.Event
+    ) -> Iterator[AirbyteMessage]:
+        """An input that ended on an unreadable line is not a complete input: the writer stops as on a signal
+        (in-flight writes finish, safe states echoed, no end-of-input pass that would take it as complete)."""
+        yield from messages
+        if self._input is not None and self._input.unreadable is not None:
+            stopping.set()
+
     def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
-        """As the CDK's, except that a line that is JSON but not an Airbyte message (`null`, `[1,2]`, an
-        unknown type) is skipped with a warning instead of ending the sync; the line itself is not logged
-        (it may hold customer data), only where it was and why it was skipped."""
-        for number, line in enumerate(input_stream, start=1):
-            try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                logger.warning(f"Input line {number} skipped: not JSON.")
-                continue
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError(f"a JSON {type(data).__name__}, not an object")
-                message = AirbyteMessageSerializer.load(data)
-                body = {Type.RECORD: message.record, Type.STATE: message.state}.get(message.type, True)
-                if body is None:
-                    raise ValueError(
-                        f"a {message.type.value} message without its {message.type.value.lower()}"
-                    )
-                yield message
-            except UNREADABLE as error:
-                logger.warning(f"Input line {number} skipped: not an Airbyte message ({str(error)[:120]}).")
-
-
-# What the CDK's message model raises on a JSON object that is not a valid Airbyte message.
-UNREADABLE = (*UNMAPPABLE, LookupError)
+        """Every line a source can send, read by `input_lines.InputReader` from stdin's raw bytes. A line it
+        cannot read ends the input there; `write` then stops as on a signal and ends with an error naming it.
+        """
+        reader = InputReader(secrets=self._secrets)
+        self._input = reader
+        yield from reader.messages(binary_lines(input_stream))
 
 
 def config_error(message: str) -> AirbyteTracedException:

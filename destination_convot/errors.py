@@ -1,8 +1,9 @@
 """Convot API failures as exceptions that say what the user should do.
 
 `error_for` turns a non-2xx response (with Convot's `{"error": {code, message, details}}` envelope) into one
-of these. Auth problems are config errors (fix the key); rejections (400/404/422) concern one record and the
-sync goes on; `ConvotUnavailable` means Convot kept failing after bounded retries and the sync must stop.
+of these. Auth problems are config errors (fix the key); rejections (400/404/409/413/422) concern one record
+and the sync goes on (a 409 is first resolved by finding the existing object, a 413 by a shorter message);
+`ConvotUnavailable` means Convot kept failing after bounded retries and the sync must stop.
 """
 
 from __future__ import annotations
@@ -64,6 +65,23 @@ class ConvotRejected(ConvotApiError):
     """400/404/422: Convot refused this one object. Counted and logged with the reason; the sync goes on."""
 
 
+class ConvotConflict(ConvotRejected):
+    """409 (undocumented): Convot already holds the object a create names (its external id). Never sent
+    again: the writer finds the existing object and adopts it; a conflict it cannot resolve is a rejection."""
+
+
+class ConvotTooLarge(ConvotRejected):
+    """413 (undocumented): the request body is larger than Convot accepts. Never retried as is: a message is
+    sent once more with its content cut (api.py, with a warning); anything else is a rejection."""
+
+
+# What Convot said, when its answer had no error envelope (a proxy's 413 page, an undocumented 409).
+DEFAULT_MESSAGES = {
+    409: "conflicts with an object Convot already holds",
+    413: "the request is larger than Convot accepts",
+}
+
+
 class ConvotUnavailable(Exception):
     """Convot kept failing (5xx, dropped connections, endless rate limiting) after bounded retries."""
 
@@ -86,10 +104,11 @@ def error_for(status: int, body: Any, request: str) -> ConvotApiError:
     envelope = body.get("error") if isinstance(body, dict) else None
     envelope = envelope if isinstance(envelope, dict) else {}
     code = str(envelope.get("code") or f"http_{status}")
-    message = str(envelope.get("message") or "no error message")
-    details = [str(detail) for detail in envelope.get("details") or []]
-    kind = ConvotAuthError if status in (401, 403) else ConvotRejected
-    return kind(status, code, message, details, request)
+    message = str(envelope.get("message") or DEFAULT_MESSAGES.get(status, "no error message"))
+    details = envelope.get("details")
+    details = [str(detail) for detail in details] if isinstance(details, list) else []
+    kinds = {401: ConvotAuthError, 403: ConvotAuthError, 409: ConvotConflict, 413: ConvotTooLarge}
+    return kinds.get(status, ConvotRejected)(status, code, message, details, request)
 
 
 class AssumptionFailed(Exception):

@@ -103,9 +103,12 @@ class HelpdeskImporter:
         category = self.c.ledger.get("category", row.website_id, f"{record['locale']}:{category_key}")
         if category_key and category is None:
             self.c.counters.skip("articles", "category unknown: imported uncategorized instead")
-        payload = H.article_payload(
-            record, convot_id(category.convot_id) if category else None, (section or {}).get("order")
+        category_id = convot_id(category.convot_id) if category else None
+        payload = mapped(
+            self.c, row, "articles", lambda r: H.article_payload(r, category_id, (section or {}).get("order"))
         )
+        if payload is None:  # counted and named by `mapped`
+            return
         self.c.ledger.set_facts(
             "article_source",
             [(row.website_id, row.crisp_id, {"url": record.get("url"), "content": payload["content"]})],
@@ -195,7 +198,7 @@ class HelpdeskImporter:
         unknown: dict[str, list[str]] = {}  # website -> Crisp URLs of articles whose Convot URL is unknown
         for website, key, entry in articles:
             crisp_url = sources[(website, key)].get("url")
-            if not crisp_url:
+            if not isinstance(crisp_url, str) or not crisp_url:  # a link is text; anything else links nothing
                 continue
             if not entry.extra.get("slug"):
                 unknown.setdefault(website, []).append(crisp_url)

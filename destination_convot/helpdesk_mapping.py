@@ -5,13 +5,22 @@ Pure functions like `mapping.py`, whose small helpers they share.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from destination_convot import assumptions as A
-from destination_convot.mapping import Record, Skipped, text_or_none, without_none
+from destination_convot.mapping import (
+    INT64,
+    Record,
+    Skipped,
+    coerced,
+    int64_or_none,
+    text_or_none,
+    without_none,
+)
 
 LOCALE_NAMES = {
     "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano",
@@ -39,7 +48,7 @@ def category_payload(category: Record) -> dict[str, Any]:
             "name": name,
             "description": text_or_none(category.get("description")),
             "color": text_or_none(category.get("color")),
-            "position": category.get("order"),
+            "position": position_of(category, "category", "category_id"),
             "locale": category["locale"],
             A.EXTERNAL_ID_FIELD: A.CATEGORY_EXTERNAL_ID.format(**category),
         }
@@ -53,15 +62,36 @@ def article_status(article: Record) -> str:
 
 
 def article_position(article: Record, section_order: int | None) -> int:
-    section_rank = 0 if section_order is None else (int(section_order) + 1) * SECTION_STRIDE
-    return section_rank + int(article.get("order") or 0)
+    """Sections first, then the article's order in its section; an order that is not a 64-bit integer
+    counts as 0 (the article keeps its section)."""
+    section = int64_or_none(section_order)
+    section_rank = 0 if section is None else (section + 1) * SECTION_STRIDE
+    position = section_rank + (position_of(article, "article", "article_id") or 0)
+    return position if position in INT64 else 0
+
+
+def position_of(record: Record, kind: str, id_column: str) -> int | None:
+    """The record's `order` as a Convot position (a 64-bit integer), or None with a warning."""
+    order = record.get("order")
+    position = int64_or_none(order)
+    if position is None and order is not None:
+        coerced(f"{kind} {record.get(id_column)}", "order", order, "is not a 64-bit integer: no position")
+    return position
+
+
+def body_text(value: Any) -> str:
+    """An article body is text: a number or a structure a source sent instead is kept as its JSON text."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    coerced("article", "content", value, "is not text: sent as its JSON text")
+    return json.dumps(value, default=str)
 
 
 def article_payload(article: Record, category_id: Any, section_order: int | None) -> dict[str, Any]:
     return without_none(
         {
             "title": text_or_none(article.get("title")) or "",
-            "content": article.get("content") or "",
+            "content": body_text(article.get("content")),
             "summary": text_or_none(article.get("description")),
             "status": article_status(article),
             "category_id": category_id,

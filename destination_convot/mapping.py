@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
 from destination_convot import assumptions as A
+
+logger = logging.getLogger("airbyte")
 
 Record = Mapping[str, Any]
 
@@ -30,13 +33,30 @@ class Skipped(Exception):
 
 # -- small helpers ---------------------------------------------------------------------------------
 def iso_from_ms(value: Any) -> str | None:
+    """Epoch milliseconds as ISO-8601, or None for anything that is not a time datetime can hold: the
+    platform's limits differ (2**70 ms raises OSError on Linux, OverflowError or ValueError elsewhere)."""
     if value is None or isinstance(value, bool):
         return None
     try:
         moment = datetime.fromtimestamp(float(value) / 1000, tz=UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, ArithmeticError, OSError):
         return None
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+INT64 = range(-(2**63), 2**63)
+
+
+def int64_or_none(value: Any) -> int | None:
+    """An integer Convot can store (64 bits), from an int, a float (truncated, as int() does) or decimal text;
+    else None. A bool is not a number here, and a value beyond 64 bits is no position any API keeps."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = value if isinstance(value, int) else int(float(value))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return number if number in INT64 else None
 
 
 def parse_iso(value: Any) -> datetime | None:
@@ -81,7 +101,17 @@ def text_or_none(value: Any) -> str | None:
     return text or None
 
 
-def _scalar(value: Any) -> Any:
+def coerced(what: str, field: str, value: Any, outcome: str) -> None:
+    """The warning for a value that was changed to fit Convot (the record itself is written)."""
+    logger.warning(f"{what}: {field} {str(value)[:40]!r} {outcome}.")
+
+
+def _scalar(value: Any, what: str = "", field: str = "") -> Any:
+    """A custom attribute's value: a scalar as is, except an integer beyond 64 bits, kept exactly as its
+    decimal text (as a JSON number most servers would refuse it or round it); anything else as JSON text."""
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        coerced(what, field, value, "is beyond 64 bits: sent as text")
+        return str(value)
     return value if isinstance(value, str | int | float | bool) else json.dumps(value)
 
 
@@ -127,7 +157,8 @@ def data_map(record: Record) -> dict[str, Any]:
 
 def contact_data_payload(people_data: Record) -> dict[str, Any]:
     """Custom data (`data_map`) -> custom_data scalars."""
-    custom = {str(key): _scalar(value) for key, value in data_map(people_data).items()}
+    what = f"people data of {people_data['people_id']}"
+    custom = {str(key): _scalar(value, what, str(key)) for key, value in data_map(people_data).items()}
     if not custom:
         raise Skipped("people data without attributes")
     return {"external_id": contact_external_id(people_data["people_id"]), "custom_data": custom}
@@ -294,7 +325,8 @@ def event_payload(event: Record) -> dict[str, Any]:
     name = text_or_none(event.get("text"))
     if name is None:
         raise Skipped("event without text")
-    properties = {str(key): _scalar(value) for key, value in data_map(event).items()}
+    what = f"event of {event.get('people_id')}"
+    properties = {str(key): _scalar(value, what, str(key)) for key, value in data_map(event).items()}
     color = text_or_none(event.get("color"))
     if color:
         properties.setdefault(A.EVENT_COLOR_PROPERTY, color)

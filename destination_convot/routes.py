@@ -6,13 +6,12 @@ need (operator emails for attribution, sections for article positions) and are o
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from destination_convot.ledger import Pending
-from destination_convot.mapping import event_key, file_key
+from destination_convot.mapping import event_key, file_key, iso_from_ms
 
 Record = Mapping[str, Any]
 
@@ -37,10 +36,7 @@ class Route:
         if self.sort is None or record.get(self.sort) is None:
             return None
         value = record[self.sort]
-        try:
-            if isinstance(value, bool) or not math.isfinite(float(value)):
-                raise ValueError
-        except (TypeError, ValueError):
+        if iso_from_ms(value) is None:  # not a number, or beyond what a date can hold (2**70)
             return f"{self.sort} is not a time in milliseconds (got {str(value)[:40]!r})"
         return None
 

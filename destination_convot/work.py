@@ -70,8 +70,9 @@ def mapped(context: WorkContext, row: Pending, counter: str, build: Callable[[An
 
 
 # A record whose values are not of the shape the mapping expects (a hostile or broken source): skipped and
-# counted like a deliberate skip, so that it does not fail every sync that meets it.
-UNMAPPABLE = (TypeError, ValueError, KeyError, AttributeError)
+# counted like a deliberate skip, so that it does not fail every sync that meets it (ArithmeticError: a number
+# too large for a float or a date).
+UNMAPPABLE = (TypeError, ValueError, KeyError, AttributeError, ArithmeticError)
 
 
 def skip_reason(error: Exception) -> str:

@@ -178,3 +178,29 @@ def test_admin_routes_create_apps_tokens_and_revoke_them(convot_sandbox):
     assert admin.post("/tokens", {"scopes": ["contacts:admin"]}).status_code == 400
     admin.post("/tokens/revoke", {"token": token})
     assert scoped.get("/contacts").status_code == 401
+
+
+def test_a_body_above_max_body_bytes_answers_413_and_is_not_applied(convot_sandbox, convot_api):
+    convot_sandbox.set_faults(ConvotFaults(max_body_bytes=200))
+    refused = convot_api.post("/contacts", {"external_id": "crisp:big", "name": "x" * 300})
+    assert refused.status_code == 413
+    assert refused.json()["error"]["code"] == "payload_too_large"
+    assert convot_api.post("/contacts", {"external_id": "crisp:small", "name": "Jo"}).status_code in (
+        200,
+        201,
+    )
+    assert [c["external_id"] for c in convot_sandbox.dump()["contacts"]] == ["crisp:small"]
+
+
+@pytest.mark.parametrize("unique", [False, True])
+def test_a_second_create_with_the_same_external_id_answers_409_only_with_the_switch(
+    convot_sandbox, convot_api, unique
+):
+    convot_sandbox.set_faults(ConvotFaults(conflict_on_known_external_id=unique))
+    body = {"email": "jane@example.com", "content": "Hi", "external_id": "crisp:s-1"}
+    assert convot_api.post("/conversations", body).status_code in (200, 201)
+    second = convot_api.post("/conversations", body)
+    assert second.status_code == (409 if unique else 201)
+    if unique:
+        assert second.json()["error"]["code"] == "conflict"
+    assert len(convot_sandbox.dump()["conversations"]) == (1 if unique else 2)

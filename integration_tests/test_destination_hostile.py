@@ -255,24 +255,31 @@ def test_a_message_with_a_timestamp_that_is_not_a_time_is_skipped_and_counted(
 
 
 @pytest.mark.slow
-def test_json_lines_that_are_not_airbyte_messages_are_skipped_with_a_warning(
+def test_a_line_that_cannot_be_read_ends_the_run_with_an_error_naming_it_and_no_later_state(
     convot_sandbox: ConvotSandbox, tmp_path: Path
 ) -> None:
+    """The console script's exit code and error for an unreadable line (issue 18, H.14; the cases of lines
+    read leniently are in test_destination_input_lines.py). Before, it was skipped and the run exited 0."""
     paths = files(tmp_path, destination_config(convot_sandbox, tmp_path))
     good = B.workspace()
-    junk = ["null\n", "[1, 2]\n", '{"type": "NOT_A_TYPE"}\n', '{"type": "RECORD"}\n', "42\n", "not json\n"]
-    paths["input"].write_text("".join(junk) + "".join(as_line(message) for message in good))
+    first, rest = split(good, "people_profiles")
+    junk = '{"type": "NOT_A_TYPE"}\n'  # a newer protocol's message: skipped with a warning
+    cut = '{"type": "RECORD", "record": {"stream": "people_data", "da\n'  # a source killed mid-line
+    lines = [junk, *(as_line(m) for m in first), cut, *(as_line(m) for m in rest)]
+    paths["input"].write_text("".join(lines))
     with paths["input"].open() as stdin:
         run = subprocess.run(
             command("write", paths), stdin=stdin, capture_output=True, text=True, timeout=120
         )
-    assert run.returncode == 0, run.stdout[-2000:]
+    assert run.returncode == 1, run.stdout[-2000:]
     out = parse(run.stdout)
     logs = [m["log"]["message"] for m in out if m["type"] == "LOG"]
-    assert sum("skipped: not an Airbyte message" in log for log in logs) == 5
-    assert sum("skipped: not JSON" in log for log in logs) == 1
-    assert states(out) == [value for _, value in B.state_values(good)]
-    assert counts(convot_sandbox.dump()) == WORKSPACE
+    assert sum("skipped: unknown message type 'NOT_A_TYPE'" in log for log in logs) == 1
+    assert states(out) == [value for _, value in B.state_values(first)]
+    errors = [m["trace"]["error"]["message"] for m in out if m["type"] == "TRACE"]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"Input line {len(first) + 2} could not be read: not JSON")
+    assert "Traceback" not in run.stderr
 
 
 # -- 7. signals in every phase -------------------------------------------------------------------------

@@ -10,6 +10,8 @@ CODES = {
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
+    409: "conflict",  # not documented: the sandbox's answer when a fault switch asks for it
+    413: "payload_too_large",  # idem
     422: "unprocessable_entity",
     429: "rate_limited",
     500: "internal_error",

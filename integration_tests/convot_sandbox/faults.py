@@ -18,9 +18,16 @@ from typing import TypeVar
 from . import assumptions as A
 from .errors import ApiError
 from .ratelimit import BucketsPerApp
+from .store import Store
 
 T = TypeVar("T")
 DROP = "drop"  # the server closes the connection without answering
+# The creates that name an external id, by path under the API prefix, and the table holding them.
+CREATES_WITH_EXTERNAL_ID = {
+    "/conversations": "conversations",
+    "/helpdesk/categories": "helpdesk_categories",
+    "/helpdesk/articles": "helpdesk_articles",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,10 @@ class ConvotFaults:
     fail_retry_after: float | None = None  # Retry-After (seconds) on the fail rule's answers (e.g. a 429)
     reject_content_regex: str | None = None  # POST/PATCH whose content or title matches -> 422
     empty_success_regex: str | None = None  # writes matching "METHOD /v1/path" are applied, answer 200 {}
+    # Convot documents neither 413 nor 409 (convot-api.md §2.10): the other answers to "no size limit" and
+    # "a second create with the same external id makes a second object".
+    max_body_bytes: int | None = None  # a POST/PATCH body above this many bytes answers 413
+    conflict_on_known_external_id: bool = False  # a create naming a held external_id answers 409
     seed: int = 0  # the random stream behind the ratios, so a run is repeatable
 
     def __post_init__(self) -> None:
@@ -47,6 +58,8 @@ class ConvotFaults:
             raise ValueError("error_ratio + drop_ratio must not exceed 1")
         if self.rate_per_second is not None and self.rate_per_second <= 0:
             raise ValueError(f"rate_per_second must be > 0 or null, got {self.rate_per_second!r}")
+        if self.max_body_bytes is not None and self.max_body_bytes < 1:
+            raise ValueError(f"max_body_bytes must be >= 1 or null, got {self.max_body_bytes!r}")
         if self.burst < 1 or self.latency_ms < 0:
             raise ValueError("burst must be >= 1 and latency_ms >= 0")
         if not 400 <= self.fail_status <= 599:
@@ -113,6 +126,23 @@ class FaultPlan:
                 headers={"Retry-After": str(faults.fail_retry_after)} if faults.fail_retry_after else {},
             )
         return None
+
+    def too_large(self, method: str, body: bytes) -> ApiError | None:
+        limit = self.faults.max_body_bytes
+        if limit is None or method not in ("POST", "PATCH", "PUT") or len(body) <= limit:
+            return None
+        return ApiError(413, f"Request body of {len(body)} bytes is larger than the {limit} bytes accepted")
+
+    def conflict(self, store: Store, app_id: int, method: str, relative: str, body: dict) -> ApiError | None:
+        """409 for a create whose external_id this app already holds (instead of a second object)."""
+        table = CREATES_WITH_EXTERNAL_ID.get(relative) if method == "POST" else None
+        external_id = body.get("external_id") if isinstance(body, dict) else None
+        if not self.faults.conflict_on_known_external_id or table is None or not external_id:
+            return None
+        held = store.one(f"SELECT id FROM {table} WHERE app_id = ? AND external_id = ?", app_id, external_id)
+        if held is None:
+            return None
+        return ApiError(409, f"An object with external_id {external_id} already exists (id {held['id']})")
 
     def lose_response(self, method: str, status: int) -> bool:
         """After a write succeeded: drop the answer, so the client cannot know it was applied."""

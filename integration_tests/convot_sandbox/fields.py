@@ -73,6 +73,8 @@ def _check(spec: Field, value: Any) -> tuple[Any, str | None]:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return None, f"{spec.label} must be an integer"
+        if not -(2**63) <= value < 2**63:  # as a real API's 64-bit column: refused, not a 500
+            return None, f"{spec.label} must be a 64-bit integer"
         return value, None
     if kind == "time":
         parsed = parse_time(value) if isinstance(value, str) else None

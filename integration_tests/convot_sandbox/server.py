@@ -177,9 +177,15 @@ class Handler(BaseHTTPRequestHandler):
         route, params = found
         caller.require(guesses.scope_of(route.template, method, route.scope))
         request = ApiRequest(store, caller, params, query, body, guesses)
+        too_large = plan.too_large(method, body)
+        if too_large:
+            raise too_large
         rejected = plan.reject_content(method, request.body()) if method in ("POST", "PATCH") else None
         if rejected:
             raise rejected
+        conflict = plan.conflict(store, caller.app_id, method, relative, request.body()) if body else None
+        if conflict:
+            raise conflict
         with store.transaction():  # a request is all or nothing
             status, payload = route.handler(request)
         if plan.lose_response(method, status):

@@ -1,0 +1,100 @@
+"""destination-convot when the platform stops listening (SIGPIPE) or interrupts it (SIGINT) mid-write
+(issue 18, J.23): in-flight writes finish, the ledger is flushed, no traceback, and a re-run duplicates
+nothing. Before, a closed stdout ended the run with a BrokenPipeError traceback in the middle of a write."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+
+from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
+from integration_tests.test_destination_process import as_line, command, files, parse, states, wait_for
+from unit_tests.destination import builders as B
+from unit_tests.destination.harness import counts, destination_config, duplicates
+
+CONVERSATIONS, THREAD = 30, 4
+BIG = {"contacts": CONVERSATIONS, "conversations": CONVERSATIONS, "messages": CONVERSATIONS * THREAD}
+
+
+def rerun_completes(sandbox: ConvotSandbox, paths: dict[str, Path]) -> None:
+    with paths["input"].open() as stdin:
+        rerun = subprocess.run(command("write", paths), stdin=stdin, capture_output=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stdout[-2000:]
+    dump = sandbox.dump()
+    assert {kind: counts(dump)[kind] for kind in BIG} == BIG
+    assert duplicates(dump) == {}
+
+
+@pytest.mark.slow
+def test_stdout_closed_by_the_platform_stops_cleanly_and_a_rerun_duplicates_nothing(tmp_path: Path) -> None:
+    workspace = B.big_workspace(CONVERSATIONS, THREAD)
+    with ConvotSandbox(db_path=tmp_path / "convot.sqlite", faults=ConvotFaults(latency_ms=10)) as sandbox:
+        paths = files(tmp_path, destination_config(sandbox, tmp_path, max_concurrency=2), workspace)
+        process = subprocess.Popen(
+            command("write", paths), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        errors: list[bytes] = []
+        threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True).start()
+        half = len(workspace) // 2
+        process.stdin.write("".join(as_line(message) for message in workspace[:half]).encode())
+        process.stdin.flush()
+        seen = b""
+        while b'"STATE"' not in seen:  # the platform read up to a first state, then went away
+            seen += process.stdout.readline()
+        process.stdout.close()
+        with suppress(BrokenPipeError):  # the source goes on sending until the destination has stopped
+            for message in workspace[half:]:
+                process.stdin.write(as_line(message).encode())
+                process.stdin.flush()
+        with suppress(BrokenPipeError):
+            process.stdin.close()
+        code = process.wait(timeout=60)
+        stderr = b"".join(errors).decode()
+        assert code == 0, stderr[-2000:]
+        assert "stdout was closed by the platform (broken pipe)" in stderr
+        assert "Traceback" not in stderr
+        assert "BrokenPipeError" not in stderr
+        rerun_completes(sandbox, paths)
+
+
+@pytest.mark.slow
+def test_sigint_finishes_in_flight_writes_echoes_the_last_safe_state_and_exits(tmp_path: Path) -> None:
+    workspace = B.big_workspace(CONVERSATIONS, THREAD)
+    with ConvotSandbox(db_path=tmp_path / "convot.sqlite", faults=ConvotFaults(latency_ms=5)) as sandbox:
+        paths = files(tmp_path, destination_config(sandbox, tmp_path))
+        process = subprocess.Popen(
+            command("write", paths),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines: list[str] = []
+        errors: list[str] = []
+        threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+        threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True).start()
+        half = len(workspace) // 2
+        for message in workspace[:half]:  # stdin stays open: the source is still "running"
+            process.stdin.write(as_line(message))
+        process.stdin.flush()
+        wait_for(lambda: sandbox.request_counts().get("POST /v1/conversations/{uuid}/messages", 0) >= 10)
+        process.send_signal(signal.SIGINT)  # Ctrl-C in a terminal, or a platform that interrupts
+        assert process.wait(timeout=30) == 0
+        wait_for(lambda: process.stdout.closed or any("summary" in line for line in lines), timeout=5)
+        out = parse("".join(lines))
+        echoed = states(out)
+        sent = [B.state_values([m])[0][1] for m in workspace[:half] if m.type.name == "STATE"]
+        assert echoed
+        assert echoed == sent[: len(echoed)]  # in order, and never one that was not safe
+        logs = [m["log"]["message"] for m in out if m["type"] == "LOG"]
+        assert any("Received SIGINT" in log for log in logs)
+        assert any("Stopped on request" in log for log in logs)
+        assert "KeyboardInterrupt" not in "".join(errors)
+        process.stdin.close()
+        paths["input"].write_text("".join(as_line(message) for message in workspace))
+        rerun_completes(sandbox, paths)
