@@ -29,6 +29,7 @@ import urllib3
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_shared.sessions import NoRedirectSession
 from source_crisp import errors
 from source_crisp.config import CrispConfig
 from source_crisp.pacing import Pacing
@@ -192,7 +193,7 @@ class CrispClient:
             return self._injected
         session = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = self._configured(requests.Session())
+            session = self._local.session = self._configured(NoRedirectSession())
             with self._lock:
                 self._sessions.append(session)
         return session
