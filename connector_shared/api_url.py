@@ -40,7 +40,10 @@ _NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
 
 
 class UnsafeApiUrl(ValueError):
-    """What is wrong with the URL, in words that never depend on a secret (a URL holds none once refused)."""
+    """What is wrong with the URL and what is accepted (a refused URL is never used: it holds no secret)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{problem}; it must be {ACCEPTED}")
 
 
 @dataclass(frozen=True)
@@ -63,22 +66,22 @@ class ApiUrl:
 def parse_api_url(value: object) -> ApiUrl:
     """The URL in the one form both parsers agree on, or UnsafeApiUrl saying why not."""
     if not isinstance(value, str):
-        raise UnsafeApiUrl(f"it must be text, {ACCEPTED}")
+        raise UnsafeApiUrl("it is not text")
     text = value.strip()  # surrounding spaces are a copy-paste artefact; none may remain inside
     problem = _forbidden_character(text)
     if problem:
-        raise UnsafeApiUrl(f"it contains {problem}; it must be {ACCEPTED}")
+        raise UnsafeApiUrl(f"it contains {problem}")
     shape = _SHAPE.fullmatch(text)
     if shape is None:
-        raise UnsafeApiUrl(f"it must be {ACCEPTED}")
+        raise UnsafeApiUrl("it is not in the accepted form")
     scheme, host = shape["scheme"].lower(), shape["host"].lower()
     port = int(shape["port"]) if shape["port"] else None
     path = shape["path"].rstrip("/")
     _check_host(host)
     if port is not None and port > 65535:
-        raise UnsafeApiUrl(f"its port {port} is above 65535; it must be {ACCEPTED}")
+        raise UnsafeApiUrl(f"its port {port} is above 65535")
     if any(segment in (".", "..") for segment in path.split("/")):
-        raise UnsafeApiUrl(f"its path has a '.' or '..' segment; it must be {ACCEPTED}")
+        raise UnsafeApiUrl("its path has a '.' or '..' segment")
     url = f"{scheme}://{host}{'' if port is None else f':{port}'}{path}"
     _same_for_requests(url, scheme, host, port, path)
     return ApiUrl(url, scheme, host, port)
@@ -107,7 +110,7 @@ def _check_host(host: str) -> None:
         try:
             address = ipaddress.IPv6Address(host[1:-1])
         except ValueError:
-            raise UnsafeApiUrl(f"its host {host} is not an IPv6 address; it must be {ACCEPTED}") from None
+            raise UnsafeApiUrl(f"its host {host} is not an IPv6 address") from None
         if f"[{address.compressed}]" != host:
             raise UnsafeApiUrl(f"its IPv6 host must be written in its short form, [{address.compressed}]")
         return
@@ -131,8 +134,7 @@ def _same_for_requests(url: str, scheme: str, host: str, port: int | None, path:
         probe.prepare_url(url + "/", None)
         parsed = parse_url(probe.url)
     except (requests.RequestException, ValueError) as error:
-        problem = f"requests cannot use it ({type(error).__name__}); it must be {ACCEPTED}"
-        raise UnsafeApiUrl(problem) from None
+        raise UnsafeApiUrl(f"requests cannot use it ({type(error).__name__})") from None
     seen = (parsed.scheme, parsed.host, parsed.port, parsed.auth, parsed.query, parsed.fragment, parsed.path)
     if seen != (scheme, host, port, None, None, None, path + "/"):
-        raise UnsafeApiUrl(f"requests would read it differently (host {parsed.host}); it must be {ACCEPTED}")
+        raise UnsafeApiUrl(f"requests would read it differently (host {parsed.host})")
