@@ -130,3 +130,10 @@ MAX_CONCURRENCY_BY_TIER: dict[str, int] = {"plugin": 25, "website": 2, "user": 2
 # missing action costs a request, never rows. Sandbox switches: `statistic_actions` narrows the actions the
 # sandbox knows, `extra_statistic_action` plants one more (a counter, statistics rows, people_campaigns).
 CAMPAIGN_STATISTIC_ACTIONS = ("opened", "clicked", "unsubscribed")
+
+# §1: the reference says nothing of redirects, nor of the characters of a token. Relied on, not switchable
+# (the tests use a hostile listener, unit_tests/test_api_url_hosts.py): a 30x is never followed
+# (connector_shared/sessions.py) but reported as a config error naming api_url, so the token goes only to the
+# host the config checked; credentials outside visible ASCII are refused by name before any request
+# (connector_shared/header_secret.py). Were Crisp to put its API behind a redirect, the message says to set
+# api_url to the new address.
