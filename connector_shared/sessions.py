@@ -17,9 +17,8 @@ class NoRedirectSession(requests.Session):
         return None
 
 
-def redirect_target_host(response: requests.Response) -> str:
-    """The host a 30x answer points to, for the message (nothing is sent there)."""
-    location = response.headers.get("Location")
+def redirect_target_host(location: str | None) -> str:
+    """The host a 30x answer's Location header points to, for the message (nothing is sent there)."""
     if not location:
         return "no address (no Location header)"
     try:

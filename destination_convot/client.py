@@ -205,7 +205,9 @@ class ConvotClient:
                 self.watermark.pause(self._rate_limit_wait(response, rate_limits), label)
                 continue
             if 300 <= response.status_code < 400:
-                raise ConvotRedirected(label, response.status_code, redirect_target_host(response))
+                raise ConvotRedirected(
+                    label, response.status_code, redirect_target_host(response.headers.get("Location"))
+                )
             if response.status_code >= 500:
                 failures = self._count_failure(label, failures, f"HTTP {response.status_code}")
                 continue

@@ -29,7 +29,7 @@ import urllib3
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from connector_shared.sessions import NoRedirectSession
+from connector_shared.sessions import NoRedirectSession, redirect_target_host
 from source_crisp import errors
 from source_crisp.config import CrispConfig
 from source_crisp.pacing import Pacing
@@ -282,6 +282,8 @@ class CrispClient:
             facts["detail"] = (
                 (body.get("data") or {}).get("message", "") if isinstance(body.get("data"), dict) else ""
             )
+        if 300 <= status < 400:  # not followed (NoRedirectSession): the message names where it pointed
+            facts["detail"] = redirect_target_host(headers.get("Location"))
         flagged = isinstance(body, dict) and body.get("error") is True
         if status in (200, 206) and not flagged:
             if not isinstance(body, dict) or "data" not in body:

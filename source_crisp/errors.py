@@ -118,8 +118,8 @@ _FLAGGED = _row(
 _REDIRECT = _row(
     _FAIL,
     _CONFIG,
-    "Crisp answered a redirect ({status}) for {route}: it is not followed, so the token goes only to the "
-    "host of 'api_url'. Set 'api_url' to the API's address (https://api.crisp.chat/v1 for Crisp).",
+    "Crisp answered a redirect ({status}) to {detail} for {route}: it is not followed, so the token goes "
+    "only to the host of 'api_url'. Set 'api_url' to the API's address (Crisp's: https://api.crisp.chat/v1).",
 )
 # Network failures and bodies that are not the JSON envelope: retried, bounded.
 TRANSPORT_ERROR = _row(_RETRY, _TRANSIENT, "Could not reach Crisp or read its answer ({detail}).")

@@ -198,7 +198,7 @@ def test_a_redirect_to_another_host_is_not_followed(connector, status_code, tmp_
         with listening(redirecting) as api:
             status = CHECKS[connector](f"http://127.0.0.1:{api.port}/v1", tmp_path)
     assert status.status == Status.FAILED
-    assert "redirect" in status.message
+    assert f"redirect ({status_code}) to localhost" in status.message
     assert "api_url" in status.message
     assert api.seen
     assert elsewhere.seen == []
