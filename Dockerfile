@@ -35,6 +35,7 @@ RUN case "${CONNECTOR}" in \
 COPY pyproject.toml README.md ./
 COPY source_crisp ./source_crisp
 COPY destination_convot ./destination_convot
+COPY connector_shared ./connector_shared
 RUN python -m pip install --no-cache-dir --disable-pip-version-check --no-deps . \
  && rm -rf build *.egg-info \
  && printf '#!/bin/sh\nexec %s "$@"\n' "${CONNECTOR}" > /entrypoint.sh \

@@ -105,3 +105,9 @@ PROBE_CONVERSATION_UUID = "00000000-0000-0000-0000-000000000000"
 # Not a gap but a choice: a POST that loses its connection may or may not have been applied. Non-idempotent
 # creates are therefore never blindly retried: the writer first looks the object up (external id, or the
 # message list).
+
+# Not in the docs: whether the API ever redirects. Relied on that it does not: a 30x is never followed (a
+# 307/308 would carry a POST's records to another host) but reported as ConvotRedirected, a config error
+# naming api_url (connector_shared/sessions.py; tests with a hostile listener in
+# unit_tests/test_api_url_hosts.py). Keys are `ck_<id>:<secret>` in visible ASCII
+# (connector_shared/header_secret.py).

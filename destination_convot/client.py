@@ -20,12 +20,13 @@ from typing import Any
 
 import requests
 
+from connector_shared.sessions import NoRedirectSession, redirect_target_host
 from destination_convot.assumptions import (
     MAX_RETRY_AFTER_SECONDS,
     RATE_LIMIT_CAP_SECONDS,
     RATE_LIMIT_FALLBACK_BASE_SECONDS,
 )
-from destination_convot.errors import ConvotApiError, ConvotUnavailable, error_for
+from destination_convot.errors import ConvotApiError, ConvotRedirected, ConvotUnavailable, error_for
 
 logger = logging.getLogger("airbyte")
 
@@ -145,7 +146,7 @@ class ConvotClient:
         # One session per worker thread: requests.Session is not documented as thread-safe.
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = NoRedirectSession()  # the host api_url names is the only one ever sent to
             session.headers["Authorization"] = f"Bearer {self._token}"
             session.headers["Accept"] = "application/json"
             # Read proxy and CA-bundle variables once, not on every request (requests rescans os.environ per
@@ -203,6 +204,10 @@ class ConvotClient:
                     raise ConvotUnavailable(label, "still rate limited (429)", rate_limits)
                 self.watermark.pause(self._rate_limit_wait(response, rate_limits), label)
                 continue
+            if 300 <= response.status_code < 400:
+                raise ConvotRedirected(
+                    label, response.status_code, redirect_target_host(response.headers.get("Location"))
+                )
             if response.status_code >= 500:
                 failures = self._count_failure(label, failures, f"HTTP {response.status_code}")
                 continue

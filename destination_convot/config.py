@@ -6,7 +6,6 @@ never quotes the token.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -18,6 +17,8 @@ from urllib.parse import urlparse
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_shared.api_url import LOOPBACK_HINT, UnsafeApiUrl, parse_api_url
+from connector_shared.header_secret import secret_problem
 from destination_convot.assumptions import DEFAULT_API_URL
 
 TOKEN_PATTERN = re.compile(r"^(ck_[^:\s]+):\S+$")
@@ -72,11 +73,13 @@ class ConvotConfig:
 
 
 def _token(value: Any) -> str:
+    form = "expected a Convot API key of the form ck_<id>:<secret> (App Settings → API Keys → New key)"
     if not isinstance(value, str) or not TOKEN_PATTERN.match(value.strip()):
-        raise ConfigError(
-            "api_token: expected a Convot API key of the form ck_<id>:<secret> "
-            "(App Settings → API Keys → New key); the value given does not have that form."
-        )
+        raise ConfigError(f"api_token: {form}; the value given does not have that form.")
+    problem = secret_problem(value.strip())
+    if problem:
+        # Sent as a Bearer header: a character HTTP headers cannot carry would crash the first request.
+        raise ConfigError(f"api_token: {form}, {problem}; the value given is not shown, as it is secret.")
     return value.strip()
 
 
@@ -89,26 +92,20 @@ def _url(value: Any, name: str) -> str:
 
 def _api_url(value: Any, allow_insecure_http: Any) -> str:
     """https, or plain http to a loopback address (the sandbox): the token rides on every request, so plain
-    http anywhere else hands it to whoever is on the path, unless the user accepts that risk explicitly."""
-    url = _url(value, "api_url")
-    host = urlparse(url).hostname or ""
+    http anywhere else hands it to whoever is on the path, unless the user accepts that risk explicitly. The
+    host checked is the host requests connects to (connector_shared/api_url.py)."""
     insecure_accepted = _boolean(allow_insecure_http, "allow_insecure_http")
-    if urlparse(url).scheme == "http" and not _is_loopback(host) and not insecure_accepted:
-        raise ConfigError(
-            f"api_url: plain http to {host} would send the API token unencrypted; use https, or http only "
-            "to a loopback address (127.0.0.1, ::1, localhost). To accept the risk (a sandbox on a Docker "
-            "host, a test proxy), set allow_insecure_http to true."
-        )
-    return url
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        url = parse_api_url(value)
+    except UnsafeApiUrl as problem:
+        raise ConfigError(f"api_url: refused, {problem}. Convot's is {DEFAULT_API_URL}.") from None
+    if url.scheme == "http" and not url.is_loopback and not insecure_accepted:
+        raise ConfigError(
+            f"api_url: plain http to {url.host} would send the API token unencrypted; use https, or http "
+            f"only to a loopback address ({LOOPBACK_HINT}). To accept the risk (a sandbox on a Docker host, "
+            "a test proxy), set allow_insecure_http to true."
+        )
+    return url.url
 
 
 def _optional_url(value: Any, name: str) -> str | None:

@@ -173,3 +173,22 @@ def unwritable_streams_error(problems: list[StreamUnwritable]) -> AirbyteTracedE
     return AirbyteTracedException(
         message=message, internal_message=message, failure_type=FailureType.system_error
     )
+
+
+class ConvotRedirected(ConvotUnavailable):
+    """api_url answered a 30x. The session does not follow it (connector_shared/sessions.py): the token and
+    the records go only to the host the config checked. Re-running does not help; fixing api_url does."""
+
+    def __init__(self, request: str, status: int, target: str) -> None:
+        Exception.__init__(
+            self,
+            f"{request} was answered with a redirect ({status}) to {target}: it is not followed, so the "
+            "API token and the records go only to the host of api_url. Set api_url to the address of "
+            "Convot's API (https://app.convot.io/v1 unless Convot told you otherwise).",
+        )
+        self.request = request
+
+    def as_traced(self) -> AirbyteTracedException:
+        return AirbyteTracedException(
+            message=str(self), internal_message=str(self), failure_type=FailureType.config_error
+        )

@@ -137,3 +137,10 @@ CAMPAIGN_STATISTIC_ACTIONS = ("opened", "clicked", "unsubscribed")
 # retried, then stops the stream at its last checkpoint with an error naming it. Sandbox switch
 # `Faults.child_404` (a child route answering 404 for a parent that still exists).
 CHILD_404_MEANS_PARENT_GONE = False
+
+# §1: the reference says nothing of redirects, nor of the characters of a token. Relied on, not switchable
+# (the tests use a hostile listener, unit_tests/test_api_url_hosts.py): a 30x is never followed
+# (connector_shared/sessions.py) but reported as a config error naming api_url, so the token goes only to the
+# host the config checked; credentials outside visible ASCII are refused by name before any request
+# (connector_shared/header_secret.py). Were Crisp to put its API behind a redirect, the message says to set
+# api_url to the new address.

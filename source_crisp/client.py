@@ -30,6 +30,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_shared.sessions import NoRedirectSession, redirect_target_host
 from source_crisp import errors
 from source_crisp.config import CrispConfig
 from source_crisp.pacing import Pacing
@@ -211,7 +212,7 @@ class CrispClient:
             return self._injected
         session = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = self._configured(requests.Session())
+            session = self._local.session = self._configured(NoRedirectSession())
             with self._lock:
                 self._sessions.append(session)
         return session
@@ -362,6 +363,8 @@ class CrispClient:
             facts["detail"] = (
                 (body.get("data") or {}).get("message", "") if isinstance(body.get("data"), dict) else ""
             )
+        if 300 <= status < 400:  # not followed (NoRedirectSession): the message names where it pointed
+            facts["detail"] = redirect_target_host(headers.get("Location"))
         flagged = isinstance(body, dict) and body.get("error") is True
         if status in (200, 206) and not flagged:
             if not isinstance(body, dict) or "data" not in body:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
-from urllib.parse import urlsplit
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_shared.api_url import LOOPBACK_HINT, UnsafeApiUrl, parse_api_url
+from connector_shared.header_secret import secret_problem
 from source_crisp.assumptions import MAX_CONCURRENCY_BY_TIER
 from source_crisp.dates import DateValueError, resolve_variable, to_epoch_ms
 
@@ -75,8 +75,11 @@ class CrispConfig:
         tier = _tier(raw.get("tier", "plugin"))
         return cls(
             website_id=_website_id(raw.get("website_id")),
-            identifier=_required_text(raw, "identifier", "the token identifier shown with your Crisp token"),
-            key=_required_text(raw, "key", "the token key shown with your Crisp token"),
+            # Basic auth joins identifier and key with ':', so an identifier with one would be misread.
+            identifier=_credential(
+                raw, "identifier", "the token identifier shown with your Crisp token", ":"
+            ),
+            key=_credential(raw, "key", "the token key shown with your Crisp token"),
             tier=tier,
             api_url=_api_url(raw.get("api_url") or DEFAULT_API_URL, raw.get("allow_insecure_http", False)),
             page_size=_page_size(raw.get("page_size", PAGE_SIZE_DEFAULT)),
@@ -105,6 +108,17 @@ def _required_text(raw: Mapping[str, Any], name: str, what: str) -> str:
     return value.strip()
 
 
+def _credential(raw: Mapping[str, Any], name: str, what: str, forbidden: str = "") -> str:
+    """A value for the Basic auth header: refused by name before any request, never quoted."""
+    value = _required_text(raw, name, what)
+    problem = secret_problem(value, forbidden=forbidden)
+    if problem:
+        raise config_error(
+            f"Config field '{name}' must be {what}, {problem}. The value given is not shown, as it is secret."
+        )
+    return value
+
+
 def _website_id(value: Any) -> str:
     if not isinstance(value, str) or not _UUID.match(value.strip()):
         raise config_error(
@@ -122,31 +136,25 @@ def _tier(value: Any) -> str:
 
 def _api_url(value: Any, allow_insecure_http: Any) -> str:
     """https, or plain http to a loopback address (the local sandbox): the token travels in every request's
-    Basic auth header, so plain http anywhere else hands it to whoever is on the path."""
+    Basic auth header, so plain http anywhere else hands it to whoever is on the path. The host checked is
+    the host requests connects to (connector_shared/api_url.py)."""
     if not isinstance(allow_insecure_http, bool):
         raise config_error(
             f"Config field 'allow_insecure_http' must be true or false; got {allow_insecure_http!r}."
         )
-    text = str(value).strip().rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise config_error(f"Config field 'api_url' must be an http(s) URL such as {DEFAULT_API_URL}.")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure_http:
+    try:
+        url = parse_api_url(value)
+    except UnsafeApiUrl as problem:
         raise config_error(
-            f"Config field 'api_url' uses plain http to {parts.hostname}, which would send the token key "
-            "unencrypted: use https, or http only to a loopback address (127.0.0.1, ::1, localhost). To "
+            f"Config field 'api_url' is refused: {problem}. Crisp's is {DEFAULT_API_URL}."
+        ) from None
+    if url.scheme == "http" and not url.is_loopback and not allow_insecure_http:
+        raise config_error(
+            f"Config field 'api_url' uses plain http to {url.host}, which would send the token key "
+            f"unencrypted: use https, or http only to a loopback address ({LOOPBACK_HINT}). To "
             "accept the risk (a sandbox on a Docker host, a test proxy), set 'allow_insecure_http' to true."
         )
-    return text
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return url.url
 
 
 def _max_pages(value: Any) -> int:

@@ -114,6 +114,14 @@ _FLAGGED = _row(
     _TRANSIENT,
     "Crisp answered {status} but its envelope says error ({reason}) for {route}: nothing was read from it.",
 )
+# The client's session never follows a redirect (connector_shared/sessions.py): the host the config checked
+# is the only host the token and the requests go to. A 30x means api_url is not the API's address.
+_REDIRECT = _row(
+    _FAIL,
+    _CONFIG,
+    "Crisp answered a redirect ({status}) to {detail} for {route}: it is not followed, so the token goes "
+    "only to the host of 'api_url'. Set 'api_url' to the API's address (Crisp's: https://api.crisp.chat/v1).",
+)
 # Network failures and bodies that are not the JSON envelope: retried, bounded.
 TRANSPORT_ERROR = _row(_RETRY, _TRANSIENT, "Could not reach Crisp or read its answer ({detail}).")
 
@@ -128,6 +136,8 @@ def resolve(
         for table in (*scoped, ERROR_POLICY):
             if key in table:
                 return table[key]
+    if 300 <= status < 400:
+        return _REDIRECT
     return _SERVER_ERROR if status >= 500 else _UNKNOWN
 
 
