@@ -11,7 +11,6 @@ The token key is only ever handed to requests' auth; it is never formatted into 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -29,10 +28,10 @@ import urllib3
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_crisp import errors
+from source_crisp import body_text, errors
 from source_crisp.config import CrispConfig
 from source_crisp.pacing import Pacing
-from source_crisp.request_counts import note_request
+from source_crisp.request_counts import note_request, stream_being_read
 
 LOGGER = logging.getLogger("airbyte")
 USER_AGENT = "airbyte-source-crisp/0.1"
@@ -164,6 +163,8 @@ class CrispClient:
         self.max_requests_per_sync = config.max_requests_per_sync
         self.watermark = RateLimitWatermark()
         self.requests_sent = 0
+        self.replaced_text = body_text.ReplacedText()  # reported per stream when its read ends
+        self._charsets_noted: set[str] = set()
 
     @property
     def budget_spent(self) -> bool:
@@ -271,11 +272,12 @@ class CrispClient:
         facts["status"] = status
         self._note_server_clock(headers.get("Date"))
         try:
-            body = json.loads(raw) if raw else None
+            parsed = body_text.parse(raw, headers.get("Content-Type")) if raw else None
         except ValueError:
-            body = None
+            parsed = None
         except RecursionError:  # nested deeper than Python's parser goes: no use retrying, but bounded
             return errors.TRANSPORT_ERROR, None, facts | {"detail": "JSON body nested too deeply to read"}
+        body = parsed.value if parsed is not None else None
         if isinstance(body, dict):
             facts["reason"] = body.get("reason")
             facts["detail"] = (
@@ -285,6 +287,8 @@ class CrispClient:
         if status in (200, 206) and not flagged:
             if not isinstance(body, dict) or "data" not in body:
                 return errors.TRANSPORT_ERROR, None, facts | {"detail": "malformed JSON body"}
+            if parsed is not None:
+                self._note_text(parsed, facts["route"])
             return ErrorResolution(ResponseAction.SUCCESS), Reply(status, body["data"]), facts
         retry_after = _retry_after_seconds(headers.get("Retry-After"), self._now())
         if retry_after is not None:
@@ -321,6 +325,24 @@ class CrispClient:
             raise
         response.raw.release_conn()
         return response.status_code, response.headers, b"".join(chunks)
+
+    def _note_text(self, parsed: body_text.Parsed, route: str) -> None:
+        """Characters replaced in a usable answer: tallied for the stream being read (reported when its read
+        ends), logged at once outside a stream's read (check, discover). A non-UTF-8 charset: once."""
+        if parsed.charset is not None and parsed.charset not in self._charsets_noted:
+            self._charsets_noted.add(parsed.charset)
+            self._logger.warning(
+                f"Crisp answered {route} in {parsed.charset}, not UTF-8 as JSON must be: "
+                f"read as {parsed.charset}."
+            )
+        if not parsed.replaced:
+            return
+        stream = stream_being_read()
+        if stream is not None:
+            self.replaced_text.add(stream, parsed.replaced)
+            return
+        for (name, record), count in sorted(parsed.replaced.items(), key=lambda pair: pair[0][0]):
+            self._logger.warning(body_text.describe(route, name, count, [record] if record else []))
 
     def _note_server_clock(self, date_header: str | None) -> None:
         if not date_header:

@@ -109,6 +109,7 @@ class CrispStream(Stream):
             with counts.reading(self.name):
                 yield from self._read_stream(configured_stream, logger, *args)
         finally:
+            self._reader.client.replaced_text.report(self.name, logger)  # characters that were not text
             part = f" ({self.slice_requests:,} of them the rotating slice)" if self.slice_requests else ""
             logger.info(f"{self.name}: {counts.of(self.name):,} requests{part}")
 
