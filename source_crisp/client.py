@@ -290,7 +290,8 @@ class CrispClient:
             if parsed is not None:
                 self._note_text(parsed, facts["route"])
             return ErrorResolution(ResponseAction.SUCCESS), Reply(status, body["data"]), facts
-        retry_after = _retry_after_seconds(headers.get("Retry-After"), self._now())
+        # An HTTP-date is on Crisp's clock: measured against it (its Date header), not against ours.
+        retry_after = _retry_after_seconds(headers.get("Retry-After"), self.server_now())
         if retry_after is not None:
             facts["retry_after"] = retry_after
         if flagged and 200 <= status < 300:
@@ -376,7 +377,10 @@ def _retry_after_seconds(header: str | None, now: datetime) -> float | None:
         seconds = float(header)
     except ValueError:
         try:
-            seconds = (parsedate_to_datetime(header) - now).total_seconds()
+            moment = parsedate_to_datetime(header)
+            # RFC 7231 §7.1.1.1: HTTP dates are GMT; the asctime form carries no zone at all.
+            moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+            seconds = (moment - now).total_seconds()
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
     return max(seconds, 0.0) if math.isfinite(seconds) else None
