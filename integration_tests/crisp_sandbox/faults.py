@@ -35,6 +35,7 @@ class Faults:
     malformed_ratio: float = 0.0  # share of successful replies whose JSON body is truncated
     drift_per_page: int = 0  # conversations touched after each conversations list page served
     page_cycle: int = 0  # list page n served as page ((n - 1) mod page_cycle) + 1: A, B, A, B... never ends
+    hostile_values: bool = False  # lone surrogates, bytes not UTF-8, NaN, 2**70 planted (hostile_values.py)
     seed: int = 0
 
     def __post_init__(self) -> None:
