@@ -225,3 +225,23 @@ def test_parse_names_each_record_and_field_without_the_value():
     )
     assert dict(parsed.replaced) == {("meta.nickname", "session_id=s1"): 1, ("x", "fingerprint=5"): 1}
     assert parsed.value["data"][0]["meta"]["nickname"] == "\ufffd(bad"
+
+
+@pytest.mark.parametrize(
+    ("route", "key"), [("conversations", "session_id"), ("people/profiles", "people_id")]
+)
+@pytest.mark.parametrize("hostile_id", [b"[1]", b'{"a":1}', b"null", b"5"])
+def test_no_record_id_crashes_a_scan(requests_mock, route, key, hostile_id):
+    # Before: a list or an object as the id ended the sync with "unhashable type" (a traceback).
+    items = [
+        b'{"' + key.encode() + b'":' + hostile_id + b',"updated_at":5,"created_at":1}',
+        b'{"' + key.encode() + b'":"ok","updated_at":4,"created_at":1}',
+    ]
+    requests_mock.get(re.compile(rf".*/{route}/1(\?.*)?$"), status_code=206, content=page_bytes(*items))
+    requests_mock.get(re.compile(rf".*/{route}/2(\?.*)?$"), status_code=200, content=EMPTY)
+    stream = "conversations" if route == "conversations" else "people_profiles"
+    for cursor in (None, "updated_at"):
+        output = read_stream(stream, cursor)
+        strictly_valid(output)
+        assert not output.errors
+        assert len(output.records) == 2
