@@ -67,6 +67,17 @@ RATE_LIMIT_STATUSES = (420, 422, 429)
 # Epoch numbers below this are seconds, above it milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
 EPOCH_MS_THRESHOLD = 100_000_000_000
 
+# §1: Crisp's record timestamps (`*_at`, a message's `timestamp`) are epoch milliseconds. A record cursor
+# value that is not (guessed, undocumented): the source reads it right rather than let it sort as 1970 and
+# vanish from incremental reads (dates.record_cursor), and says so in one warning per stream and field:
+# - a number from RECORD_SECONDS_FROM up to EPOCH_MS_THRESHOLD is epoch SECONDS (as ms it would fall between
+#   1970-01-12 and 1973-03-03, years before Crisp existed; as seconds it is 2001-09-09 to 5138);
+# - an ISO-8601 text (`2024-05-01T12:30:00Z`; UTC when it has no offset) is that instant.
+# The record is emitted as Crisp sent it; only its place in the state is converted, so every state mark stays
+# epoch milliseconds and comparable. Smaller numbers stay milliseconds (1970 dates, harmless for ordering).
+# Anything else (a word, NaN, a number past 9998) stays unusable: counted, kept out of the state.
+RECORD_SECONDS_FROM = 1_000_000_000
+
 # §4.9: whether helpdesk article list items carry `content` is undocumented. Verified, not trusted: the first
 # listed article that carries these fields is also read on its own route; only when both answers agree are
 # the other articles of the sync emitted from the list (one request fewer per article). Otherwise, or when

@@ -11,7 +11,6 @@ The token key is only ever handed to requests' auth; it is never formatted into 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -31,10 +30,10 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Erro
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_shared.sessions import NoRedirectSession, redirect_target_host
-from source_crisp import errors
+from source_crisp import body_text, errors
 from source_crisp.config import CrispConfig
 from source_crisp.pacing import Pacing
-from source_crisp.request_counts import note_request
+from source_crisp.request_counts import note_request, stream_being_read
 from source_crisp.waits import Waits
 
 LOGGER = logging.getLogger("airbyte")
@@ -183,6 +182,8 @@ class CrispClient:
         self.max_requests_per_sync = config.max_requests_per_sync
         self.watermark = RateLimitWatermark()
         self.requests_sent = 0
+        self.replaced_text = body_text.ReplacedText()  # reported per stream when its read ends
+        self._charsets_noted: set[str] = set()
 
     @property
     def budget_spent(self) -> bool:
@@ -353,11 +354,12 @@ class CrispClient:
         facts["status"] = status
         self._note_server_clock(headers.get("Date"))
         try:
-            body = json.loads(raw) if raw else None
+            parsed = body_text.parse(raw, headers.get("Content-Type")) if raw else None
         except ValueError:
-            body = None
+            parsed = None
         except RecursionError:  # nested deeper than Python's parser goes: no use retrying, but bounded
             return errors.TRANSPORT_ERROR, None, facts | {"detail": "JSON body nested too deeply to read"}
+        body = parsed.value if parsed is not None else None
         if isinstance(body, dict):
             facts["reason"] = body.get("reason")
             facts["detail"] = (
@@ -369,8 +371,11 @@ class CrispClient:
         if status in (200, 206) and not flagged:
             if not isinstance(body, dict) or "data" not in body:
                 return errors.TRANSPORT_ERROR, None, facts | {"detail": "malformed JSON body"}
+            if parsed is not None:
+                self._note_text(parsed, facts["route"])
             return ErrorResolution(ResponseAction.SUCCESS), Reply(status, body["data"]), facts
-        retry_after = _retry_after_seconds(headers.get("Retry-After"), self._now())
+        # An HTTP-date is on Crisp's clock: measured against it (its Date header), not against ours.
+        retry_after = _retry_after_seconds(headers.get("Retry-After"), self.server_now())
         if retry_after is not None:
             facts["retry_after"] = retry_after
         if flagged and 200 <= status < 300:
@@ -426,6 +431,24 @@ class CrispClient:
         response.raw.release_conn()
         return response.status_code, response.headers, body
 
+    def _note_text(self, parsed: body_text.Parsed, route: str) -> None:
+        """Characters replaced in a usable answer: tallied for the stream being read (reported when its read
+        ends), logged at once outside a stream's read (check, discover). A non-UTF-8 charset: once."""
+        if parsed.charset is not None and parsed.charset not in self._charsets_noted:
+            self._charsets_noted.add(parsed.charset)
+            self._logger.warning(
+                f"Crisp answered {route} in {parsed.charset}, not UTF-8 as JSON must be: "
+                f"read as {parsed.charset}."
+            )
+        if not parsed.replaced:
+            return
+        stream = stream_being_read()
+        if stream is not None:
+            self.replaced_text.add(stream, parsed.replaced)
+            return
+        for (name, record), count in sorted(parsed.replaced.items(), key=lambda pair: pair[0][0]):
+            self._logger.warning(body_text.describe(route, name, count, [record] if record else []))
+
     def _note_server_clock(self, date_header: str | None) -> None:
         if not date_header:
             return
@@ -461,7 +484,10 @@ def _retry_after_seconds(header: str | None, now: datetime) -> float | None:
         seconds = float(header)
     except ValueError:
         try:
-            seconds = (parsedate_to_datetime(header) - now).total_seconds()
+            moment = parsedate_to_datetime(header)
+            # RFC 7231 §7.1.1.1: HTTP dates are GMT; the asctime form carries no zone at all.
+            moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+            seconds = (moment - now).total_seconds()
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
     return max(seconds, 0.0) if math.isfinite(seconds) else None

@@ -173,6 +173,10 @@ class RecentKeys:
         """True when `key` was read recently; otherwise remembers it."""
         if key is None:
             return False
+        try:
+            hash(key)
+        except TypeError:  # a hostile id (a list, an object): compared by its text, never a crash
+            key = ("unhashable", repr(key))
         if key in self._keys:
             return True
         self._keys.add(key)

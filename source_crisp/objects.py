@@ -24,6 +24,18 @@ from source_crisp.types import ColumnType
 _W = "website/{website_id}"
 # Request cost of a list paged by the server (FIXED_PAGE), shown in discover next to the stream.
 _PAGED = "1 request per page, plus the empty page that ends the list"
+# Lists paged by `per_page` (page_size), which an incremental read stops walking once it passed the reference.
+_LISTED = (
+    "1 request per page of page_size items, plus the page that ends the list; incremental syncs stop at the "
+    "first page older than the reference"
+)
+# The helpdesk streams (helpdesk.py) probe once per sync which help center family answers; from the
+# Knowledge Base they read its tree and pages instead: about the same, 1 request per list page and per
+# category, section and article.
+_HELPDESK_PROBE = (
+    "plus a 3-request probe per sync shared by the helpdesk streams; from Crisp's Knowledge Base: 1 request "
+    "per tree or page list page and 1 or 2 per category, section and article"
+)
 
 
 class Pagination(Enum):
@@ -366,7 +378,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
 OBJECTS: tuple[CrispObject, ...] = (
     CrispObject(
         name="operators",
-        description="Operators of the workspace (token fields identifier/key are never emitted).",
+        description="Operators of the workspace (token fields identifier/key are never emitted; 1 request).",
         path=_W + "/operators/list",
         pagination=Pagination.NOT_PAGINATED,
         primary_key=("user_id",),
@@ -376,7 +388,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="people_profiles",
-        description="Contact profiles (people).",
+        description=f"Contact profiles (people; {_LISTED}).",
         path=_W + "/people/profiles/{page}",
         pagination=Pagination.PER_PAGE,
         primary_key=("people_id",),
@@ -400,7 +412,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="visitors",
-        description="Visitors on the website right now (a live snapshot, not a history).",
+        description=f"Visitors on the website right now (a live snapshot, not a history; {_PAGED}).",
         path=_W + "/visitors/list/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("session_id",),
@@ -409,7 +421,8 @@ OBJECTS: tuple[CrispObject, ...] = (
     CrispObject(
         name="conversations",
         description="Conversations, including empty ones; custom data as meta_data_<key> columns (the keys "
-        "discover saw) and whole as JSON text in `meta_data` (every key).",
+        f"discover saw) and whole as JSON text in `meta_data` (every key) ({_LISTED}; the walk is shared "
+        "with the conversation streams of the same sync).",
         path=_W + "/conversations/{page}",
         pagination=Pagination.PER_PAGE,
         primary_key=("session_id",),
@@ -423,7 +436,10 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="conversation_messages",
-        description="Messages of each conversation, oldest first within a conversation.",
+        description="Messages of each conversation, oldest first within a conversation (1 request per batch "
+        "of messages, newest batch first, walking back until a batch reaches the reference or the first "
+        f"message: at least 1 per conversation, {_AFTER_WALK}; incremental syncs read only the conversations "
+        "that changed).",
         path=_W + "/conversation/{session_id}/messages",
         pagination=Pagination.MESSAGE_WALK,
         primary_key=("session_id", "fingerprint"),
@@ -606,7 +622,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="helpdesk_locales",
-        description="Languages of the help center.",
+        description=f"Languages of the help center ({_PAGED}).",
         path=_W + "/helpdesk/locales/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("locale",),
@@ -615,7 +631,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="helpdesk_categories",
-        description="Help center categories, per locale.",
+        description=f"Help center categories, per locale ({_PAGED}, per locale; {_HELPDESK_PROBE}).",
         path=_W + "/helpdesk/locale/{locale}/categories/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("locale", "category_id"),
@@ -627,7 +643,7 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="helpdesk_sections",
-        description="Sections of each help center category.",
+        description=f"Sections of each help center category ({_PAGED}, per category; {_HELPDESK_PROBE}).",
         path=_W + "/helpdesk/locale/{locale}/category/{category_id}/sections/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("locale", "section_id"),
@@ -640,7 +656,9 @@ OBJECTS: tuple[CrispObject, ...] = (
     ),
     CrispObject(
         name="helpdesk_articles",
-        description="Help center articles with their Markdown body and their category/section.",
+        description="Help center articles with their Markdown body and their category/section "
+        f"({_PAGED}, per locale, plus up to 2 per article: its own route when the list lacks its body, and "
+        f"its category; {_HELPDESK_PROBE}).",
         path=_W + "/helpdesk/locale/{locale}/articles/{page}",
         pagination=Pagination.FIXED_PAGE,
         primary_key=("locale", "article_id"),

@@ -52,3 +52,9 @@ def note_request() -> None:
     reading = _reading  # one read of the reference: another thread may end the stream meanwhile
     if reading is not None:
         reading[0].add(reading[1])
+
+
+def stream_being_read() -> str | None:
+    """The name of the stream being read, None outside any stream's read (check, discover)."""
+    reading = _reading
+    return reading[1] if reading is not None else None

@@ -20,7 +20,7 @@ from source_crisp.access import stream_not_read
 from source_crisp.client import SyncBudgetSpent
 from source_crisp.config import IncrementalSettings, config_error
 from source_crisp.cursor_guards import Horizon, validated_state
-from source_crisp.dates import cursor_value
+from source_crisp.dates import record_cursor
 from source_crisp.discovery import Discovery
 from source_crisp.errors import AccessDenied
 from source_crisp.fanout import growing_batches
@@ -55,6 +55,7 @@ class CrispStream(Stream):
         self._logger = logging.getLogger("airbyte")
         self._horizon = Horizon(reader.client.server_now)  # future cursors never become the state
         self._unusable_cursors: Counter[str] = Counter()  # cursor values that are not epoch ms, per field
+        self._converted_cursors: Counter[tuple[str, str]] = Counter()  # (field, how) read as seconds or ISO
         self.slice_requests = 0  # of this read's requests, those of a rotating slice (rotating_slice.py)
 
     # --- what discover shows -------------------------------------------------------------------------
@@ -115,6 +116,7 @@ class CrispStream(Stream):
         except AccessDenied as denied:  # this stream only: the CDK reads the others, then fails the sync
             raise stream_not_read(self.name, denied) from denied
         finally:
+            self._reader.client.replaced_text.report(self.name, logger)  # characters that were not text
             part = f" ({self.slice_requests:,} of them the rotating slice)" if self.slice_requests else ""
             logger.info(f"{self.name}: {counts.of(self.name):,} requests{part}")
 
@@ -156,6 +158,7 @@ class CrispStream(Stream):
         self._logger = logger
         self._horizon = Horizon(self._reader.client.server_now)
         self._unusable_cursors = Counter()
+        self._converted_cursors = Counter()
         cursor = self._configured_cursor(configured_stream) if incremental else None
         origin = self._origin(cursor) if cursor is not None else None
         if cursor is not None and origin is not None:
@@ -193,6 +196,14 @@ class CrispStream(Stream):
                 f"{self.name}: cursor values that are not dates in epoch milliseconds (incremental reads "
                 "cannot place them, so they skip those records; full refresh emits them): "
                 + ", ".join(f"{field} x{n}" for field, n in sorted(self._unusable_cursors.items()))
+            )
+        if self._converted_cursors:
+            logger.warning(
+                f"{self.name}: cursor values that were not epoch milliseconds were placed by the instant "
+                "they name (emitted as Crisp sent them; the state stays in epoch milliseconds): "
+                + ", ".join(
+                    f"{field} as {how} x{n}" for (field, how), n in sorted(self._converted_cursors.items())
+                )
             )
         if cursor is not None:
             self._horizon.report(self.name, cursor, logger)
@@ -269,11 +280,14 @@ class CrispStream(Stream):
         return validated_state(self.name, cursor, self._state, self._horizon, self._logger)
 
     def _cursor(self, item: Mapping[str, Any], field: str) -> int | None:
-        """The item's cursor value in epoch ms; None (counted) when Crisp sent something else."""
+        """The item's cursor value in epoch ms: epoch seconds and ISO text read as the instant they name
+        (counted; assumptions.RECORD_SECONDS_FROM); None (counted) when it is no date."""
         raw = item.get(field)
-        value = cursor_value(raw)
+        value, converted_from = record_cursor(raw)
         if value is None and raw is not None:
             self._unusable_cursors[field] += 1
+        elif converted_from is not None:
+            self._converted_cursors[(field, converted_from)] += 1
         return value
 
     def _record(self, item: Item, context: Context) -> Mapping[str, Any] | None:

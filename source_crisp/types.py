@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 from enum import Enum
 from typing import Any
+
+# What every reader of the output can hold: an `integer` column is a signed 64-bit integer (Airbyte's
+# `integer` and most warehouses' BIGINT), a `number` column a finite double. NaN and Infinity (which Python's
+# json reads) are no JSON at all, in any column; a longer integer cannot be written as a string of digits
+# (over 4300 of them, Python's limit) nor held by an `integer` column.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class ColumnType(Enum):
@@ -28,15 +35,16 @@ class ColumnType(Enum):
 
 
 def type_of(value: Any) -> ColumnType | None:
-    """The type a sampled value suggests; None (no evidence) for null."""
+    """The type a sampled value suggests; None (no evidence) for null and for a number no column can hold
+    (NaN, an infinity, an integer beyond 64 bits): one hostile value must not widen a column for all."""
     if value is None:
         return None
     if isinstance(value, bool):  # before int: bool is an int subclass
         return ColumnType.BOOLEAN
     if isinstance(value, int):
-        return ColumnType.LONG
+        return ColumnType.LONG if INT64_MIN <= value <= INT64_MAX else None
     if isinstance(value, float):
-        return ColumnType.DOUBLE
+        return ColumnType.DOUBLE if math.isfinite(value) else None
     return ColumnType.STRING
 
 
@@ -54,13 +62,17 @@ def widen(current: ColumnType | None, seen: ColumnType | None) -> ColumnType | N
 MISFIT = object()  # a value that does not fit its column: emitted as null and counted
 
 
-# What json.dumps(value, ensure_ascii=False, separators=(",", ":")) builds on every call, built once.
-_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# What json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) builds on every call.
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def to_json_text(value: Any) -> str:
-    """Arrays and objects as compact JSON text (`["customer","billing"]`), unicode kept readable."""
-    return _JSON_TEXT.encode(value)
+def to_json_text(value: Any) -> Any:
+    """Arrays and objects as compact JSON text (`["customer","billing"]`), unicode kept readable; MISFIT
+    when it holds NaN, an infinity or an integer too long to write."""
+    try:
+        return _JSON_TEXT.encode(value)
+    except ValueError:
+        return MISFIT
 
 
 def to_string(value: Any) -> Any:
@@ -68,23 +80,32 @@ def to_string(value: Any) -> Any:
         return value
     if isinstance(value, bool | list | dict):
         return to_json_text(value)
-    return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return MISFIT
+    try:
+        return str(value)
+    except ValueError:  # an int over 4300 digits
+        return MISFIT
 
 
 def _to_long(value: Any) -> Any:
     if isinstance(value, bool):
         return MISFIT
-    if isinstance(value, int):
+    if isinstance(value, float) and value.is_integer():  # False for NaN and the infinities
+        value = int(value)
+    if isinstance(value, int) and INT64_MIN <= value <= INT64_MAX:
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return MISFIT
 
 
 def _to_double(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return MISFIT
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the largest double
+        return MISFIT
+    return number if math.isfinite(number) else MISFIT
 
 
 def _to_boolean(value: Any) -> Any:

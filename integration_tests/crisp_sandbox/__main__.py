@@ -53,6 +53,7 @@ FAULT_FLAGS = (
     ("--malformed-ratio", "malformed_ratio", float, "share of successful replies with a truncated JSON body"),
     ("--drift", "drift_per_page", int, "touch K conversations after each conversations list page"),
     ("--page-cycle", "page_cycle", int, "serve list page n as page ((n-1) mod K)+1: a list that never ends"),
+    ("--hostile-values", "hostile_values", _switch, "1: plant lone surrogates, non-UTF-8 bytes, NaN, 2**70"),
     ("--fault-seed", "seed", int, "seed of the fault dice (default 0)"),
 )
 

@@ -47,6 +47,7 @@ class Faults:
     # CHILD_404_MEANS_PARENT_GONE, answered the other way. `times` bounds how often (None: every time).
     child_404: tuple[tuple[str, str], ...] = ()
     child_404_times: int | None = None
+    hostile_values: bool = False  # lone surrogates, bytes not UTF-8, NaN, 2**70 planted (hostile_values.py)
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from . import assumptions
+from . import assumptions, hostile_values
 from .faults import FaultInjector, Faults
 from .ordering import ListBehaviour
 from .protocol import ApiError, Call, Reply
@@ -185,6 +185,8 @@ class CrispHandler(BaseHTTPRequestHandler):
             self._reply(error.reply())
             return
         body = reply.body()
+        if state.injector.faults.hostile_values:
+            body = hostile_values.plant(route.name, body)
         if verdict.malformed:
             body = body[: max(len(body) // 2, 1)]
         if route.name == "conversations" and state.injector.faults.drift_per_page:
