@@ -157,7 +157,9 @@ def assert_convot_holds_the_workspace(
         "categories": sum(len(workspace.helpdesk_categories(code)) for code in locales),
         "articles": len(articles),
     }
-    assert duplicates(dump) == {}
+    # Messages are not keyed here: each thread is compared with Crisp's below, message by message, so a
+    # repeat lengthens its thread and fails there, also where Convot stamps its own times.
+    assert duplicates(dump, messages=False) == {}
 
     contacts = by_external_id(dump, "contacts")
     for profile in profiles:

@@ -106,7 +106,10 @@ def test_message_walk_stops_once_a_batch_reaches_the_reference(requests_mock):
 
 def test_message_walk_of_a_deleted_conversation_is_none(requests_mock):
     requests_mock.get(url("conversation/s1/messages"), status_code=404, json=envelope({}, "not_found", True))
+    # The child's 404 is proof only once the conversation's own route confirms it (parents.py).
+    parent = requests_mock.get(url("conversation/s1"), status_code=404, json=envelope({}, "not_found", True))
     assert reader().messages(BY_NAME["conversation_messages"], {"session_id": "s1"}) is None
+    assert parent.call_count == 1
 
 
 def test_replay_reads_the_same_page_again_after_a_deletion(requests_mock):
