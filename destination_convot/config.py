@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-
 from connector_shared.api_url import LOOPBACK_HINT, UnsafeApiUrl, parse_api_url
+from connector_shared.config_error import ConfigError
 from connector_shared.header_secret import secret_problem
 from destination_convot.assumptions import DEFAULT_API_URL
 
@@ -25,13 +23,6 @@ TOKEN_PATTERN = re.compile(r"^(ck_[^:\s]+):\S+$")
 DOCKER_LEDGER_DIR = Path("/local")
 DEFAULT_MAX_CONCURRENCY = 4
 MAX_CONCURRENCY_LIMIT = 32
-
-
-class ConfigError(AirbyteTracedException):
-    """A config value the user must fix; reported as a config error (check: FAILED, write: failed sync)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
 
 
 def default_ledger_path(docker_dir: Path = DOCKER_LEDGER_DIR) -> Path:

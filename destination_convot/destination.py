@@ -18,11 +18,9 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteMessageSerializer,
     ConfiguredAirbyteCatalog,
-    FailureType,
     Status,
     Type,
 )
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import rebuild
 from destination_convot.api import ConvotApi
@@ -128,7 +126,7 @@ class DestinationConvot(Destination):
         try:
             ledger = Ledger(ledger_file, parsed.app_key, lock_wait=self._ledger_wait)
         except LedgerError as error:
-            raise config_error(str(error)) from None
+            raise ConfigError(str(error)) from None
         api = ConvotApi(client)
         context = WorkContext(parsed, api, ledger, counters, stopping=stopping)
         context.awaited = AwaitedFacts(configured.stream.name for configured in configured_catalog.streams)
@@ -156,9 +154,9 @@ class DestinationConvot(Destination):
         except (ConvotUnavailable, AssumptionFailed) as error:
             raise error.as_traced() from None
         except rebuild.RebuildImpossible as error:
-            raise config_error(str(error)) from None
+            raise ConfigError(str(error)) from None
         except (sqlite3.Error, LedgerError) as error:
-            raise config_error(str(explain(ledger.path, error))) from None
+            raise ConfigError(str(explain(ledger.path, error))) from None
         finally:
             context.pool.close()
             ledger.close()
@@ -184,9 +182,3 @@ class DestinationConvot(Destination):
         reader = InputReader(secrets=self._secrets)
         self._input = reader
         yield from reader.messages(binary_lines(input_stream))
-
-
-def config_error(message: str) -> AirbyteTracedException:
-    return AirbyteTracedException(
-        message=message, internal_message=message, failure_type=FailureType.config_error
-    )

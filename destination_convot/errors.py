@@ -13,6 +13,8 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_shared.config_error import ConfigError
+
 REQUIRED_SCOPES = (
     "contacts:read",
     "contacts:write",
@@ -56,9 +58,7 @@ class ConvotAuthError(ConvotApiError):
     def as_config_error(self) -> AirbyteTracedException:
         advice = ADVICE[self.status]
         message = f"{advice} (Convot said: {self.message} on {self.request})"
-        return AirbyteTracedException(
-            message=message, internal_message=message, failure_type=FailureType.config_error
-        )
+        return ConfigError(message)
 
 
 class ConvotRejected(ConvotApiError):
@@ -189,6 +189,4 @@ class ConvotRedirected(ConvotUnavailable):
         self.request = request
 
     def as_traced(self) -> AirbyteTracedException:
-        return AirbyteTracedException(
-            message=str(self), internal_message=str(self), failure_type=FailureType.config_error
-        )
+        return ConfigError(str(self))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_shared.config_error import ConfigError
 from source_crisp.errors import AccessDenied
 from source_crisp.objects import OBJECTS, CrispObject, Pagination
 from source_crisp.reader import Context, CrispReader, Item
@@ -56,9 +56,7 @@ def stream_not_read(name: str, denied: AccessDenied) -> AirbyteTracedException:
             f"Tokens){other_tier}, or deselect {name}."
         )
     message = f"{name} was not read: {refusal(denied)}. {fix} The other streams were read."
-    return AirbyteTracedException(
-        message=message, internal_message=message, failure_type=FailureType.config_error
-    )
+    return ConfigError(message)
 
 
 def scopes_of(names: Collection[str], denied: Collection[str] | None = None) -> list[str]:

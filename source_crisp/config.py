@@ -8,10 +8,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-
 from connector_shared.api_url import LOOPBACK_HINT, UnsafeApiUrl, parse_api_url
+from connector_shared.config_error import ConfigError
 from connector_shared.header_secret import secret_problem
 from source_crisp.assumptions import MAX_CONCURRENCY_BY_TIER
 from source_crisp.dates import DateValueError, resolve_variable, to_epoch_ms
@@ -95,10 +93,8 @@ class CrispConfig:
         )
 
 
-def config_error(message: str) -> AirbyteTracedException:
-    return AirbyteTracedException(
-        message=message, internal_message=message, failure_type=FailureType.config_error
-    )
+# The shape both connectors share, under the name the source's modules import from here.
+config_error = ConfigError
 
 
 def _required_text(raw: Mapping[str, Any], name: str, what: str) -> str:
