@@ -54,6 +54,12 @@ class ApiUrl:
     port: int | None
 
     @property
+    def sends_secret_in_clear(self) -> bool:
+        """Plain http anywhere but this machine: the secret in each request's header crosses the network
+        unencrypted, so the connectors accept it only when the user said so (allow_insecure_http)."""
+        return self.scheme == "http" and not self.is_loopback
+
+    @property
     def is_loopback(self) -> bool:
         if self.host == "localhost":
             return True

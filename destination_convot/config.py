@@ -90,7 +90,7 @@ def _api_url(value: Any, allow_insecure_http: Any) -> str:
         url = parse_api_url(value)
     except UnsafeApiUrl as problem:
         raise ConfigError(f"api_url: refused, {problem}. Convot's is {DEFAULT_API_URL}.") from None
-    if url.scheme == "http" and not url.is_loopback and not insecure_accepted:
+    if url.sends_secret_in_clear and not insecure_accepted:
         raise ConfigError(
             f"api_url: plain http to {url.host} would send the API token unencrypted; use https, or http "
             f"only to a loopback address ({LOOPBACK_HINT}). To accept the risk (a sandbox on a Docker host, "

@@ -144,7 +144,7 @@ def _api_url(value: Any, allow_insecure_http: Any) -> str:
         raise config_error(
             f"Config field 'api_url' is refused: {problem}. Crisp's is {DEFAULT_API_URL}."
         ) from None
-    if url.scheme == "http" and not url.is_loopback and not allow_insecure_http:
+    if url.sends_secret_in_clear and not allow_insecure_http:
         raise config_error(
             f"Config field 'api_url' uses plain http to {url.host}, which would send the token key "
             f"unencrypted: use https, or http only to a loopback address ({LOOPBACK_HINT}). To "
