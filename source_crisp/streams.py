@@ -1,7 +1,23 @@
 """The generic Airbyte stream over the objects table.
 
 `CrispStream` reads any object: full refresh, or incremental as an unsorted scan filtered client-side
-(checkpointing the page reached). Conversations and their messages really differ: conversation_streams.py.
+(checkpointing the page reached). Conversations and their children really differ: conversation_streams.py.
+
+Coupling to the CDK (verified on airbyte-cdk 7.39.1; unit_tests/source/test_cdk_coupling.py checks it):
+- `CrispStream.read` replaces `Stream.read`, the CDK's per-stream loop (slices, a checkpoint reader that
+  observes each record, a STATE every `state_checkpoint_interval` records). Ours yields the records and the
+  `Checkpoint`s our own walks produce, at the places they are safe to resume from (a page reached, a slice
+  step), counts the stream's requests, stops at max_requests_per_sync and turns a refused route into this
+  stream's error. It still honours the CDK's record limit (`internal_config.is_limit_reached`) and, for a
+  read without a cursor, ends with the `NO_CURSOR_STATE_KEY` STATE the CDK's own full refresh sends.
+- It relies on `AbstractSource._read_stream` calling `stream.read(configured_stream, logger, slice_logger,
+  stream_state, state_manager, internal_config)` positionally, after setting `stream.state`.
+- It calls the CDK's private `Stream._checkpoint_state(stream_state, state_manager)`, which records the
+  state in the state manager and returns the per-stream STATE message, exactly as the CDK's own loop does
+  (no public method does both).
+A CDK upgrade must re-check all three (the call signature, the private method's name, arguments and return,
+and that `Stream.read` is still what `AbstractSource` calls). `read_records` is there because `Stream`
+declares it abstract; a sync never calls it (it yields the full refresh's records, without checkpoints).
 """
 
 from __future__ import annotations
@@ -107,7 +123,8 @@ class CrispStream(Stream):
 
     # --- read ----------------------------------------------------------------------------------------
     def read(self, configured_stream: ConfiguredAirbyteStream, logger: logging.Logger, *args: Any) -> Any:
-        """The stream's read, counting the requests it sends (request_counts.py), logged when it ends."""
+        """Replaces the CDK's `Stream.read` (see the module docstring): the stream's read, counting the
+        requests it sends (request_counts.py), logged when it ends."""
         counts = self._reader.requests
         self.slice_requests = 0
         try:
