@@ -1,4 +1,5 @@
-"""Transport to the Convot API: the only module that sleeps.
+"""Transport to the Convot API, and the only place that waits on Convot (429 pauses, retry back-off); the
+ledger's lock wait (ledger.py) and the progress lines' interval (counters.py) wait on other things.
 
 Bearer auth, the error envelope mapped to exceptions (`errors.py`), 429 pauses shared by every worker thread
 and honouring Retry-After, bounded jittered retries for 5xx and dropped connections, and a rate-limit

@@ -39,7 +39,8 @@ WAITING_SINCE_SCAN_AXIS = "updated_at"
 # §4.3: messages arrive in batches of an undocumented size; inside a batch, order is undocumented (we sort).
 # Relied on, not switchable: a new message always gets a timestamp later than its conversation's previous
 # `updated_at`, and a conversation's `updated_at` is >= its newest message timestamp. Incremental messages
-# (conversation_streams.MessagesStream) visit only conversations whose updated_at passed the reference.
+# (conversation_streams.ConversationChildStream) visit only conversations whose updated_at passed the
+# reference.
 
 # §4.1: whether adding an event, a browsed page or a file to a conversation moves its `updated_at` is
 # undocumented. GUESSED yes, so incremental reads of these streams visit only the conversations whose

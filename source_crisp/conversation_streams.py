@@ -384,7 +384,3 @@ class ConversationChildStream(_NewestFirst):
             f"{conversation.get('session_id')} holds a {self.name} record dated {iso_utc(value)}, after the "
             f"conversation's updated_at {iso_utc(updated)}. {self.name}: {consequence}.",
         )
-
-
-# The messages stream is one of them (its walk is the object's MESSAGE_WALK).
-MessagesStream = ConversationChildStream

@@ -188,7 +188,9 @@ class SourceCrisp(AbstractSource):
                 streams.append(
                     PeopleChildStream(obj, reader, parsed.incremental, discovery, parsed.people_refresh_syncs)
                 )
-            elif obj.parent == "conversations":  # participants and routing: changed ones plus a slice
+            elif obj.parent == "conversations":
+                # Every per-conversation stream (messages, events, pages, files, participants, routing)
+                # reads the conversations that changed; the undated ones add a rotating slice of the others.
                 streams.append(
                     ConversationChildStream(
                         obj, reader, parsed.incremental, discovery, parsed.conversation_refresh_syncs
