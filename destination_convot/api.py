@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from destination_convot import assumptions as A
-from destination_convot import guesses as G
+from destination_convot import assumptions, guesses
 from destination_convot.client import ConvotClient
 from destination_convot.errors import (
     AssumptionFailed,
@@ -32,8 +31,8 @@ logger = logging.getLogger("airbyte")
 
 # Ledger kind -> (collection path, list key); the singular wrapper key is the kind itself.
 HELPDESK_RESOURCES = {
-    "category": (A.CATEGORIES_PATH, "categories"),
-    "article": (A.ARTICLES_PATH, "articles"),
+    "category": (assumptions.CATEGORIES_PATH, "categories"),
+    "article": (assumptions.ARTICLES_PATH, "articles"),
 }
 
 
@@ -62,7 +61,9 @@ class ConvotApi:
     def __init__(self, client: ConvotClient) -> None:
         self.client = client
         self.outcomes = GuessOutcomes()
-        self._per_page: int | None = A.PER_PAGE  # None: Convot refused it, its default page size is used
+        self._per_page: int | None = (
+            assumptions.PER_PAGE
+        )  # None: Convot refused it, its default page size is used
         self._refused: set[tuple[str, Any]] = set()  # (field, value) Convot refused: no longer sent
 
     # -- lists -------------------------------------------------------------------------------------
@@ -77,7 +78,7 @@ class ConvotApi:
         """
         previous: list[Any] = []
         for page in range(1, MAX_LIST_PAGES + 1):
-            body = self._page(path, {**filters, A.PAGE_PARAM: page}, base)
+            body = self._page(path, {**filters, assumptions.PAGE_PARAM: page}, base)
             items = [item for item in body.get(plural) or [] if isinstance(item, dict)]
             ids = [item.get("id") for item in items]
             if items and ids == previous:
@@ -101,7 +102,9 @@ class ConvotApi:
         if self._per_page is None:
             return _object(self.client.get(path, params, base))
         try:
-            return _object(self.client.get(path, {**params, A.PER_PAGE_PARAM: self._per_page}, base))
+            return _object(
+                self.client.get(path, {**params, assumptions.PER_PAGE_PARAM: self._per_page}, base)
+            )
         except ConvotRejected as error:
             if error.status not in (400, 422):
                 raise
@@ -109,7 +112,8 @@ class ConvotApi:
         body = _object(self.client.get(path, params, base))  # raises again if the page size was not it
         self._per_page = None
         self.outcomes.fall_back(
-            G.PER_PAGE, f"GET {path} with {A.PER_PAGE_PARAM}={A.PER_PAGE} answered {refused}"
+            guesses.PER_PAGE,
+            f"GET {path} with {assumptions.PER_PAGE_PARAM}={assumptions.PER_PAGE} answered {refused}",
         )
         return body
 
@@ -124,22 +128,24 @@ class ConvotApi:
         An object with another external id means Convot ignores the filter: the list is then matched
         client-side, within MAX_SCANNED_OBJECTS; past that the sync stops rather than guess.
         """
-        guess = G.external_id_filter(path)
-        for scanned, item in enumerate(self.iter_list(path, plural, **{A.EXTERNAL_ID_FIELD: external_id})):
-            if item.get(A.EXTERNAL_ID_FIELD) == external_id:
+        guess = guesses.external_id_filter(path)
+        for scanned, item in enumerate(
+            self.iter_list(path, plural, **{assumptions.EXTERNAL_ID_FIELD: external_id})
+        ):
+            if item.get(assumptions.EXTERNAL_ID_FIELD) == external_id:
                 if scanned == 0:
                     self.outcomes.hold(guess)
                 return item
             self.outcomes.fall_back(
                 guess,
-                f"asked for {A.EXTERNAL_ID_FIELD}={external_id!r}, it answered "
-                f"{A.EXTERNAL_ID_FIELD}={item.get(A.EXTERNAL_ID_FIELD)!r}",
+                f"asked for {assumptions.EXTERNAL_ID_FIELD}={external_id!r}, it answered "
+                f"{assumptions.EXTERNAL_ID_FIELD}={item.get(assumptions.EXTERNAL_ID_FIELD)!r}",
             )
             if scanned >= MAX_SCANNED_OBJECTS:
                 raise AssumptionFailed(
                     "EXTERNAL_ID_FIELD",
-                    f"Convot ignores the {A.EXTERNAL_ID_FIELD} filter on GET {path} and holds more than "
-                    f"{MAX_SCANNED_OBJECTS} objects, so whether the {kind} {external_id} was already "
+                    f"Convot ignores the {assumptions.EXTERNAL_ID_FIELD} filter on GET {path} and holds more "
+                    f"than {MAX_SCANNED_OBJECTS} objects, so whether the {kind} {external_id} was already "
                     "created cannot be checked",
                     f"Ask Convot how to find a {kind} by external id.",
                 )
@@ -158,7 +164,7 @@ class ConvotApi:
     def create_conversation(self, payload: Mapping[str, Any], email: str | None = None) -> dict[str, Any]:
         """Start a conversation with its seed message; `email` is the documented way to name its contact
         when Convot refuses `contact_id` (gap 9)."""
-        external_id = payload[A.EXTERNAL_ID_FIELD]
+        external_id = payload[assumptions.EXTERNAL_ID_FIELD]
 
         def send(body: dict[str, Any]) -> dict[str, Any]:
             answer = self.client.request(
@@ -171,7 +177,9 @@ class ConvotApi:
             return unwrap(answer, "conversation")
 
         by_email = (
-            [Refusable(G.CONTACT_ID, "contact_id", lambda body: _by_email(body, email))] if email else []
+            [Refusable(guesses.CONTACT_ID, "contact_id", lambda body: _by_email(body, email))]
+            if email
+            else []
         )
 
         def create(fitting: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,13 +238,17 @@ class ConvotApi:
 
     def _check_conversation_echo(self, held: Mapping[str, Any], sent: Mapping[str, Any]) -> None:
         if "contact_id" in sent and held.get("contact_id") is not None:
-            self.outcomes.compare(G.CONTACT_ID, "contact_id", held, sent, "a conversation")
+            self.outcomes.compare(guesses.CONTACT_ID, "contact_id", held, sent, "a conversation")
         self._check_time(held, sent, "conversation")
-        seed_type = sent.get(A.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
-        if seed_type != DEFAULT_MESSAGE_TYPE and not self.outcomes.known(G.MESSAGE_TYPE) and held.get("id"):
+        seed_type = sent.get(assumptions.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
+        if (
+            seed_type != DEFAULT_MESSAGE_TYPE
+            and not self.outcomes.known(guesses.MESSAGE_TYPE)
+            and held.get("id")
+        ):
             # The conversation's answer does not show its seed message: read it back once per run.
             seed = next(self.iter_list(f"/conversations/{held['id']}/messages", "messages"), None)
-            if seed is not None and A.MESSAGE_TYPE_FIELD in seed:
+            if seed is not None and assumptions.MESSAGE_TYPE_FIELD in seed:
                 self._check_type(seed, sent)
 
     def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
@@ -252,7 +264,11 @@ class ConvotApi:
         message with the same content, provided Convot holds more messages than the ledger confirmed
         (`confirmed`): a thread is posted in order, so only the newest can be unconfirmed.
         """
-        held = [m for m in self.list_messages(conversation_id) if m.get(A.MESSAGE_TYPE_FIELD) != "activity"]
+        held = [
+            m
+            for m in self.list_messages(conversation_id)
+            if m.get(assumptions.MESSAGE_TYPE_FIELD) != "activity"
+        ]
         exact = next((message for message in held if same_message(message, payload)), None)
         if exact is not None:
             return exact
@@ -280,31 +296,33 @@ class ConvotApi:
 
         def post(fitting: Mapping[str, Any]) -> dict[str, Any]:
             message, sent = self._send_refusable(send, fitting, MESSAGE_FIELDS)
-            if A.MESSAGE_TYPE_FIELD in message:
+            if assumptions.MESSAGE_TYPE_FIELD in message:
                 self._check_type(message, fitting)
             self._check_time(message, sent, "message")
             return message
 
-        when = payload.get(A.CREATED_AT_FIELD) or "undated"
+        when = payload.get(assumptions.CREATED_AT_FIELD) or "undated"
         return send_fitting(post, payload, f"a message ({when}) of Convot conversation {conversation_id}")
 
     def _check_type(self, held: Mapping[str, Any], sent: Mapping[str, Any]) -> None:
         # The default type proves nothing when it comes back: only another one does.
-        proves = sent.get(A.MESSAGE_TYPE_FIELD) != DEFAULT_MESSAGE_TYPE
-        self.outcomes.compare(G.MESSAGE_TYPE, A.MESSAGE_TYPE_FIELD, held, sent, "a message", proves=proves)
+        proves = sent.get(assumptions.MESSAGE_TYPE_FIELD) != DEFAULT_MESSAGE_TYPE
+        self.outcomes.compare(
+            guesses.MESSAGE_TYPE, assumptions.MESSAGE_TYPE_FIELD, held, sent, "a message", proves=proves
+        )
 
     def _check_time(self, held: Mapping[str, Any], sent: Mapping[str, Any], kind: str) -> None:
-        if sent.get(A.CREATED_AT_FIELD) and held.get(A.CREATED_AT_FIELD):
+        if sent.get(assumptions.CREATED_AT_FIELD) and held.get(assumptions.CREATED_AT_FIELD):
             self.outcomes.compare(
-                G.CREATED_AT, A.CREATED_AT_FIELD, held, sent, f"a {kind}", same=_same_instant
+                guesses.CREATED_AT, assumptions.CREATED_AT_FIELD, held, sent, f"a {kind}", same=_same_instant
             )
 
     def set_status(self, conversation_id: str, status: str) -> None:
         """The status paths (gap 10), else PATCH {status}; a 404 or 405 there is a missing route only if
         the PATCH then works (otherwise the conversation itself is gone and that error is raised)."""
         conversation_id = known_id(conversation_id, "a conversation status")
-        if not self.outcomes.fell_back(G.STATUS_PATHS):
-            template = A.RESOLVE_PATH if status == "resolved" else A.REOPEN_PATH
+        if not self.outcomes.fell_back(guesses.STATUS_PATHS):
+            template = assumptions.RESOLVE_PATH if status == "resolved" else assumptions.REOPEN_PATH
             try:
                 self.client.request("POST", template.format(uuid=conversation_id))
             except ConvotRejected as error:
@@ -312,10 +330,10 @@ class ConvotApi:
                     raise
                 self._patch_status(conversation_id, status)
                 self.outcomes.fall_back(
-                    G.STATUS_PATHS, f"POST {template} answered {error.status} {error.code}"
+                    guesses.STATUS_PATHS, f"POST {template} answered {error.status} {error.code}"
                 )
                 return
-            self.outcomes.hold(G.STATUS_PATHS)
+            self.outcomes.hold(guesses.STATUS_PATHS)
             return
         self._patch_status(conversation_id, status)
 
@@ -326,10 +344,10 @@ class ConvotApi:
     def list_languages(self) -> list[dict[str, Any]] | None:
         """None: Convot has no languages API (guess 12); `locale` on categories and articles is then all."""
         try:
-            languages = list(self.iter_list(A.LANGUAGES_PATH, "languages"))
+            languages = list(self.iter_list(assumptions.LANGUAGES_PATH, "languages"))
         except ConvotRejected as error:
             return self._no_languages_api(error, "GET")
-        self.outcomes.hold(G.LANGUAGES_API)
+        self.outcomes.hold(guesses.LANGUAGES_API)
         return languages
 
     def create_language(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -337,7 +355,7 @@ class ConvotApi:
         try:
             body = self.client.request(
                 "POST",
-                A.LANGUAGES_PATH,
+                assumptions.LANGUAGES_PATH,
                 json=dict(payload),
                 already_applied=lambda: next(
                     (x for x in self.list_languages() or [] if x.get("locale") == locale), None
@@ -351,7 +369,9 @@ class ConvotApi:
     def _no_languages_api(self, error: ConvotRejected, method: str) -> None:
         if error.status not in (404, 405):
             raise error
-        self.outcomes.fall_back(G.LANGUAGES_API, f"{method} {A.LANGUAGES_PATH} answered {error.status}")
+        self.outcomes.fall_back(
+            guesses.LANGUAGES_API, f"{method} {assumptions.LANGUAGES_PATH} answered {error.status}"
+        )
         return None
 
     def find_helpdesk(self, kind: str, external_id: str) -> dict[str, Any] | None:
@@ -361,7 +381,7 @@ class ConvotApi:
 
     def create_helpdesk(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Create a category or an article; a lost answer is resolved by its external id."""
-        external_id = payload[A.EXTERNAL_ID_FIELD]
+        external_id = payload[assumptions.EXTERNAL_ID_FIELD]
         path = HELPDESK_RESOURCES[kind][0]
         try:
             with _route_guard(kind, f"POST {path}"):
@@ -412,7 +432,7 @@ class ConvotApi:
     def probe_list(self, method: str, path: str, **params: Any) -> Any:
         """The answer to one harmless request (a one-item page, or an empty-bodied POST)."""
         if method == "GET":
-            return self.client.get(path, {A.PER_PAGE_PARAM: 1, **params})
+            return self.client.get(path, {assumptions.PER_PAGE_PARAM: 1, **params})
         return self.client.request(method, path, json={})
 
 
@@ -420,7 +440,7 @@ class ConvotApi:
 class Refusable:
     """A guessed field Convot may refuse (400/422): `replace` gives the payload without it."""
 
-    guess: G.Guess
+    guess: guesses.Guess
     field: str
     replace: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     per_value: bool = False  # refused for one value only (Convot may take notes yet refuse `incoming`)
@@ -435,8 +455,8 @@ class Refusable:
 
 
 MESSAGE_FIELDS = [
-    Refusable(G.MESSAGE_TYPE, A.MESSAGE_TYPE_FIELD, per_value=True),
-    Refusable(G.CREATED_AT, A.CREATED_AT_FIELD),
+    Refusable(guesses.MESSAGE_TYPE, assumptions.MESSAGE_TYPE_FIELD, per_value=True),
+    Refusable(guesses.CREATED_AT, assumptions.CREATED_AT_FIELD),
 ]
 MAX_LIST_PAGES = 10_000  # a list longer than this many pages is not read to the end: the sync stops
 MAX_SCANNED_OBJECTS = 20_000  # a client-side external-id match reads at most this many objects
@@ -468,9 +488,12 @@ def _object(body: Any) -> dict[str, Any]:
 def same_message(held: Mapping[str, Any], sent: Mapping[str, Any], timed: bool = True) -> bool:
     return (
         held.get("content") == sent.get("content")
-        and held.get(A.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
-        == sent.get(A.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
-        and (not timed or _same_instant(held.get(A.CREATED_AT_FIELD), sent.get(A.CREATED_AT_FIELD)))
+        and held.get(assumptions.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
+        == sent.get(assumptions.MESSAGE_TYPE_FIELD, DEFAULT_MESSAGE_TYPE)
+        and (
+            not timed
+            or _same_instant(held.get(assumptions.CREATED_AT_FIELD), sent.get(assumptions.CREATED_AT_FIELD))
+        )
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from destination_convot import assumptions as A
+from destination_convot import assumptions
 from destination_convot.client import ConvotClient
 from destination_convot.errors import ConvotRejected
 from destination_convot.ledger import Ledger
@@ -51,10 +51,10 @@ def _probe(ledger: Ledger, client: ConvotClient, app: str) -> bool | None:
     """True: the key reads an object confirmed for `app`; False: every probe answered 404; None: nothing to
     probe (no object of that app confirmed)."""
     verdict = None
-    for kind, path in A.APP_PROBE_PATHS.items():
+    for kind, path in assumptions.APP_PROBE_PATHS.items():
         for object_id in ledger.samples(app, kind, PROBES_PER_KIND):
             try:
-                client.get(path.format(id=convot_id(object_id)), {A.PER_PAGE_PARAM: 1})
+                client.get(path.format(id=convot_id(object_id)), {assumptions.PER_PAGE_PARAM: 1})
             except ConvotRejected as error:
                 if error.status != 404:
                     raise

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from destination_convot import assumptions as A
+from destination_convot import assumptions
 from destination_convot.api import ConvotApi
 from destination_convot.config import ConvotConfig
 from destination_convot.errors import (
@@ -30,17 +30,17 @@ class Probe:
     path: str
 
 
-NO_SUCH_CONVERSATION = f"/conversations/{A.PROBE_CONVERSATION_UUID}/messages"
+NO_SUCH_CONVERSATION = f"/conversations/{assumptions.PROBE_CONVERSATION_UUID}/messages"
 PROBE_EXTERNAL_ID = "crisp:check-probe-matches-nothing"  # a filter that honours it lists nothing
 PROBES = (
     Probe("contacts:read", "GET", "/contacts"),
     Probe("conversations:read", "GET", "/conversations"),
     Probe("messages:read", "GET", NO_SUCH_CONVERSATION),  # 404 (not 403) proves the scope
-    Probe("helpdesk:read", "GET", A.ARTICLES_PATH),
+    Probe("helpdesk:read", "GET", assumptions.ARTICLES_PATH),
     Probe("contacts:write", "POST", "/contacts"),
     Probe("conversations:write", "POST", "/conversations"),
     Probe("messages:write", "POST", NO_SUCH_CONVERSATION),
-    Probe("helpdesk:write", "POST", A.ARTICLES_PATH),
+    Probe("helpdesk:write", "POST", assumptions.ARTICLES_PATH),
 )
 
 
@@ -48,7 +48,10 @@ def probe_guesses(api: ConvotApi) -> list[str]:
     """Which guesses of `assumptions.py` hold, from a few read-only requests; the others are checked by the
     first write that relies on them (each falls back safely, see `guesses.py`)."""
     found = [_languages(api), _page_size(api)]
-    found += [_filter(api, path) for path in ("/conversations", A.CATEGORIES_PATH, A.ARTICLES_PATH)]
+    found += [
+        _filter(api, path)
+        for path in ("/conversations", assumptions.CATEGORIES_PATH, assumptions.ARTICLES_PATH)
+    ]
     found.append(
         "resolve/reopen paths, contact_id, message type, created_at, and the contact events prefix and list: "
         "checked by the first write that uses them (cannot be probed without writing)"
@@ -67,23 +70,23 @@ def _answer(api: ConvotApi, path: str, **params: object) -> tuple[int, list[dict
 
 
 def _languages(api: ConvotApi) -> str:
-    status, _ = _answer(api, A.LANGUAGES_PATH)
+    status, _ = _answer(api, assumptions.LANGUAGES_PATH)
     if status in (404, 405):
-        absent = f"absent (GET {A.LANGUAGES_PATH} answered {status})"
+        absent = f"absent (GET {assumptions.LANGUAGES_PATH} answered {status})"
         return f"Convot languages API: {absent}, locale sent on categories and articles"
     return "Convot languages API: present" if status == 200 else f"Convot languages API: answered {status}"
 
 
 def _page_size(api: ConvotApi) -> str:
-    status, _ = _answer(api, "/contacts", **{A.PER_PAGE_PARAM: A.PER_PAGE})
+    status, _ = _answer(api, "/contacts", **{assumptions.PER_PAGE_PARAM: assumptions.PER_PAGE})
     if status in (400, 422):
-        return f"page size {A.PER_PAGE}: refused ({status}), Convot's default page size used"
-    return f"page size {A.PER_PAGE}: accepted" if status == 200 else f"page size: answered {status}"
+        return f"page size {assumptions.PER_PAGE}: refused ({status}), Convot's default page size used"
+    return f"page size {assumptions.PER_PAGE}: accepted" if status == 200 else f"page size: answered {status}"
 
 
 def _filter(api: ConvotApi, path: str) -> str:
     label = f"external_id filter on GET {path}"
-    status, listed = _answer(api, path, **{A.EXTERNAL_ID_FIELD: PROBE_EXTERNAL_ID})
+    status, listed = _answer(api, path, **{assumptions.EXTERNAL_ID_FIELD: PROBE_EXTERNAL_ID})
     if status in (404, 405):
         return f"{label}: the route is absent ({status}), that stream cannot be written"
     if status != 200:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from destination_convot import mapping as M
+from destination_convot import mapping
 from destination_convot.counters import CREATED, MATCHED, UNCHANGED
 from destination_convot.errors import ConvotAuthError, ConvotRejected, ScopeMissing, StreamUnwritable
 from destination_convot.events_api import STREAM, ContactEvents, EventsUnverifiable, same_event
@@ -28,7 +28,7 @@ EVENTS_SCOPE = "the scope Convot requires for contact events (undocumented; cont
 
 class EventImporter:
     def __init__(self, context: WorkContext) -> None:
-        self.c = context
+        self.context = context
         self.api = ContactEvents(context.api)
         self.problem: StreamUnwritable | None = None  # Convot has no events route: the other streams go on
 
@@ -36,31 +36,33 @@ class EventImporter:
         """Queue the event lanes of these people (None: everyone with pending events), in each contact's lane
         key, so they run after that contact's profile and data writes."""
         if people is None:
-            people = self.c.ledger.pending_keys("event", "parent_id")
+            people = self.context.ledger.pending_keys("event", "parent_id")
         for website_id, people_id in sorted(people):
-            self.c.pool.submit(("contact", website_id, people_id), self._lane(website_id, people_id, up_to))
+            self.context.pool.submit(
+                ("contact", website_id, people_id), self._lane(website_id, people_id, up_to)
+            )
 
     def _lane(self, website_id: str, people_id: str, up_to: int | None) -> Lane:
         return lambda: self._write(website_id, people_id, up_to)
 
     def _write(self, website_id: str, people_id: str, up_to: int | None) -> None:
-        contact = self.c.ledger.get("contact", website_id, people_id)
+        contact = self.context.ledger.get("contact", website_id, people_id)
         if self.problem is not None or contact is None or not contact.convot_id:
             return  # waits for its contact (or for a sync that can write events)
-        rows = self.c.ledger.pending("event", website_id, parent_id=people_id, up_to=up_to)
+        rows = self.context.ledger.pending("event", website_id, parent_id=people_id, up_to=up_to)
         held: list[dict[str, Any]] | None = None  # what Convot holds, read once, while rebuilding the ledger
         for row in rows:
-            if self.c.should_stop():
+            if self.context.should_stop():
                 return
-            payload = mapped(self.c, row, "events", M.event_payload)
+            payload = mapped(self.context, row, "events", mapping.event_payload)
             if payload is None:
                 continue
-            if self.c.ledger.get("event", website_id, row.crisp_id) is not None:
-                self.c.counters.add("events", UNCHANGED)  # events are immutable in Crisp
-                self.c.ledger.drop_pending("event", website_id, row.crisp_id)
+            if self.context.ledger.get("event", website_id, row.crisp_id) is not None:
+                self.context.counters.add("events", UNCHANGED)  # events are immutable in Crisp
+                self.context.ledger.drop_pending("event", website_id, row.crisp_id)
                 continue
             contact_id = convot_id(contact.convot_id)
-            if self.c.existing is not None:  # a lost ledger: Convot may hold this event already
+            if self.context.existing is not None:  # a lost ledger: Convot may hold this event already
                 try:
                     held = self.api.held(contact_id) if held is None else held
                 except EventsUnverifiable:
@@ -76,15 +78,17 @@ class EventImporter:
 
     def _create(self, row: Pending, contact_id: Any, payload: dict[str, Any]) -> bool:
         """False when the events route is missing (this contact's other events wait too)."""
-        intent = {"request": payload, "hash": M.content_hash(payload)}
-        self.c.ledger.record_intent(Intent(row.website_id, "event", row.crisp_id, str(contact_id), intent))
+        intent = {"request": payload, "hash": mapping.content_hash(payload)}
+        self.context.ledger.record_intent(
+            Intent(row.website_id, "event", row.crisp_id, str(contact_id), intent)
+        )
         try:
             event = self.api.create(contact_id, payload)
         except EventsUnverifiable:
             self._unconfirmed(row, payload, "its create was not answered")
             return True
         except (StreamUnwritable, ConvotAuthError) as problem:
-            self.c.ledger.clear_intent("event", row.website_id, row.crisp_id)  # nothing was created
+            self.context.ledger.clear_intent("event", row.website_id, row.crisp_id)  # nothing was created
             if isinstance(problem, ConvotAuthError):
                 if problem.status != 403:
                     raise  # 401: the key itself is wrong, the whole sync stops
@@ -95,27 +99,27 @@ class EventImporter:
                 logger.error(str(problem))
             return False
         except ConvotRejected as error:
-            self.c.ledger.clear_intent("event", row.website_id, row.crisp_id)
-            self.c.ledger.drop_pending("event", row.website_id, row.crisp_id)
-            self.c.rejected("events", f"event {row.crisp_id}", error)
+            self.context.ledger.clear_intent("event", row.website_id, row.crisp_id)
+            self.context.ledger.drop_pending("event", row.website_id, row.crisp_id)
+            self.context.rejected("events", f"event {row.crisp_id}", error)
             return True
         self._confirm(row, payload, event, CREATED)
         return True
 
     def _confirm(self, row: Pending, payload: dict[str, Any], event: dict[str, Any], outcome: str) -> None:
-        entry = Entry(event.get("id"), M.content_hash(payload), {})
-        self.c.ledger.confirm(
+        entry = Entry(event.get("id"), mapping.content_hash(payload), {})
+        self.context.ledger.confirm(
             row.website_id, [("event", row.crisp_id, entry)], done=[("event", row.crisp_id)]
         )
-        self.c.counters.add("events", outcome)
+        self.context.counters.add("events", outcome)
 
     def _unconfirmed(self, row: Pending, payload: dict[str, Any], why: str) -> None:
         """Recorded as written without its Convot id: never sent again (Convot could already hold it)."""
-        entry = Entry(None, M.content_hash(payload), {"unconfirmed": True})
-        self.c.ledger.confirm(
+        entry = Entry(None, mapping.content_hash(payload), {"unconfirmed": True})
+        self.context.ledger.confirm(
             row.website_id, [("event", row.crisp_id, entry)], done=[("event", row.crisp_id)]
         )
-        self.c.counters.skip("events", UNCONFIRMED)
+        self.context.counters.skip("events", UNCONFIRMED)
         logger.warning(
             f"Contact event {payload.get('name')!r} at {payload.get('occurred_at')} (Crisp {row.crisp_id}): "
             f"{why} and Convot cannot list events, so whether it holds it is unknown; it is not sent again. "

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from destination_convot import assumptions as A
-from destination_convot import guesses as G
+from destination_convot import assumptions, guesses
 from destination_convot.api import ConvotApi, _same_instant, carries_id, known_id, unwrap
 from destination_convot.errors import ConvotRejected, StreamUnwritable
 
@@ -39,21 +38,23 @@ class ContactEvents:
         self.api = api
         base = api.client.base_url
         # The article's prefix in place of the `/v1` ending api_url; a proxy URL without one has no other.
-        self.article_base = base[: -len("/v1")] + A.EVENTS_ARTICLE_PREFIX if base.endswith("/v1") else None
+        self.article_base = (
+            base[: -len("/v1")] + assumptions.EVENTS_ARTICLE_PREFIX if base.endswith("/v1") else None
+        )
 
     def _bases(self) -> list[str | None]:
         """Where to send events: api_url (None), then the article's prefix until one of them is proven."""
         outcomes = self.api.outcomes
-        if outcomes.fell_back(G.EVENTS_PREFIX):
+        if outcomes.fell_back(guesses.EVENTS_PREFIX):
             return [self.article_base]
-        if outcomes.known(G.EVENTS_PREFIX) or self.article_base is None:
+        if outcomes.known(guesses.EVENTS_PREFIX) or self.article_base is None:
             return [None]
         return [None, self.article_base]
 
     def create(self, contact_id: Any, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Create one event; a lost answer is looked up in the contact's events before any retry."""
         contact_id = known_id(contact_id, "the contact of an event")
-        path = A.EVENTS_PATH.format(contact_id=contact_id)
+        path = assumptions.EVENTS_PATH.format(contact_id=contact_id)
         bases = self._bases()
         for index, base in enumerate(bases):
             try:
@@ -77,28 +78,28 @@ class ContactEvents:
 
     def _prefix_proven(self, base: str | None, tried: list[str | None]) -> None:
         if base is None:
-            self.api.outcomes.hold(G.EVENTS_PREFIX)
+            self.api.outcomes.hold(guesses.EVENTS_PREFIX)
         elif len(tried) > 1:
             self.api.outcomes.fall_back(
-                G.EVENTS_PREFIX,
-                f"POST {A.EVENTS_PATH} answered 404 under {self.api.client.base_url} and was accepted under "
-                f"{self.article_base}",
+                guesses.EVENTS_PREFIX,
+                f"POST {assumptions.EVENTS_PATH} answered 404 under {self.api.client.base_url} and was "
+                f"accepted under {self.article_base}",
             )
 
     def _route_or_contact(self, contact_id: Any, path: str, error: ConvotRejected) -> Exception:
         """Every prefix answered 404: the contact is gone from Convot (this event is rejected), or, when the
         contact can still be read, Convot has no events route at all (the stream cannot be written)."""
         try:
-            self.api.client.get(A.APP_PROBE_PATHS["contact"].format(id=contact_id))
+            self.api.client.get(assumptions.APP_PROBE_PATHS["contact"].format(id=contact_id))
         except ConvotRejected:
             return error
         return StreamUnwritable(STREAM, f"POST {path}", "EVENTS_PATH", error.status)
 
     def held(self, contact_id: Any, base: str | None = None) -> list[dict[str, Any]]:
         """The events Convot holds for a contact; `EventsUnverifiable` when it cannot list them."""
-        if self.api.outcomes.fell_back(G.EVENTS_LIST):
-            raise EventsUnverifiable(f"GET {A.EVENTS_PATH} is not served")
-        path = A.EVENTS_PATH.format(contact_id=known_id(contact_id, "the contact of an event"))
+        if self.api.outcomes.fell_back(guesses.EVENTS_LIST):
+            raise EventsUnverifiable(f"GET {assumptions.EVENTS_PATH} is not served")
+        path = assumptions.EVENTS_PATH.format(contact_id=known_id(contact_id, "the contact of an event"))
         statuses = []
         for candidate in [base] if base is not None else self._bases():
             try:
@@ -108,10 +109,12 @@ class ContactEvents:
                     raise
                 statuses.append(str(error.status))
                 continue
-            self.api.outcomes.hold(G.EVENTS_LIST)
+            self.api.outcomes.hold(guesses.EVENTS_LIST)
             return events
-        self.api.outcomes.fall_back(G.EVENTS_LIST, f"GET {A.EVENTS_PATH} answered {'/'.join(statuses)}")
-        raise EventsUnverifiable(f"GET {A.EVENTS_PATH} answered {'/'.join(statuses)}")
+        self.api.outcomes.fall_back(
+            guesses.EVENTS_LIST, f"GET {assumptions.EVENTS_PATH} answered {'/'.join(statuses)}"
+        )
+        raise EventsUnverifiable(f"GET {assumptions.EVENTS_PATH} answered {'/'.join(statuses)}")
 
     def find(
         self, contact_id: Any, payload: Mapping[str, Any], base: str | None = None

@@ -24,13 +24,13 @@ NO_CONVERSATION = "their conversation is not in Convot: not carried"
 
 class FileCheck:
     def __init__(self, context: WorkContext) -> None:
-        self.c = context
+        self.context = context
 
     def run(self) -> None:
         threads: dict[tuple[str, str], list[Pending]] = defaultdict(list)
-        for row in self.c.ledger.pending("file"):
+        for row in self.context.ledger.pending("file"):
             threads[(row.website_id, str(row.parent_id))].append(row)
-        self.c.pool.run(
+        self.context.pool.run(
             (("files", website_id, session_id), self._lane(website_id, session_id, rows))
             for (website_id, session_id), rows in sorted(threads.items())
         )
@@ -39,7 +39,7 @@ class FileCheck:
         return lambda: self._check(website_id, session_id, rows)
 
     def _check(self, website_id: str, session_id: str, rows: list[Pending]) -> None:
-        ledger = self.c.ledger
+        ledger = self.context.ledger
         unknown = []
         for row in rows:
             if ledger.get("message", website_id, row.crisp_id) is not None:
@@ -52,7 +52,7 @@ class FileCheck:
         held = None
         try:
             if conversation is not None and conversation.convot_id:
-                held = self.c.api.list_messages(conversation.convot_id)
+                held = self.context.api.list_messages(conversation.convot_id)
         except ConvotRejected:  # the conversation was deleted in Convot
             held = None
         if held is None:
@@ -66,7 +66,7 @@ class FileCheck:
 
     def _settle(self, row: Pending, outcome: str) -> None:
         if outcome == CARRIED:
-            self.c.counters.add("files", CARRIED)
+            self.context.counters.add("files", CARRIED)
         else:
-            self.c.counters.skip("files", outcome)
-        self.c.ledger.drop_pending("file", row.website_id, row.crisp_id)
+            self.context.counters.skip("files", outcome)
+        self.context.ledger.drop_pending("file", row.website_id, row.crisp_id)

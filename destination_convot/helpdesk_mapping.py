@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from destination_convot import assumptions as A
+from destination_convot import assumptions
 from destination_convot.mapping import (
     INT64,
     Record,
@@ -50,7 +50,7 @@ def category_payload(category: Record) -> dict[str, Any]:
             "color": text_or_none(category.get("color")),
             "position": position_of(category, "category", "category_id"),
             "locale": category["locale"],
-            A.EXTERNAL_ID_FIELD: A.CATEGORY_EXTERNAL_ID.format(**category),
+            assumptions.EXTERNAL_ID_FIELD: assumptions.CATEGORY_EXTERNAL_ID.format(**category),
         }
     )
 
@@ -97,7 +97,7 @@ def article_payload(article: Record, category_id: Any, section_order: int | None
             "category_id": category_id,
             "position": article_position(article, section_order),
             "locale": article["locale"],
-            A.EXTERNAL_ID_FIELD: A.ARTICLE_EXTERNAL_ID.format(**article),
+            assumptions.EXTERNAL_ID_FIELD: assumptions.ARTICLE_EXTERNAL_ID.format(**article),
         }
     )
 
@@ -109,11 +109,11 @@ def crisp_slug(article: Record) -> dict[str, str]:
     url = text_or_none(article.get("url")) or ""
     segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     slug = re.sub(r"[^a-z0-9]+", "-", segment.lower()).strip("-")
-    return {A.ARTICLE_SLUG_FIELD: slug} if slug else {}
+    return {assumptions.ARTICLE_SLUG_FIELD: slug} if slug else {}
 
 
 def convot_article_url(help_center_url: str | None, locale: str, slug: str) -> str:
-    return (help_center_url or "") + A.ARTICLE_URL.format(locale=locale, slug=slug)
+    return (help_center_url or "") + assumptions.ARTICLE_URL.format(locale=locale, slug=slug)
 
 
 def links_to_any(body: str, urls: Iterable[str]) -> bool:

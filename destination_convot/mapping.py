@@ -14,7 +14,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from destination_convot import assumptions as A
+from destination_convot import assumptions
 
 logger = logging.getLogger("airbyte")
 
@@ -90,7 +90,10 @@ def message_hash(payload: Mapping[str, Any]) -> str:
     """What makes a message the same message; attribution is left out, so a new operator mapping in the config
     is not mistaken for an edit in Crisp."""
     return content_hash(
-        {key: payload.get(key) for key in ("content", A.MESSAGE_TYPE_FIELD, A.CREATED_AT_FIELD)}
+        {
+            key: payload.get(key)
+            for key in ("content", assumptions.MESSAGE_TYPE_FIELD, assumptions.CREATED_AT_FIELD)
+        }
     )
 
 
@@ -122,12 +125,12 @@ def without_none(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 # -- contacts --------------------------------------------------------------------------------------
 def contact_external_id(people_id: Any) -> str:
-    return A.CONTACT_EXTERNAL_ID.format(people_id=people_id)
+    return assumptions.CONTACT_EXTERNAL_ID.format(people_id=people_id)
 
 
 def contact_payload(profile: Record) -> dict[str, Any]:
     segments = [str(segment) for segment in json_list(profile.get("segments"))]
-    custom = {A.SEGMENTS_ATTRIBUTE: ",".join(segments)} if segments else None
+    custom = {assumptions.SEGMENTS_ATTRIBUTE: ",".join(segments)} if segments else None
     return without_none(
         {
             "external_id": contact_external_id(profile["people_id"]),
@@ -182,7 +185,7 @@ def contact_from_conversation(conversation: Record) -> dict[str, Any]:
 
 # -- conversations and messages --------------------------------------------------------------------
 def conversation_external_id(session_id: Any) -> str:
-    return A.CONVERSATION_EXTERNAL_ID.format(session_id=session_id)
+    return assumptions.CONVERSATION_EXTERNAL_ID.format(session_id=session_id)
 
 
 def conversation_status(conversation: Record) -> str:
@@ -194,7 +197,10 @@ def conversation_payload(
 ) -> dict[str, Any]:
     """The seed is the first message; the conversation starts open, its status is set after the thread."""
     created_at = min(
-        filter(None, [iso_from_ms(conversation.get("created_at")), first_message.get(A.CREATED_AT_FIELD)]),
+        filter(
+            None,
+            [iso_from_ms(conversation.get("created_at")), first_message.get(assumptions.CREATED_AT_FIELD)],
+        ),
         key=lambda value: parse_iso(value) or datetime.max.replace(tzinfo=UTC),
         default=None,
     )
@@ -202,10 +208,10 @@ def conversation_payload(
         {
             "contact_id": contact_id,
             "content": first_message["content"],
-            A.MESSAGE_TYPE_FIELD: first_message[A.MESSAGE_TYPE_FIELD],
+            assumptions.MESSAGE_TYPE_FIELD: first_message[assumptions.MESSAGE_TYPE_FIELD],
             "operator_id": first_message.get("operator_id"),
-            A.CREATED_AT_FIELD: created_at,
-            A.EXTERNAL_ID_FIELD: conversation_external_id(conversation["session_id"]),
+            assumptions.CREATED_AT_FIELD: created_at,
+            assumptions.EXTERNAL_ID_FIELD: conversation_external_id(conversation["session_id"]),
             "status": "open",
         }
     )
@@ -287,8 +293,8 @@ def message_payload(message: Record, operator_id: int | None) -> dict[str, Any]:
     return without_none(
         {
             "content": message_content(message),
-            A.MESSAGE_TYPE_FIELD: kind,
-            A.CREATED_AT_FIELD: iso_from_ms(message.get("timestamp")),
+            assumptions.MESSAGE_TYPE_FIELD: kind,
+            assumptions.CREATED_AT_FIELD: iso_from_ms(message.get("timestamp")),
             "operator_id": operator_id if kind != "incoming" else None,
         }
     )
@@ -329,7 +335,7 @@ def event_payload(event: Record) -> dict[str, Any]:
     properties = {str(key): _scalar(value, what, str(key)) for key, value in data_map(event).items()}
     color = text_or_none(event.get("color"))
     if color:
-        properties.setdefault(A.EVENT_COLOR_PROPERTY, color)
+        properties.setdefault(assumptions.EVENT_COLOR_PROPERTY, color)
     return without_none(
         {"name": name, "occurred_at": iso_from_ms(event.get("timestamp")), "properties": properties or None}
     )

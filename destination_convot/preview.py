@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from destination_convot import mapping as M
+from destination_convot import mapping
 from destination_convot.counters import ALREADY_IMPORTED, EMPTY_CONVERSATION, ORPHAN_MESSAGE, WOULD_CREATE
 from destination_convot.ledger import Pending
 from destination_convot.routes import COUNTER_OF_KIND
@@ -34,7 +34,7 @@ class SeenMessage:
 
 class PreviewTally:
     def __init__(self, context: WorkContext) -> None:
-        self.c = context
+        self.context = context
         # Keyed like the ledger's pending rows, so a record sent twice counts once (the later one wins).
         self._outcomes: dict[tuple[str, str, str], str] = {}  # (kind, website, id) -> new or already imported
         self._people_data: set[Key] = set()
@@ -46,10 +46,10 @@ class PreviewTally:
             key = (row.website_id, row.crisp_id)
             try:
                 if row.kind == "contact_data":
-                    M.contact_data_payload(row.record)
+                    mapping.contact_data_payload(row.record)
                     self._people_data.add(key)
                 elif row.kind == "message":
-                    M.message_content(row.record)
+                    mapping.message_content(row.record)
                     self._messages[key] = SeenMessage(str(row.parent_id), self._imported("message", key))
                 elif row.kind == "conversation":
                     self._conversations[key] = self._conversation(row)
@@ -57,31 +57,31 @@ class PreviewTally:
                     continue  # never written: checked against its message by the write
                 else:
                     if row.kind == "event":
-                        M.event_payload(row.record)
+                        mapping.event_payload(row.record)
                     self._outcomes[(row.kind, *key)] = self._outcome(row.kind, key)
-            except (M.Skipped, *UNMAPPABLE) as skip:
-                self.c.counters.skip(COUNTER_OF_KIND[row.kind], skip_reason(skip))
+            except (mapping.Skipped, *UNMAPPABLE) as skip:
+                self.context.counters.skip(COUNTER_OF_KIND[row.kind], skip_reason(skip))
 
     def settle(self) -> None:
         """End of input: count what the write would do with everything seen."""
         created = self._settle_conversations()
         for (kind, _, _), outcome in self._outcomes.items():
-            self.c.counters.add(COUNTER_OF_KIND[kind], outcome)
+            self.context.counters.add(COUNTER_OF_KIND[kind], outcome)
         self._count_contacts_without_profile(created)
         for (website_id, _), message in self._messages.items():
             conversation = (website_id, message.session_id)
             if message.imported:
-                self.c.counters.add("messages", ALREADY_IMPORTED)
+                self.context.counters.add("messages", ALREADY_IMPORTED)
             elif conversation in created or self._imported("conversation", conversation):
-                self.c.counters.add("messages", WOULD_CREATE)
+                self.context.counters.add("messages", WOULD_CREATE)
             else:
-                self.c.counters.skip("messages", ORPHAN_MESSAGE)
+                self.context.counters.skip("messages", ORPHAN_MESSAGE)
 
     def _conversation(self, row: Pending) -> SeenConversation:
-        people_id = M.text_or_none(row.record.get("people_id"))
+        people_id = mapping.text_or_none(row.record.get("people_id"))
         try:
-            M.contact_from_conversation(row.record)
-        except M.Skipped as skip:
+            mapping.contact_from_conversation(row.record)
+        except mapping.Skipped as skip:
             return SeenConversation(people_id, skip.reason)
         return SeenConversation(people_id, None)
 
@@ -95,13 +95,13 @@ class PreviewTally:
         created: set[Key] = set()
         for key, seen in self._conversations.items():
             if self._imported("conversation", key):
-                self.c.counters.add("conversations", ALREADY_IMPORTED)
+                self.context.counters.add("conversations", ALREADY_IMPORTED)
             elif key not in with_message:
-                self.c.counters.skip("conversations", EMPTY_CONVERSATION)
+                self.context.counters.skip("conversations", EMPTY_CONVERSATION)
             elif seen.no_contact:
-                self.c.counters.skip("conversations", seen.no_contact)
+                self.context.counters.skip("conversations", seen.no_contact)
             else:
-                self.c.counters.add("conversations", WOULD_CREATE)
+                self.context.counters.add("conversations", WOULD_CREATE)
                 created.add(key)
         return created
 
@@ -119,18 +119,18 @@ class PreviewTally:
         for key in created:
             people_id = self._conversations[key].people_id
             if people_id is None:
-                self.c.counters.add("contacts", WOULD_CREATE)
+                self.context.counters.add("contacts", WOULD_CREATE)
             else:
                 creating.add((key[0], people_id))
         mentioned = {(key[0], seen.people_id) for key, seen in self._conversations.items() if seen.people_id}
         for key in (creating | mentioned) - profiles:
             if self._imported("contact", key):
-                self.c.counters.add("contacts", ALREADY_IMPORTED)
+                self.context.counters.add("contacts", ALREADY_IMPORTED)
             elif key in creating:
-                self.c.counters.add("contacts", WOULD_CREATE)
+                self.context.counters.add("contacts", WOULD_CREATE)
 
     def _outcome(self, kind: str, key: Key) -> str:
         return ALREADY_IMPORTED if self._imported(kind, key) else WOULD_CREATE
 
     def _imported(self, kind: str, key: Key) -> bool:
-        return self.c.ledger.get(kind, *key) is not None
+        return self.context.ledger.get(kind, *key) is not None

@@ -19,7 +19,7 @@ import logging
 import threading
 from typing import Any
 
-from destination_convot import assumptions as A
+from destination_convot import assumptions
 from destination_convot.api import HELPDESK_RESOURCES, MAX_SCANNED_OBJECTS, ConvotApi
 from destination_convot.errors import ConvotAuthError, ConvotRejected
 from destination_convot.ledger import Ledger
@@ -72,12 +72,12 @@ def _holds_crisp_contacts(api: ConvotApi) -> bool:
     contact's events back before sending, and where Convot cannot list events it holds every event back as
     unconfirmed, which a first import must not do. A contact whose external id Convot's list does not show, or
     a list longer than MAX_SCANNED_OBJECTS, counts as imported: an event sent twice is the worse error."""
-    prefix = A.CONTACT_EXTERNAL_ID.split("{", 1)[0]
+    prefix = assumptions.CONTACT_EXTERNAL_ID.split("{", 1)[0]
     try:
         for scanned, contact in enumerate(api.iter_list("/contacts", "contacts")):
-            if A.EXTERNAL_ID_FIELD not in contact or scanned >= MAX_SCANNED_OBJECTS:
+            if assumptions.EXTERNAL_ID_FIELD not in contact or scanned >= MAX_SCANNED_OBJECTS:
                 return True
-            if str(contact[A.EXTERNAL_ID_FIELD] or "").startswith(prefix):
+            if str(contact[assumptions.EXTERNAL_ID_FIELD] or "").startswith(prefix):
                 return True
     except ConvotRejected as error:
         if error.status != 404:
@@ -111,12 +111,12 @@ class ExistingObjects:
         if _first(self._api, path, plural) is None:
             return index
         for item in self._api.iter_list(path, plural):
-            if A.EXTERNAL_ID_FIELD not in item:
+            if assumptions.EXTERNAL_ID_FIELD not in item:
                 raise RebuildImpossible(
                     f"The Convot app already holds {plural} and the ledger {self._ledger_path} does not know "
-                    f"them, but Convot's list of {plural} shows no `{A.EXTERNAL_ID_FIELD}`, so they cannot "
-                    "be matched to Crisp: writing would import them twice. Restore the ledger file from a "
-                    "backup, or import into an empty Convot app."
+                    f"them, but Convot's list of {plural} shows no `{assumptions.EXTERNAL_ID_FIELD}`, so "
+                    "they cannot be matched to Crisp: writing would import them twice. Restore the ledger "
+                    "file from a backup, or import into an empty Convot app."
                 )
-            index.setdefault(str(item[A.EXTERNAL_ID_FIELD]), item)
+            index.setdefault(str(item[assumptions.EXTERNAL_ID_FIELD]), item)
         return index

@@ -2,8 +2,8 @@
 
 Convot documents no size limit and no 413 (§2.10 of the reference). A message is the one object that can be
 cut without losing what it is: its thread, author and time stay, the text is kept up to
-`A.CONTENT_CHARS_AFTER_413` (or half of it, whichever is shorter) and ends with a note saying how much was
-left out, and a warning names it. If the shorter one is refused too, it is a rejection like any other
+`assumptions.CONTENT_CHARS_AFTER_413` (or half of it, whichever is shorter) and ends with a note saying how
+much was left out, and a warning names it. If the shorter one is refused too, it is a rejection like any other
 (counted and named by the caller); other objects (contacts, articles) are rejections at once.
 """
 
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from destination_convot import assumptions as A
+from destination_convot import assumptions
 from destination_convot.errors import ConvotTooLarge
 
 logger = logging.getLogger("airbyte")
@@ -25,10 +25,10 @@ def shorter_content(payload: Mapping[str, Any]) -> dict[str, Any] | None:
     content = payload.get("content")
     if not isinstance(content, str):
         return None
-    keep = min(A.CONTENT_CHARS_AFTER_413, len(content) // 2)
+    keep = min(assumptions.CONTENT_CHARS_AFTER_413, len(content) // 2)
     if keep < 1:
         return None
-    note = A.TRUNCATION_NOTE.format(left_out=len(content) - keep)
+    note = assumptions.TRUNCATION_NOTE.format(left_out=len(content) - keep)
     return {**payload, "content": content[:keep] + note}
 
 
@@ -42,7 +42,7 @@ def send_fitting(send: Callable[[Mapping[str, Any]], T], payload: Mapping[str, A
             raise
         logger.warning(
             f"Convot refused {what} as too large ({error.status} on {error.request}): sending it again with "
-            f"its content cut from {len(payload['content'])} to {A.CONTENT_CHARS_AFTER_413} characters at "
-            "most, ending with a note that says so."
+            f"its content cut from {len(payload['content'])} to {assumptions.CONTENT_CHARS_AFTER_413} "
+            "characters at most, ending with a note that says so."
         )
         return send(shorter)

@@ -46,7 +46,7 @@ class StopRequested(Exception):
 
 class ConvotWriter:
     def __init__(self, context: WorkContext) -> None:
-        self.c = context
+        self.context = context
         self.conversations = ConversationImporter(context)
         self.events = EventImporter(context)
         self.files = FileCheck(context)
@@ -68,54 +68,54 @@ class ConvotWriter:
         with self._stop_on_signals():
             try:
                 prepare()
-                if not self.c.config.preview:
-                    reconcile_intents(self.c)
+                if not self.context.config.preview:
+                    reconcile_intents(self.context)
             except Interrupted:
                 logger.info("Stopped on request before writing anything: nothing changed, no state echoed.")
                 return
             for message in self._until_stopped(iter(messages)):
                 if message.type == Type.RECORD and message.record is not None:
                     self._accept(message.record.stream, message.record.data)
-                elif message.type == Type.STATE and not self.c.config.preview:
+                elif message.type == Type.STATE and not self.context.config.preview:
                     self._persist_and_schedule()
-                    self._states.append((message, self.c.pool.mark()))
-                elif message.type == Type.TRACE and not self.c.config.preview:
+                    self._states.append((message, self.context.pool.mark()))
+                elif message.type == Type.TRACE and not self.context.config.preview:
                     self._on_stream_status(message)
                 yield from self._safe_states()
-            if self.c.config.preview:
+            if self.context.config.preview:
                 self._persist()
                 self.preview.settle()
                 return  # preview writes nothing, so no state may claim anything was written
             self._persist()  # after a stop, what was read since the last STATE is kept (the source re-sends)
             yield from self._drain()
-            if self.c.stopping.is_set():
+            if self.context.stopping.is_set():
                 logger.info(
                     "Stopped on request: in-flight writes done, ledger flushed, last safe state echoed."
                 )
                 return
-            self.c.awaited.input_ended()  # nothing more can come: what waited for a fact is written now
+            self.context.awaited.input_ended()  # nothing more can come: what waited for a fact is written now
             with suppress(Interrupted):  # a request of the final pass was waiting: it was not sent
                 self._final_pass()
-            if self.c.stopping.is_set():
+            if self.context.stopping.is_set():
                 logger.info(
                     "Stopped on request during the final pass: what is left stays pending in the ledger."
                 )
                 return
         problems = [problem for problem in (self.events.problem, self.helpdesk.problem) if problem]
-        self.complete = not self.c.failed.is_set() and not problems
+        self.complete = not self.context.failed.is_set() and not problems
         if problems:  # every other stream is written and its states echoed
             raise unwritable_streams_error(problems)
 
     def _drain(self) -> Iterator[AirbyteMessage]:
         """Wait for every queued lane (a stop lets in-flight ones finish), then echo the states now safe."""
-        self.c.pool.wait_all()
+        self.context.pool.wait_all()
         yield from self._safe_states()
 
     def _safe_states(self) -> Iterator[AirbyteMessage]:
         """Echo, in order, each STATE whose lanes are done; a failed lane ends the sync before its STATE."""
-        while self._states and self.c.pool.settled(self._states[0][1]):
+        while self._states and self.context.pool.settled(self._states[0][1]):
             message, mark = self._states.popleft()
-            self.c.pool.check(mark)
+            self.context.pool.check(mark)
             yield message
 
     def _final_pass(self) -> None:
@@ -123,17 +123,17 @@ class ConvotWriter:
         conversation created is known, files once every message is), then the helpdesk."""
         self.conversations.schedule_contacts(None, up_to=None)
         self.conversations.schedule_conversations(None, up_to=None)
-        self.c.pool.finish()
+        self.context.pool.finish()
         self.events.schedule(None, up_to=None)
-        self.c.pool.finish()
-        if not self.c.should_stop():
+        self.context.pool.finish()
+        if not self.context.should_stop():
             self.files.run()
             self.helpdesk.run()
             self._report_waiting()
 
     # -- input ---------------------------------------------------------------------------------------
     def _until_stopped(self, messages: Iterator[AirbyteMessage]) -> Iterator[AirbyteMessage]:
-        while not self.c.stopping.is_set():
+        while not self.context.stopping.is_set():
             self._reading = True
             try:
                 message = next(messages, None)
@@ -148,16 +148,16 @@ class ConvotWriter:
     def _accept(self, stream: str, record: dict[str, Any]) -> None:
         route = ROUTES.get(stream)
         if route is None:
-            self.c.counters.skip(stream, NOT_IMPORTED.get(stream, UNKNOWN_STREAM))
+            self.context.counters.skip(stream, NOT_IMPORTED.get(stream, UNKNOWN_STREAM))
             return
         missing = [column for column in (*route.key, "website_id") if record.get(column) is None]
         if missing:
-            self.c.counters.skip(route.counter or stream, f"record without {', '.join(missing)}")
+            self.context.counters.skip(route.counter or stream, f"record without {', '.join(missing)}")
             return
         problem = route.problem(record)
         if problem:
             # One bad record must not block every sync: it is skipped, counted and named, the rest goes on.
-            self.c.counters.skip(route.counter or stream, problem)
+            self.context.counters.skip(route.counter or stream, problem)
             logger.warning(f"Skipped a {stream} record ({route.kind} {route.crisp_id(record)}): {problem}.")
             return
         self._buffer.append((route, record))
@@ -175,18 +175,18 @@ class ConvotWriter:
                 for route, r in facts
                 if route.kind == kind
             ]
-            self.c.ledger.set_facts(kind, rows)
-            self.c.awaited.read(kind, [(website_id, crisp_id) for website_id, crisp_id, _ in rows])
+            self.context.ledger.set_facts(kind, rows)
+            self.context.awaited.read(kind, [(website_id, crisp_id) for website_id, crisp_id, _ in rows])
         pending = [route.pending(record) for route, record in buffer if not route.fact]
-        if self.c.config.preview:
+        if self.context.config.preview:
             self.preview.add(pending)
             return pending, 0
-        return pending, self.c.ledger.add_pending(pending)
+        return pending, self.context.ledger.add_pending(pending)
 
     def _persist_and_schedule(self) -> None:
         """Persist, then queue lanes for what the new records may have made ready (without waiting)."""
         rows, batch = self._persist()
-        if self.c.config.preview:
+        if self.context.config.preview:
             return
         if self._scheduled_everything:
             people = {(r.website_id, r.crisp_id) for r in rows if r.kind in ("contact", "contact_data")}
@@ -210,7 +210,7 @@ class ConvotWriter:
         status = trace.stream_status if trace is not None and trace.type == TraceType.STREAM_STATUS else None
         if status is None or status.status not in ENDED:
             return
-        if self.c.awaited.stream_ended(status.stream_descriptor.name):
+        if self.context.awaited.stream_ended(status.stream_descriptor.name):
             self._scheduled_everything = False  # the next scheduling offers every pending record again
             self._persist_and_schedule()
 
@@ -221,11 +221,11 @@ class ConvotWriter:
             "event": ("events", EVENT_WAITING),
         }
         given_up = self.conversations.count_given_up()  # counted by why (their contact was rejected...)
-        for kind, count in self.c.ledger.count_pending().items():
+        for kind, count in self.context.ledger.count_pending().items():
             counter, reason = reasons.get(kind, (COUNTER_OF_KIND.get(kind, kind), "kept pending"))
             count -= given_up.get(kind, 0)
             if count > 0:
-                self.c.counters.skip(counter, reason, count)
+                self.context.counters.skip(counter, reason, count)
 
     # -- signals -----------------------------------------------------------------------------------
     @contextmanager
@@ -238,7 +238,7 @@ class ConvotWriter:
             logger.warning(
                 f"Received {signal.Signals(signum).name}: finishing in-flight writes, then stopping."
             )
-            self.c.stopping.set()
+            self.context.stopping.set()
             if self._reading:
                 raise StopRequested
 
