@@ -18,6 +18,7 @@ from source_crisp.assumptions import (
     FULL_REFRESH_SORT_PARAM,
     WAITING_SINCE_SCAN_AXIS,
 )
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.config import CONVERSATION_REFRESH_SYNCS_DEFAULT, Comparison, IncrementalSettings
 from source_crisp.cursor_guards import VISIT_EVERY_CONVERSATION
 from source_crisp.dates import cursor_value, iso_utc
@@ -33,7 +34,7 @@ from source_crisp.rotating_slice import (
     slice_wanted,
     within_reference,
 )
-from source_crisp.streams import Checkpoint, CrispStream, Output
+from source_crisp.streams import CrispStream
 
 # The list a cursor is scanned on: its own sort, or (a cursor Crisp's sort cannot give completely) a list
 # whose sort axis bounds it from above. See assumptions.WAITING_SINCE_SCAN_AXIS.

@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from source_crisp.assumptions import PROFILE_UPDATED_AT_COVERS_DATA
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.config import PEOPLE_REFRESH_SYNCS_DEFAULT, Comparison, IncrementalSettings
 from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
@@ -54,7 +55,7 @@ from source_crisp.rotating_slice import (
     slice_wanted,
     within_reference,
 )
-from source_crisp.streams import Checkpoint, CrispStream, Output
+from source_crisp.streams import CrispStream
 from source_crisp.types import ColumnType
 
 PROFILE_CURSOR = "profile_updated_at"

@@ -17,12 +17,13 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.assumptions import PEOPLE_SORT_PARAMS
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.config import Comparison, IncrementalSettings
 from source_crisp.cursor_guards import Horizon
 from source_crisp.incremental import Coverage, DescendingScan, Window, claim, window_for
 from source_crisp.objects import BY_NAME
 from source_crisp.reader import CrispReader, Item, Page
-from source_crisp.streams import Checkpoint, CrispStream, Output
+from source_crisp.streams import CrispStream
 
 PROFILES = BY_NAME["people_profiles"]
 

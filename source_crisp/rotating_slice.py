@@ -20,11 +20,11 @@ import math
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.config import Comparison, IncrementalSettings
 from source_crisp.incremental import RecentKeys, Window
 from source_crisp.objects import CrispObject
 from source_crisp.reader import CrispReader, Item
-from source_crisp.streams import Checkpoint, Output
 
 SLICE_PAGE = "slice_page"  # state: the first page of the next sync's window
 LIST_PAGES = "list_pages"  # state (conversation children): the page count the last complete walk saw

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteStream, SyncMode
@@ -17,6 +16,7 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import NO_CURSOR_STATE_KEY
 
 from source_crisp.access import stream_not_read
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.client import SyncBudgetSpent
 from source_crisp.config import IncrementalSettings, config_error
 from source_crisp.cursor_guards import Horizon, validated_state
@@ -31,14 +31,6 @@ from source_crisp.records import RecordShaper, prepare
 from source_crisp.resume_place import ResumePlace
 from source_crisp.schema_inference import columns_from_schema
 from source_crisp.state_origin import StateOrigin
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    state: dict[str, Any]
-
-
-Output = Iterator[Mapping[str, Any] | Checkpoint]
 
 
 class CrispStream(Stream):
