@@ -302,7 +302,19 @@ class CrispReader:
         """Per parent, the fan_over values Crisp names beyond the guessed ones (fan_over_check.py)."""
         if obj.fan_over_check is None:
             return [{}] * len(parents)
-        return list(self.fan_out.map(lambda item: values_seen(self, obj, item, parent_context), parents))
+        return list(self.fan_out.map(lambda item: self._fan_over_values(obj, item, parent_context), parents))
+
+    def _fan_over_values(self, obj: CrispObject, parent: Item, parent_context: Context) -> dict:
+        """One parent's answer to the check's route, read for the fan_over values it names (one request)."""
+        check = obj.fan_over_check
+        context = {name: parent.get(name, parent_context.get(name)) for name in obj.parent_fields}
+        reply = self.client.get(self.path(check.path, context), child=True)
+        if reply is None:  # the parent is gone: the client warned, and its children's reads skip it
+            return {}
+        finding = values_seen(obj, reply.data)
+        for topic, message in finding.warnings:
+            self.warn_once(topic, message)
+        return finding.extra
 
     def enrich(self, obj: CrispObject, item: Item, context: Context) -> Item | None:
         """Merge the answers of the object's per-item routes; None when the item vanished meanwhile."""
