@@ -21,9 +21,8 @@ from source_crisp.client import SyncBudgetSpent
 from source_crisp.config import IncrementalSettings, config_error
 from source_crisp.cursor_guards import Horizon, validated_state
 from source_crisp.dates import record_cursor
-from source_crisp.discovery import Discovery
+from source_crisp.discovery import Discovery, growing_batches
 from source_crisp.errors import AccessDenied
-from source_crisp.fanout import growing_batches
 from source_crisp.incremental import Coverage, claim, highest, window_for
 from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import Context, CrispReader, Item
