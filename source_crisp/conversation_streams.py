@@ -309,13 +309,14 @@ class ConversationChildStream(_NewestFirst):
 
         sent = self._reader.client.requests_sent
         try:
-            yield from rotating.read(
-                read,
-                lambda conversation: conversation.get("session_id"),
-                lambda conversation: within_reference(self._settings, self._updated_at(conversation)),
-                lambda page: self._children_of(page, Window.everything(), incremental=True),
-                state,
-            )
+            for unread in rotating.unread(read, "session_id"):
+                admitted = [
+                    conversation
+                    for conversation in unread
+                    if within_reference(self._settings, self._updated_at(conversation))
+                ]
+                yield from self._children_of(admitted, Window.everything(), incremental=True)
+                yield Checkpoint(state())
         finally:
             self.slice_requests = self._reader.client.requests_sent - sent
         state()

@@ -113,13 +113,14 @@ class PeopleChildStream(CrispStream):
             sent = self._reader.client.requests_sent
             try:
                 rotating = RotatingSlice(self._reader, PROFILES, {}, slice_page, self._slice_size())
-                yield from rotating.read(
-                    read,
-                    lambda profile: profile.get("people_id"),
-                    lambda profile: within_reference(self._settings, self._updated_at(profile)),
-                    self._children_of,
-                    lambda: done | rotating.progress(),
-                )
+                for unread in rotating.unread(read, "people_id"):
+                    admitted = [
+                        profile
+                        for profile in unread
+                        if within_reference(self._settings, self._updated_at(profile))
+                    ]
+                    yield from self._children_of(admitted)
+                    yield rotating.checkpoint(done)
             finally:
                 self.slice_requests = self._reader.client.requests_sent - sent  # people/stats included
             slice_page = rotating.next_page
