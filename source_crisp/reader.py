@@ -20,7 +20,6 @@ import logging
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -36,6 +35,7 @@ from source_crisp.page_sizes import ServedPageSizes
 from source_crisp.page_store import ABSENT, Absent, PageStore
 from source_crisp.parents import ParentCheck
 from source_crisp.request_counts import StreamRequests
+from source_crisp.routes import Routes
 
 LOGGER = logging.getLogger("airbyte")
 Item = dict[str, Any]
@@ -97,8 +97,9 @@ class CrispReader:
         self.page_store = PageStore()  # every list page of this sync, for the later walks (page_store.py)
         self.page_sizes = ServedPageSizes()  # what each per_page route really serves (page_sizes.py)
         self.requests = StreamRequests()  # requests per stream (request_counts.py)
-        self._enricher = Enricher(client, self.path)
-        self._parents = ParentCheck(client, self.path)  # a child's 404 drops data only once confirmed
+        self.routes = Routes(website_id)  # paths for the reader and its helpers, which never call back here
+        self._enricher = Enricher(client, self.routes.path)
+        self._parents = ParentCheck(client, self.routes.path)  # a child's 404 drops data only once confirmed
         self._warned: set[Hashable] = set()
         self._answers: dict[Hashable, Any] = {}  # once(): single answers several streams of a sync need
         self.fan_out = FanOut(pacing=client.pacing)  # per-parent requests of one parent page (fanout.py)
@@ -123,8 +124,7 @@ class CrispReader:
         return self._answers[topic]
 
     def path(self, template: str, values: Mapping[str, Any], page: int | None = None) -> str:
-        quoted = {name: quote(str(value), safe="") for name, value in values.items()}
-        return template.format(**quoted, website_id=self.website_id, page=page)
+        return self.routes.path(template, values, page)
 
     def pages(
         self,
