@@ -38,7 +38,7 @@ from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
 from source_crisp.incremental import RecentKeys
 from source_crisp.objects import BY_NAME, CrispObject
-from source_crisp.profiles import (
+from source_crisp.people_scan import (
     PROFILES,
     final_state,
     newest_first,
