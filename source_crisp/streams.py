@@ -2,6 +2,17 @@
 
 `CrispStream` reads any object: full refresh, or incremental as an unsorted scan filtered client-side
 (checkpointing the page reached). Conversations and their messages really differ: conversation_streams.py.
+
+The CDK coupling, in one place (review it first on a CDK upgrade; written against airbyte-cdk 7.39.1):
+- `CrispStream.read` overrides `Stream.read`, the CDK's per-stream read loop (airbyte_cdk/sources/streams/
+  core.py): the stream yields records and `Checkpoint`s (checkpoint.py) in its own order, and this loop
+  turns each checkpoint into a STATE message right after the records it covers, stops at the
+  max_requests_per_sync budget and honours the CDK's record limit (`internal_config.is_limit_reached`);
+- it calls the CDK's PRIVATE `Stream._checkpoint_state(state, state_manager)` to build those STATE messages
+  (and the closing `NO_CURSOR_STATE_KEY` marker of a read without a cursor), as the CDK's own loop does;
+- the CDK's cursors, slices, HttpStream and paginators are not used. Below this module the CDK appears only
+  as its exception and error-mapping types (AirbyteTracedException; errors.py, client.py use the HTTP error
+  mapping); the stream subclasses override `_full_refresh` and `_incremental`, never `read`.
 """
 
 from __future__ import annotations
@@ -98,7 +109,8 @@ class CrispStream(Stream):
 
     # --- read ----------------------------------------------------------------------------------------
     def read(self, configured_stream: ConfiguredAirbyteStream, logger: logging.Logger, *args: Any) -> Any:
-        """The stream's read, counting the requests it sends (request_counts.py), logged when it ends."""
+        """The stream's read, counting the requests it sends (request_counts.py), logged when it ends.
+        Replaces the CDK's `Stream.read` loop (see the module docstring: the CDK coupling)."""
         counts = self._reader.requests
         self.slice_requests = 0
         try:
