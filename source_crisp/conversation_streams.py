@@ -18,6 +18,7 @@ from source_crisp.assumptions import (
     FULL_REFRESH_SORT_PARAM,
     WAITING_SINCE_SCAN_AXIS,
 )
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.config import CONVERSATION_REFRESH_SYNCS_DEFAULT, Comparison, IncrementalSettings
 from source_crisp.cursor_guards import VISIT_EVERY_CONVERSATION
 from source_crisp.dates import cursor_value, iso_utc
@@ -33,7 +34,7 @@ from source_crisp.rotating_slice import (
     slice_wanted,
     within_reference,
 )
-from source_crisp.streams import Checkpoint, CrispStream, Output
+from source_crisp.streams import CrispStream
 
 # The list a cursor is scanned on: its own sort, or (a cursor Crisp's sort cannot give completely) a list
 # whose sort axis bounds it from above. See assumptions.WAITING_SINCE_SCAN_AXIS.
@@ -308,13 +309,14 @@ class ConversationChildStream(_NewestFirst):
 
         sent = self._reader.client.requests_sent
         try:
-            yield from rotating.read(
-                read,
-                lambda conversation: conversation.get("session_id"),
-                lambda conversation: within_reference(self._settings, self._updated_at(conversation)),
-                lambda page: self._children_of(page, Window.everything(), incremental=True),
-                state,
-            )
+            for unread in rotating.unread(read, "session_id"):
+                admitted = [
+                    conversation
+                    for conversation in unread
+                    if within_reference(self._settings, self._updated_at(conversation))
+                ]
+                yield from self._children_of(admitted, Window.everything(), incremental=True)
+                yield Checkpoint(state())
         finally:
             self.slice_requests = self._reader.client.requests_sent - sent
         state()

@@ -15,7 +15,9 @@ helpdesk streams sample their first records there instead.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, TypeVar
 
 from source_crisp.errors import AccessDenied
 from source_crisp.objects import BY_NAME, CrispObject, Pagination
@@ -25,6 +27,18 @@ from source_crisp.records import prepare
 from source_crisp.schema_inference import infer_columns, json_schema
 
 LOGGER = logging.getLogger("airbyte")
+T = TypeVar("T")
+
+
+def growing_batches(items: Iterable[T], largest: int) -> Iterator[list[T]]:
+    """Batches of 1, 2, 4 ... up to `largest` items: a reader that stops after a few records (a discovery
+    sample) pays for at most about as many again, not for a whole batch. A discovery-cost rule, so it lives
+    here; the streams and the Knowledge Base batch their per-item requests with it."""
+    iterator = iter(items)
+    size = 1
+    while batch := list(islice(iterator, size)):
+        yield batch
+        size = min(size * 2, largest)
 
 
 class Discovery:

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from itertools import islice
 from typing import TypeVar
 
 from source_crisp.pacing import Pacing
@@ -88,16 +87,6 @@ class FanOut:
                     self.pacing.ceiling, thread_name_prefix="crisp-fanout", initializer=_mark_pool_thread
                 )
             return self._pool
-
-
-def growing_batches(items: Iterable[T], largest: int) -> Iterator[list[T]]:
-    """Batches of 1, 2, 4 ... up to `largest` items: a reader that stops after a few records (a discovery
-    sample) pays for at most about as many again, not for a whole batch."""
-    iterator = iter(items)
-    size = 1
-    while batch := list(islice(iterator, size)):
-        yield batch
-        size = min(size * 2, largest)
 
 
 def _mark_pool_thread() -> None:

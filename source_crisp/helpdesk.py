@@ -25,6 +25,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.assumptions import KNOWLEDGE_BASE_CONTENT_TYPE
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.config import IncrementalSettings
 from source_crisp.discovery import Discovery
 from source_crisp.knowledge_base import TREE, KnowledgeBase
@@ -32,7 +33,7 @@ from source_crisp.objects import BY_NAME, CrispObject
 from source_crisp.reader import Context, CrispReader, Item
 from source_crisp.records import prepare
 from source_crisp.schema_inference import infer_columns, json_schema
-from source_crisp.streams import Checkpoint, CrispStream, Output
+from source_crisp.streams import CrispStream
 
 LOGGER = logging.getLogger("airbyte")
 LOCALES = BY_NAME["helpdesk_locales"]

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from source_crisp.assumptions import KNOWLEDGE_BASE_CONTENT_TYPE, KNOWLEDGE_BASE_MAX_DEPTH
-from source_crisp.fanout import growing_batches
+from source_crisp.discovery import growing_batches
 from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import CrispReader, Item
 

@@ -32,12 +32,13 @@ from types import MappingProxyType
 from typing import Any
 
 from source_crisp.assumptions import PROFILE_UPDATED_AT_COVERS_DATA
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.config import PEOPLE_REFRESH_SYNCS_DEFAULT, Comparison, IncrementalSettings
 from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
 from source_crisp.incremental import RecentKeys
 from source_crisp.objects import BY_NAME, CrispObject
-from source_crisp.profiles import (
+from source_crisp.people_scan import (
     PROFILES,
     final_state,
     newest_first,
@@ -54,7 +55,7 @@ from source_crisp.rotating_slice import (
     slice_wanted,
     within_reference,
 )
-from source_crisp.streams import Checkpoint, CrispStream, Output
+from source_crisp.streams import CrispStream
 from source_crisp.types import ColumnType
 
 PROFILE_CURSOR = "profile_updated_at"
@@ -112,13 +113,14 @@ class PeopleChildStream(CrispStream):
             sent = self._reader.client.requests_sent
             try:
                 rotating = RotatingSlice(self._reader, PROFILES, {}, slice_page, self._slice_size())
-                yield from rotating.read(
-                    read,
-                    lambda profile: profile.get("people_id"),
-                    lambda profile: within_reference(self._settings, self._updated_at(profile)),
-                    self._children_of,
-                    lambda: done | rotating.progress(),
-                )
+                for unread in rotating.unread(read, "people_id"):
+                    admitted = [
+                        profile
+                        for profile in unread
+                        if within_reference(self._settings, self._updated_at(profile))
+                    ]
+                    yield from self._children_of(admitted)
+                    yield rotating.checkpoint(done)
             finally:
                 self.slice_requests = self._reader.client.requests_sent - sent  # people/stats included
             slice_page = rotating.next_page

@@ -20,7 +20,6 @@ import logging
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -36,6 +35,7 @@ from source_crisp.page_sizes import ServedPageSizes
 from source_crisp.page_store import ABSENT, Absent, PageStore
 from source_crisp.parents import ParentCheck
 from source_crisp.request_counts import StreamRequests
+from source_crisp.routes import Routes
 
 LOGGER = logging.getLogger("airbyte")
 Item = dict[str, Any]
@@ -97,8 +97,9 @@ class CrispReader:
         self.page_store = PageStore()  # every list page of this sync, for the later walks (page_store.py)
         self.page_sizes = ServedPageSizes()  # what each per_page route really serves (page_sizes.py)
         self.requests = StreamRequests()  # requests per stream (request_counts.py)
-        self._enricher = Enricher(client, self.path)
-        self._parents = ParentCheck(client, self.path)  # a child's 404 drops data only once confirmed
+        self.routes = Routes(website_id)  # paths for the reader and its helpers, which never call back here
+        self._enricher = Enricher(client, self.routes.path)
+        self._parents = ParentCheck(client, self.routes.path)  # a child's 404 drops data only once confirmed
         self._warned: set[Hashable] = set()
         self._answers: dict[Hashable, Any] = {}  # once(): single answers several streams of a sync need
         self.fan_out = FanOut(pacing=client.pacing)  # per-parent requests of one parent page (fanout.py)
@@ -123,8 +124,7 @@ class CrispReader:
         return self._answers[topic]
 
     def path(self, template: str, values: Mapping[str, Any], page: int | None = None) -> str:
-        quoted = {name: quote(str(value), safe="") for name, value in values.items()}
-        return template.format(**quoted, website_id=self.website_id, page=page)
+        return self.routes.path(template, values, page)
 
     def pages(
         self,
@@ -302,7 +302,19 @@ class CrispReader:
         """Per parent, the fan_over values Crisp names beyond the guessed ones (fan_over_check.py)."""
         if obj.fan_over_check is None:
             return [{}] * len(parents)
-        return list(self.fan_out.map(lambda item: values_seen(self, obj, item, parent_context), parents))
+        return list(self.fan_out.map(lambda item: self._fan_over_values(obj, item, parent_context), parents))
+
+    def _fan_over_values(self, obj: CrispObject, parent: Item, parent_context: Context) -> dict:
+        """One parent's answer to the check's route, read for the fan_over values it names (one request)."""
+        check = obj.fan_over_check
+        context = {name: parent.get(name, parent_context.get(name)) for name in obj.parent_fields}
+        reply = self.client.get(self.path(check.path, context), child=True)
+        if reply is None:  # the parent is gone: the client warned, and its children's reads skip it
+            return {}
+        finding = values_seen(obj, reply.data)
+        for topic, message in finding.warnings:
+            self.warn_once(topic, message)
+        return finding.extra
 
     def enrich(self, obj: CrispObject, item: Item, context: Context) -> Item | None:
         """Merge the answers of the object's per-item routes; None when the item vanished meanwhile."""

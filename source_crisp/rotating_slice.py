@@ -17,14 +17,14 @@ the page count the last complete walk of the list saw, saved in the state as `li
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from source_crisp.checkpoint import Checkpoint
 from source_crisp.config import Comparison, IncrementalSettings
-from source_crisp.incremental import RecentKeys, Window
+from source_crisp.incremental import RecentKeys, Window, window_for
 from source_crisp.objects import CrispObject
 from source_crisp.reader import CrispReader, Item
-from source_crisp.streams import Checkpoint, Output
 
 SLICE_PAGE = "slice_page"  # state: the first page of the next sync's window
 LIST_PAGES = "list_pages"  # state (conversation children): the page count the last complete walk saw
@@ -42,8 +42,11 @@ def slice_wanted(window: Window, parent_updated_at_covers_children: bool) -> boo
 
 
 def within_reference(settings: IncrementalSettings, updated_at: int | None) -> bool:
-    """The user's own lower bound (a fixed or variable date) applies to the slice too."""
-    floor = Window(Comparison.NEWER_THAN, settings.reference_ms)
+    """The user's own lower bound (a fixed or variable date) applies to the slice too. The bound is the
+    window the settings give before any state (incremental.window_for, the one place settings become a
+    window); the slice runs on newer_than only (slice_wanted), where that window is `> date`, or everything
+    for last_successful_run. A parent without a usable updated_at is re-read unless there is a date."""
+    floor = window_for(settings, None)
     return floor.reference is None or floor.matches(updated_at)
 
 
@@ -97,21 +100,16 @@ class RotatingSlice:
                 return
             number, wrapped = 1, True  # the list ended before the window did: go round from its first page
 
-    def read(
-        self,
-        already_read: RecentKeys,
-        key: Callable[[Item], Hashable],
-        admit: Callable[[Item], bool],
-        children_of: Callable[[list[Item]], Iterable[Mapping[str, Any]]],
-        state: Callable[[], dict[str, Any]],
-    ) -> Output:
-        """The children of the window's parents that this sync has not read yet (`already_read`, by `key`)
-        and that `admit` lets through (the user's own lower bound), each page followed by a checkpoint of
-        `state()` (the caller's state, which includes `progress()`)."""
+    def unread(self, already_read: RecentKeys, key: str) -> Iterator[list[Item]]:
+        """The window's pages, each holding only the parents this sync has not read yet (`already_read`, by
+        their `key` field; the ones returned are remembered there). The caller reads their children, then
+        checkpoints (`checkpoint`) before it asks for the next page: control runs stream -> slice only."""
         for parents in self.pages():
-            again = [parent for parent in parents if not already_read.repeat(key(parent)) and admit(parent)]
-            yield from children_of(again)
-            yield Checkpoint(state())
+            yield [parent for parent in parents if not already_read.repeat(parent.get(key))]
+
+    def checkpoint(self, state: Mapping[str, Any]) -> Checkpoint:
+        """`state` (the caller's, after its changed part) with the slice's progress."""
+        return Checkpoint(dict(state) | self.progress())
 
     def progress(self) -> dict[str, Any]:
         """The slice's part of the state: where the next window starts."""

@@ -18,6 +18,10 @@ Coupling to the CDK (verified on airbyte-cdk 7.39.1; unit_tests/source/test_cdk_
 A CDK upgrade must re-check all three (the call signature, the private method's name, arguments and return,
 and that `Stream.read` is still what `AbstractSource` calls). `read_records` is there because `Stream`
 declares it abstract; a sync never calls it (it yields the full refresh's records, without checkpoints).
+The CDK's cursors, slices, HttpStream and paginators are not used. Below this module the CDK appears only as
+its exception and error-mapping types (AirbyteTracedException; errors.py, client.py use the HTTP error
+mapping); the stream subclasses override `_full_refresh` and `_incremental`, never `read`. `Checkpoint` and
+`Output` live in checkpoint.py.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteStream, SyncMode
@@ -33,13 +36,13 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import NO_CURSOR_STATE_KEY
 
 from source_crisp.access import stream_not_read
+from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.client import SyncBudgetSpent
 from source_crisp.config import IncrementalSettings, config_error
 from source_crisp.cursor_guards import Horizon, validated_state
 from source_crisp.dates import record_cursor
-from source_crisp.discovery import Discovery
+from source_crisp.discovery import Discovery, growing_batches
 from source_crisp.errors import AccessDenied
-from source_crisp.fanout import growing_batches
 from source_crisp.incremental import Coverage, claim, highest, window_for
 from source_crisp.objects import CrispObject, Pagination
 from source_crisp.reader import Context, CrispReader, Item
@@ -47,14 +50,6 @@ from source_crisp.records import RecordShaper, prepare
 from source_crisp.resume_place import ResumePlace
 from source_crisp.schema_inference import columns_from_schema
 from source_crisp.state_origin import StateOrigin
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    state: dict[str, Any]
-
-
-Output = Iterator[Mapping[str, Any] | Checkpoint]
 
 
 class CrispStream(Stream):

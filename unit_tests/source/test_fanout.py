@@ -13,7 +13,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import RequestBudget, SyncBudgetSpent
 from source_crisp.config import CrispConfig
-from source_crisp.fanout import FanOut, growing_batches
+from source_crisp.discovery import growing_batches
+from source_crisp.fanout import FanOut
 from source_crisp.pacing import RECOVERY_RUN, Pacing
 from unit_tests.source.builders import client, config, envelope, url
 
