@@ -34,7 +34,7 @@ def convot_sandbox_process(db_path: Path, latency_ms: float) -> Iterator[dict]:
     command = [
         sys.executable,
         "-m",
-        "integration_tests.convot_sandbox",
+        "sandboxes.convot",
         "--port",
         "0",
         "--db",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox
+from sandboxes.crisp import CrispSandbox
 
 pytestmark = pytest.mark.slow
 HELPDESK = ("helpdesk_languages", "helpdesk_categories", "helpdesk_articles")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotGuesses, ConvotSandbox
+from sandboxes.convot import ConvotGuesses, ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import by_external_id, read_summary, run_write
 

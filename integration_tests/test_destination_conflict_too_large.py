@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from destination_convot import assumptions as A
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
+from sandboxes.convot import ConvotFaults, ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import by_external_id, counts, duplicates, run_write
 

@@ -16,9 +16,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_convot.events import UNCONFIRMED
 from destination_convot.ledger import Intent, Ledger, Pending
 from destination_convot.mapping import content_hash, event_key, event_payload
-from integration_tests.convot_sandbox import ConvotFaults, ConvotGuesses, ConvotSandbox
-from integration_tests.convot_sandbox.testing import ApiClient
 from integration_tests.test_destination_process import command, files, wait_for
+from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
+from sandboxes.convot.testing import ApiClient
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import counts, destination_config, read_summary, run_write
 

@@ -17,8 +17,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
 from destination_convot.ledger import Ledger, explain
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
 from integration_tests.test_destination_process import as_line, command, files, parse, states, wait_for
+from sandboxes.convot import ConvotFaults, ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import (
     NO_WAIT,

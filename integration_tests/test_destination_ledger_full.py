@@ -14,7 +14,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
 from destination_convot.ledger import Ledger, explain
-from integration_tests.convot_sandbox import ConvotSandbox
+from sandboxes.convot import ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import NO_WAIT, counts, destination_config, duplicates
 

@@ -15,9 +15,9 @@ from airbyte_cdk.models import Status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
-from integration_tests.convot_sandbox import ConvotGuesses, ConvotSandbox
-from integration_tests.convot_sandbox.accounts import ALL_SCOPES
 from integration_tests.test_destination_events import EVENTS, with_events
+from sandboxes.convot import ConvotGuesses, ConvotSandbox
+from sandboxes.convot.accounts import ALL_SCOPES
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import NO_WAIT, counts, destination_config, run_write
 

@@ -20,7 +20,7 @@ from airbyte_cdk.models import (
     Type,
 )
 
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
+from sandboxes.convot import ConvotFaults, ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import counts, destination_config, duplicates
 

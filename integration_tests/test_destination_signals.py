@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
 from integration_tests.test_destination_process import as_line, command, files, parse, states, wait_for
+from sandboxes.convot import ConvotFaults, ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import counts, destination_config, duplicates
 

@@ -21,7 +21,7 @@ from airbyte_cdk.models import (
 )
 
 from destination_convot import DestinationConvot
-from integration_tests.convot_sandbox import ConvotSandbox
+from sandboxes.convot import ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import (
     NO_WAIT,

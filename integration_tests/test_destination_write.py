@@ -10,7 +10,7 @@ import requests
 from airbyte_cdk.models import Type
 
 from destination_convot import DestinationConvot
-from integration_tests.convot_sandbox import ConvotSandbox
+from sandboxes.convot import ConvotSandbox
 from unit_tests.destination import builders as B
 from unit_tests.destination.harness import (
     NO_WAIT,

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
-from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_support import discovered_catalog
+from sandboxes.convot import ConvotFaults, ConvotSandbox
+from sandboxes.crisp import CrispSandbox
 from unit_tests.destination.harness import by_external_id, counts, duplicates, read_summary
 
 pytestmark = pytest.mark.slow  # every test runs both connectors as processes

@@ -21,16 +21,6 @@ from typing import Any
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotFaults, ConvotGuesses, ConvotSandbox
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.ordering import (
-    IGNORED,
-    LONGEST_WAITING_FIRST,
-    MIDDLE,
-    NEGATIVE,
-    OLDEST_FIRST,
-    ORDER_FLAGS,
-)
 from integration_tests.test_migration_crisp_to_convot import (
     BIN,
     Migration,
@@ -39,6 +29,16 @@ from integration_tests.test_migration_crisp_to_convot import (
     target,
 )
 from integration_tests.test_source_support import discovered_catalog
+from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.ordering import (
+    IGNORED,
+    LONGEST_WAITING_FIRST,
+    MIDDLE,
+    NEGATIVE,
+    OLDEST_FIRST,
+    ORDER_FLAGS,
+)
 from unit_tests.destination.harness import counts
 
 pytestmark = pytest.mark.slow
@@ -139,7 +139,7 @@ MATRIX = (
             (LANGUAGES,), fails_with="The help center (categories and articles) could not be written"
         ),
     ),
-    # Crisp answers otherwise (the switches of integration_tests/crisp_sandbox: ordering.py, helpdesk modes):
+    # Crisp answers otherwise (the switches of sandboxes/crisp: ordering.py, helpdesk modes):
     # the source must still read the whole workspace, so Convot must still hold all of it.
     Row("Crisp: created_at oldest first", crisp={"order": {"order_date_created": OLDEST_FIRST}}),
     Row("Crisp: every order flag ignored", crisp={"order": dict.fromkeys(ORDER_FLAGS, IGNORED)}),

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from integration_tests import airbyte_logger, local_registry
-from integration_tests.crisp_sandbox import CrispSandbox
+from sandboxes.crisp import CrispSandbox
 
 BIN_DIR = Path(sys.executable).parent
 

@@ -18,7 +18,7 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from integration_tests import airbyte_logger
-from integration_tests.crisp_sandbox import CrispSandbox, Faults
+from sandboxes.crisp import CrispSandbox, Faults
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff, CrispClient
 from source_crisp.config import CrispConfig

@@ -16,9 +16,9 @@ from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 
 from integration_tests import airbyte_logger
-from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_e2e_read import expected
 from integration_tests.test_source_support import Run, configure, discovered_catalog, run
+from sandboxes.crisp import CrispSandbox
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 from source_crisp.fanout import FanOut

@@ -14,8 +14,6 @@ import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.conversations import ConversationQuery
 from integration_tests.test_source_support import (
     configure,
     discovered_catalog,
@@ -23,6 +21,8 @@ from integration_tests.test_source_support import (
     read_in_process,
 )
 from integration_tests.test_source_support import stream_records as records
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.conversations import ConversationQuery
 from source_crisp import conversation_streams
 
 PAGE = 20  # 80 tiny conversations: 4 full list pages

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from integration_tests.crisp_sandbox import TOKENS, CrispSandbox
 from integration_tests.test_source_support import configure, run
+from sandboxes.crisp import TOKENS, CrispSandbox
 
 TOKEN = {token.name: token for token in TOKENS}
 

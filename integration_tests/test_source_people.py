@@ -14,7 +14,6 @@ import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 
-from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_support import (
     configure,
     discovered_catalog,
@@ -22,6 +21,7 @@ from integration_tests.test_source_support import (
     read_in_process,
 )
 from integration_tests.test_source_support import stream_records as records
+from sandboxes.crisp import CrispSandbox
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.floor import STREAMS, Ground, request_floor
 from integration_tests.test_source_support import Run, configure, discovered_catalog, run
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.floor import STREAMS, Ground, request_floor
 from source_crisp.objects import OBJECTS
 
 PAGE = 20

@@ -15,7 +15,7 @@ from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
 from boltons.typeutils import classproperty
 
 from integration_tests import acceptance
-from integration_tests.crisp_sandbox import CrispSandbox
+from sandboxes.crisp import CrispSandbox
 from source_crisp import SourceCrisp
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]

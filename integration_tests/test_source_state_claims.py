@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
-from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_support import (
     configure,
     discovered_catalog,
@@ -20,6 +19,7 @@ from integration_tests.test_source_support import (
     read_in_process,
     stream_records,
 )
+from sandboxes.crisp import CrispSandbox
 
 PAGE = 20
 KEYS = {"conversations": "session_id", "people_profiles": "people_id", "teams": "team_id"}

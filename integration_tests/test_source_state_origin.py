@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
-from integration_tests.crisp_sandbox import CrispSandbox
 from integration_tests.test_source_support import (
     configure,
     discovered_catalog,
@@ -19,6 +18,7 @@ from integration_tests.test_source_support import (
     read_in_process,
     stream_records,
 )
+from sandboxes.crisp import CrispSandbox
 from source_crisp.state_origin import READ_FROM
 
 PAGE = 20

@@ -13,8 +13,6 @@ import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
 from integration_tests import airbyte_logger
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.faults import Faults
 from integration_tests.test_source_support import (
     configure,
     discovered_catalog,
@@ -22,6 +20,8 @@ from integration_tests.test_source_support import (
     read_in_process,
     stream_records,
 )
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.faults import Faults
 from source_crisp.fanout import FanOut
 from source_crisp.objects import OBJECTS
 from source_crisp.parents import CHILD_404_RETRIES, OWN_ROUTES
