@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests import airbyte_logger, local_registry
+from demo import local_registry
+from integration_tests import airbyte_logger
 from sandboxes.crisp import CrispSandbox
 
 BIN_DIR = Path(sys.executable).parent

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import requests
 
-from integration_tests import demo_display as show
-from integration_tests.demo_connector import (
+from demo import display as show
+from demo.connector import (
     ConnectorFailed,
     ConnectorProcess,
     StreamTracker,
@@ -253,7 +253,7 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
     show.note(f"{workdir / 'convot.sqlite'}  the Convot sandbox database; {ledger}  the destination's ledger")
     show.note(f"{read.records_path}  what source-crisp emitted; configs and catalogs beside it")
     show.note("`make demo` again: the re-run creates nothing new; "
-              "`.venv/bin/python -m integration_tests.demo --reset`: start over")
+              "`.venv/bin/python -m demo --reset`: start over")
 
 
 def convot_objects(convot) -> dict[str, dict[object, object]]:
