@@ -25,7 +25,7 @@ from airbyte_cdk.models import Type
 
 from destination_convot import DestinationConvot
 from destination_convot.client import Pacing
-from unit_tests.destination import builders as B
+from testing import destination_builders as B
 
 
 @contextmanager

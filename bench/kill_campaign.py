@@ -26,7 +26,7 @@ from typing import Any
 
 from sandboxes.convot import ConvotFaults, ConvotSandbox
 from sandboxes.crisp import CrispSandbox
-from unit_tests.destination.harness import by_external_id, duplicates
+from testing.destination_harness import by_external_id, duplicates
 
 BIN = Path(sys.executable).parent
 

@@ -19,8 +19,8 @@ from destination_convot.mapping import content_hash, event_key, event_payload
 from integration_tests.test_destination_process import command, files, wait_for
 from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
 from sandboxes.convot.testing import ApiClient
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import counts, destination_config, read_summary, run_write
+from testing import destination_builders as B
+from testing.destination_harness import counts, destination_config, read_summary, run_write
 
 WORKSPACE = {"contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4}
 NEW_STREAMS = ("website", "teams", "campaigns", "conversation_events", "people_statistics", "people_segments")

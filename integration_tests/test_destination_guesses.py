@@ -18,8 +18,8 @@ from destination_convot.client import ConvotClient
 from destination_convot.errors import AssumptionFailed
 from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
 from sandboxes.convot.testing import ApiClient
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import NO_WAIT, by_external_id, counts, destination_config, duplicates
+from testing import destination_builders as B
+from testing.destination_harness import NO_WAIT, by_external_id, counts, destination_config, duplicates
 
 HELP = "https://acme.convot.help"
 EVERYTHING = ConvotGuesses.everything_switched()

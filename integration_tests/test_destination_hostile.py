@@ -19,8 +19,8 @@ from destination_convot import DestinationConvot
 from destination_convot.ledger import Ledger, explain
 from integration_tests.test_destination_process import as_line, command, files, parse, states, wait_for
 from sandboxes.convot import ConvotFaults, ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import (
+from testing import destination_builders as B
+from testing.destination_harness import (
     NO_WAIT,
     by_external_id,
     counts,

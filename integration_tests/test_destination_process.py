@@ -21,8 +21,8 @@ from airbyte_cdk.models import (
 )
 
 from sandboxes.convot import ConvotFaults, ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import counts, destination_config, duplicates
+from testing import destination_builders as B
+from testing.destination_harness import counts, destination_config, duplicates
 
 EXECUTABLE = str(Path(sys.executable).parent / "destination-convot")
 CONVERSATIONS, THREAD = 30, 4

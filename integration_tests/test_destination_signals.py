@@ -14,8 +14,8 @@ import pytest
 
 from integration_tests.test_destination_process import as_line, command, files, parse, states, wait_for
 from sandboxes.convot import ConvotFaults, ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import counts, destination_config, duplicates
+from testing import destination_builders as B
+from testing.destination_harness import counts, destination_config, duplicates
 
 CONVERSATIONS, THREAD = 30, 4
 BIG = {"contacts": CONVERSATIONS, "conversations": CONVERSATIONS, "messages": CONVERSATIONS * THREAD}

@@ -15,8 +15,8 @@ import pytest
 from airbyte_cdk.test.standard_tests import ConnectorTestScenario, DestinationTestSuiteBase
 
 from destination_convot import DestinationConvot
-from integration_tests.generated_files import generated_dir
 from sandboxes.convot import ConvotSandbox
+from testing.generated_files import generated_dir
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 

@@ -11,8 +11,8 @@ from airbyte_cdk.models import Type
 
 from destination_convot import DestinationConvot
 from sandboxes.convot import ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import (
+from testing import destination_builders as B
+from testing.destination_harness import (
     NO_WAIT,
     by_external_id,
     counts,

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from integration_tests.test_source_support import discovered_catalog
 from sandboxes.convot import ConvotFaults, ConvotSandbox
 from sandboxes.crisp import CrispSandbox
-from unit_tests.destination.harness import by_external_id, counts, duplicates, read_summary
+from testing.destination_harness import by_external_id, counts, duplicates, read_summary
+from testing.source_runs import discovered_catalog
 
 pytestmark = pytest.mark.slow  # every test runs both connectors as processes
 BIN = Path(sys.executable).parent

@@ -28,7 +28,6 @@ from integration_tests.test_migration_crisp_to_convot import (
     expected_type,
     target,
 )
-from integration_tests.test_source_support import discovered_catalog
 from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
 from sandboxes.crisp import CrispSandbox
 from sandboxes.crisp.ordering import (
@@ -39,7 +38,8 @@ from sandboxes.crisp.ordering import (
     OLDEST_FIRST,
     ORDER_FLAGS,
 )
-from unit_tests.destination.harness import counts
+from testing.destination_harness import counts
+from testing.source_runs import discovered_catalog
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from demo import local_registry
-from integration_tests import airbyte_logger
 from sandboxes.crisp import CrispSandbox
+from testing import airbyte_logger
 
 BIN_DIR = Path(sys.executable).parent
 

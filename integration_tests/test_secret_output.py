@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from unit_tests.secret_leaks import control_for, leaks
+from testing.secret_leaks import control_for, leaks
 
 pytestmark = pytest.mark.slow  # each case runs a connector's console script twice
 

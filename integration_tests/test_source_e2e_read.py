@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from integration_tests.test_source_support import Run, configure, run
 from sandboxes.crisp import CrispSandbox
+from testing.source_runs import Run, configure, run
 
 STREAMS = (
     "operators", "people_profiles", "people_data", "visitors", "conversations", "conversation_messages",

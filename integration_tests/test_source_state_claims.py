@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
-from integration_tests.test_source_support import (
+from sandboxes.crisp import CrispSandbox
+from testing.source_runs import (
     configure,
     discovered_catalog,
     last_states,
     read_in_process,
     stream_records,
 )
-from sandboxes.crisp import CrispSandbox
 
 PAGE = 20
 KEYS = {"conversations": "session_id", "people_profiles": "people_id", "teams": "team_id"}

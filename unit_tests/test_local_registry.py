@@ -8,7 +8,7 @@ import json
 import yaml
 
 from demo import local_registry
-from unit_tests import airbyte_schemas
+from testing import airbyte_schemas
 
 
 def test_the_registry_validates_against_airbytes_registry_schema():
