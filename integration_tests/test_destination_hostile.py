@@ -17,7 +17,6 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
 from destination_convot.ledger import Ledger, explain
-from integration_tests.test_destination_process import as_line, command, files, parse, states, wait_for
 from sandboxes.convot import ConvotFaults, ConvotSandbox
 from testing import destination_builders as B
 from testing.destination_harness import (
@@ -28,6 +27,7 @@ from testing.destination_harness import (
     duplicates,
     run_write,
 )
+from testing.destination_process import as_line, command, files, parse, states, wait_for
 
 WORKSPACE = {"contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4}
 

@@ -21,13 +21,6 @@ from typing import Any
 
 import pytest
 
-from integration_tests.test_migration_crisp_to_convot import (
-    BIN,
-    Migration,
-    assert_convot_holds_the_workspace,
-    expected_type,
-    target,
-)
 from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
 from sandboxes.crisp import CrispSandbox
 from sandboxes.crisp.ordering import (
@@ -39,6 +32,13 @@ from sandboxes.crisp.ordering import (
     ORDER_FLAGS,
 )
 from testing.destination_harness import counts
+from testing.migration import (
+    BIN,
+    Migration,
+    assert_convot_holds_the_workspace,
+    expected_type,
+    target,
+)
 from testing.source_runs import discovered_catalog
 
 pytestmark = pytest.mark.slow

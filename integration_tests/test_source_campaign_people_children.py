@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from integration_tests.test_source_e2e_read import expected
 from sandboxes.crisp import CrispSandbox
+from testing.expected_records import expected
 from testing.source_runs import Run, configure, discovered_catalog, run
 
 CAMPAIGN_CHILDREN = ("campaign_recipients", "campaign_statistics")

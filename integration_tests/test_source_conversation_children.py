@@ -15,13 +15,13 @@ import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 
-from integration_tests.test_source_e2e_read import expected
 from sandboxes.crisp import CrispSandbox
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 from source_crisp.fanout import FanOut
 from source_crisp.state_origin import READ_FROM
 from testing import airbyte_logger
+from testing.expected_records import expected
 from testing.source_runs import Run, configure, discovered_catalog, run
 
 DATED = {  # stream -> (sandbox route name, ground-truth accessor, primary key after session_id)
