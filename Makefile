@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(PY) -m integration_tests.demo
+	$(PY) -m demo
 
 test: setup
 	$(PY) -m ruff check .

@@ -33,7 +33,7 @@ class Server:
     def __init__(self, size: str, seed: int = 7) -> None:
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "integration_tests.crisp_sandbox", "--port", "0", "--size", size, "--seed",
+            [sys.executable, "-m", "sandboxes.crisp", "--port", "0", "--size", size, "--seed",
              str(seed)],
             cwd=REPO, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip

@@ -25,7 +25,7 @@ from airbyte_cdk.models import Type
 
 from destination_convot import DestinationConvot
 from destination_convot.client import Pacing
-from unit_tests.destination import builders as B
+from testing import destination_builders as B
 
 
 @contextmanager
@@ -34,7 +34,7 @@ def convot_sandbox_process(db_path: Path, latency_ms: float) -> Iterator[dict]:
     command = [
         sys.executable,
         "-m",
-        "integration_tests.convot_sandbox",
+        "sandboxes.convot",
         "--port",
         "0",
         "--db",

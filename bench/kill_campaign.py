@@ -24,9 +24,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
-from integration_tests.crisp_sandbox import CrispSandbox
-from unit_tests.destination.harness import by_external_id, duplicates
+from sandboxes.convot import ConvotFaults, ConvotSandbox
+from sandboxes.crisp import CrispSandbox
+from testing.destination_harness import by_external_id, duplicates
 
 BIN = Path(sys.executable).parent
 

@@ -31,9 +31,9 @@ from crisp_sandbox_bench import Server  # the sandbox helper's CLI wrapper, same
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the sandbox's ground truth, for the floor
-from integration_tests.crisp_sandbox.dataset import Workspace  # noqa: E402
-from integration_tests.crisp_sandbox.floor import STREAMS as FLOORS  # noqa: E402
-from integration_tests.crisp_sandbox.floor import Ground, per_page_list, request_floor  # noqa: E402
+from sandboxes.crisp.dataset import Workspace  # noqa: E402
+from sandboxes.crisp.floor import STREAMS as FLOORS  # noqa: E402
+from sandboxes.crisp.floor import Ground, per_page_list, request_floor  # noqa: E402
 
 SOURCE_CRISP = str(Path(sys.executable).parent / "source-crisp")
 PAGE = 50
@@ -204,7 +204,7 @@ def suggested_streams() -> list[str]:
 
 def full_read_costs(server: Server, directory: str, catalog: dict[str, Any], size: str) -> dict[str, Any]:
     """Every stream read in full: each stream's requests (the source's own count) next to its floor (from
-    the sandbox's ground truth: integration_tests/crisp_sandbox/floor.py), the totals, and the requests sent
+    the sandbox's ground truth: sandboxes/crisp/floor.py), the totals, and the requests sent
     more than once (path and query) in the sync."""
     names = [stream["name"] for stream in catalog["streams"]]
     admin(server, "reset", {})

@@ -2,7 +2,7 @@
 
 Airbyte's CI fills `secrets/` from its secret store and runs the file against the real API. `make test` runs
 the same entries against the Crisp sandbox instead: every config the file names is written under
-.tmp/acceptance/ (git-ignored; one folder per pytest-xdist worker, see generated_files.py), the `secrets/`
+.tmp/acceptance/ (git-ignored; a folder per pytest-xdist worker: testing/generated_files.py), the `secrets/`
 ones as the sandbox's working config, the committed ones (the invalid configs) with the sandbox's `api_url`,
 so they fail there as they would against Crisp. A user's own `secrets/` is never read or written.
 """
@@ -19,7 +19,7 @@ import yaml
 from airbyte_cdk.models import ConfiguredAirbyteCatalog, ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.models.scenario import REMOVED_ENTRY_KEYS
 
-from integration_tests.generated_files import generated_dir
+from testing.generated_files import generated_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "acceptance-test-config.yml"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from integration_tests.test_secret_output import destination_config, failure_text, run, source_config
-from unit_tests.test_api_url_hosts import Listener, listening
+from testing.listener import Listener, listening
+from testing.secret_processes import destination_config, failure_text, run, source_config
 
 pytestmark = pytest.mark.slow  # console scripts
 

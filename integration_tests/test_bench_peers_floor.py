@@ -15,7 +15,7 @@ from crisp_sandbox_bench import Server
 from peers import floor
 from source_bench import PAGE
 
-from integration_tests.crisp_sandbox.assumptions import FIXED_PAGE_SIZE, MESSAGE_BATCH
+from sandboxes.crisp.assumptions import FIXED_PAGE_SIZE, MESSAGE_BATCH
 
 
 def pages_until_short(n: int, size: int) -> int:

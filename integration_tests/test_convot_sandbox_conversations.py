@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integration_tests.convot_sandbox.testing import ApiClient, validation_details
+from sandboxes.convot.testing import ApiClient, validation_details
 
 # contacts ------------------------------------------------------------------------------------------------
 

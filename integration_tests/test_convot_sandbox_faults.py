@@ -11,9 +11,9 @@ import time
 import pytest
 import requests
 
-from integration_tests.convot_sandbox import ConvotFaults
-from integration_tests.convot_sandbox.ratelimit import TokenBucket
-from integration_tests.convot_sandbox.testing import ApiClient
+from sandboxes.convot import ConvotFaults
+from sandboxes.convot.ratelimit import TokenBucket
+from sandboxes.convot.testing import ApiClient
 
 
 def statuses(api: ApiClient, count: int) -> list[int]:
@@ -140,7 +140,7 @@ def test_admin_routes_dump_count_and_set_faults(convot_sandbox, convot_api):
 
 
 def test_command_line_prints_one_json_line_and_stops_on_sigterm(tmp_path):
-    command = [sys.executable, "-m", "integration_tests.convot_sandbox", "--port", "0", "--db",
+    command = [sys.executable, "-m", "sandboxes.convot", "--port", "0", "--db",
                str(tmp_path / "cli.sqlite3"), "--error-ratio", "1"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:

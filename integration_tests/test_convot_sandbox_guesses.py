@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotGuesses, ConvotSandbox
-from integration_tests.convot_sandbox.testing import ApiClient, validation_details
+from sandboxes.convot import ConvotGuesses, ConvotSandbox
+from sandboxes.convot.testing import ApiClient, validation_details
 
 WHEN = "2021-03-04T05:06:07.000Z"
 
@@ -130,14 +130,14 @@ def test_switches_are_validated_and_settable_over_the_admin_route(convot_sandbox
 
 
 def test_cli_flags_switch_the_guesses() -> None:
-    from integration_tests.convot_sandbox.__main__ import guesses_from, parse_args
+    from sandboxes.convot.__main__ import guesses_from, parse_args
 
     options = vars(parse_args(["--no-languages-api", "--ignore-created-at", "--max-per-page", "40"]))
     assert guesses_from(options) == ConvotGuesses(languages_api=False, created_at=False, max_per_page=40)
     everything = vars(parse_args(["--everything-switched"]))
     assert guesses_from(everything) == ConvotGuesses.everything_switched()
     listed = subprocess.run(
-        [sys.executable, "-m", "integration_tests.convot_sandbox", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "sandboxes.convot", "--help"], capture_output=True, text=True
     )
     assert "--reject-contact-id" in listed.stdout
 

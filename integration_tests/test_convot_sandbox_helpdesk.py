@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from integration_tests.convot_sandbox import ConvotSandbox
-from integration_tests.convot_sandbox.testing import ApiClient, validation_details
+from sandboxes.convot import ConvotSandbox
+from sandboxes.convot.testing import ApiClient, validation_details
 
 
 def test_languages_are_unique_per_app(convot_sandbox, convot_api):

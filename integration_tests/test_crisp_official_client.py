@@ -17,7 +17,7 @@ from crisp_api import Crisp
 from crisp_api.errors.route import RouteError
 from crisp_api.resources.website import WebsiteResource
 
-from integration_tests.crisp_sandbox import CrispSandbox
+from sandboxes.crisp import CrispSandbox
 
 PAGE = 20  # the sandbox's page size when `per_page` is not sent (the Python client never sends it)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.testing import SandboxClient
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.testing import SandboxClient
 
 PEOPLE_ROUTES = ["people/profiles/1", "people/stats"]
 

@@ -8,9 +8,9 @@ import time
 import pytest
 import requests
 
-from integration_tests.crisp_sandbox import CrispSandbox, Faults
-from integration_tests.crisp_sandbox.faults import FaultInjector
-from integration_tests.crisp_sandbox.testing import SandboxClient
+from sandboxes.crisp import CrispSandbox, Faults
+from sandboxes.crisp.faults import FaultInjector
+from sandboxes.crisp.testing import SandboxClient
 
 RATE_LIMITED = {"error": True, "reason": "rate_limited", "data": {}}
 

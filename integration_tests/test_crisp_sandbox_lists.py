@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.testing import SandboxClient, running_client
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.testing import SandboxClient, running_client
 
 
 def iso(ms: int) -> str:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from integration_tests.crisp_sandbox.testing import running_client
+from sandboxes.crisp.testing import running_client
 
 NONE = type(None)
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

@@ -12,12 +12,12 @@ from types import GeneratorType
 import pytest
 import requests
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.dataset import Workspace
-from integration_tests.crisp_sandbox.testing import SandboxClient
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.dataset import Workspace
+from sandboxes.crisp.testing import SandboxClient
 
 REPO = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "integration_tests.crisp_sandbox"]
+CLI = [sys.executable, "-m", "sandboxes.crisp"]
 FLAGS = ["--rate-limit", "--rate-window", "--rate-status", "--retry-after", "--daily-quota", "--error-ratio",
          "--error-status", "--drop-ratio", "--latency-ms", "--malformed-ratio", "--drift", "--size", "--seed"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox
+from sandboxes.crisp import CrispSandbox
 
 pytestmark = pytest.mark.slow
 HELPDESK = ("helpdesk_languages", "helpdesk_categories", "helpdesk_articles")
@@ -19,7 +19,7 @@ SIZE, SEED = "tiny", "7"  # the demo's defaults, passed explicitly so the expect
 
 def run_demo(workdir: Path, *extra: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "-m", "integration_tests.demo", "--size", SIZE, "--seed", SEED,
+        [sys.executable, "-m", "demo", "--size", SIZE, "--seed", SEED,
          "--workdir", str(workdir), *extra],
         capture_output=True, text=True, timeout=300,
     )

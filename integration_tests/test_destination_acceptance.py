@@ -17,11 +17,11 @@ from airbyte_cdk.models import AirbyteMessageSerializer, DestinationSyncMode, St
 
 from destination_convot import DestinationConvot
 from integration_tests import cat_checks
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import NO_WAIT, counts, destination_config, duplicates
+from testing import destination_builders as B
+from testing.destination_harness import NO_WAIT, counts, destination_config, duplicates
 
 SPEC_FILE = Path(__file__).resolve().parent.parent / "destination_convot" / "spec.json"
-# What Convot holds after the tiny catalog (unit_tests/destination/builders.py: workspace()); a conversation
+# What Convot holds after the tiny catalog (testing/destination_builders.py: workspace()); a conversation
 # without any message to import is not created, and the event message is not one.
 EXPECTED_COUNTS = {
     "contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4,

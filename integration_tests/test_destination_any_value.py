@@ -18,9 +18,9 @@ import pytest
 from airbyte_cdk.models import AirbyteMessage
 
 from destination_convot.mapping import iso_from_ms
-from integration_tests.convot_sandbox import ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import by_external_id, duplicates, run_write
+from sandboxes.convot import ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import by_external_id, duplicates, run_write
 
 HOSTILE: list[Any] = [
     2**70,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotGuesses, ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import by_external_id, read_summary, run_write
+from sandboxes.convot import ConvotGuesses, ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import by_external_id, read_summary, run_write
 
 HELP = "https://acme.convot.help"
 CRISP = "https://h.crisp.help"

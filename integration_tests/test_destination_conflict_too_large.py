@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from destination_convot import assumptions as A
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import by_external_id, counts, duplicates, run_write
+from sandboxes.convot import ConvotFaults, ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import by_external_id, counts, duplicates, run_write
 
 LIMIT = 8_000  # bytes of a request body the sandbox accepts in these tests
 LONG = " ".join(["word"] * 2_400)  # 11 999 characters

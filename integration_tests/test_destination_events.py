@@ -16,37 +16,15 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_convot.events import UNCONFIRMED
 from destination_convot.ledger import Intent, Ledger, Pending
 from destination_convot.mapping import content_hash, event_key, event_payload
-from integration_tests.convot_sandbox import ConvotFaults, ConvotGuesses, ConvotSandbox
-from integration_tests.convot_sandbox.testing import ApiClient
-from integration_tests.test_destination_process import command, files, wait_for
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import counts, destination_config, read_summary, run_write
+from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
+from sandboxes.convot.testing import ApiClient
+from testing import destination_builders as B
+from testing.destination_events import EVENTS, event, with_events
+from testing.destination_harness import counts, destination_config, read_summary, run_write
+from testing.destination_process import command, files, wait_for
 
 WORKSPACE = {"contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4}
 NEW_STREAMS = ("website", "teams", "campaigns", "conversation_events", "people_statistics", "people_segments")
-
-
-def event(people_id: str, text: str, at: int, color: str | None = "blue", **data: Any) -> dict[str, Any]:
-    """A people_events record as source-crisp emits it: `data` kept whole as JSON text."""
-    return {
-        "website_id": B.WEBSITE,
-        "people_id": people_id,
-        "text": text,
-        "data": json.dumps(data),
-        "color": color,
-        "timestamp": at,
-    }
-
-
-EVENTS = [
-    event("p-1", "plan_upgraded", B.T0 + 5_000, from_plan="starter", seats=3),
-    event("p-1", "invoice_paid", B.T0 + 9_000, color=None),
-    event("p-2", "signed_up", B.T0 + 1_000, source="ads"),
-]
-
-
-def with_events(events: list[dict[str, Any]] = EVENTS) -> list:
-    return [*B.workspace(), *(B.record("people_events", e) for e in events), B.state("people_events", 1)]
 
 
 def summary(caplog: pytest.LogCaptureFixture) -> tuple[dict[str, dict[str, int]], dict[str, int]]:

@@ -16,9 +16,9 @@ from destination_convot import DestinationConvot
 from destination_convot.client import Pacing
 from destination_convot.ledger import Intent, Ledger, Pending
 from destination_convot.mapping import message_hash, message_payload
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import (
+from sandboxes.convot import ConvotFaults, ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import (
     by_external_id,
     counts,
     destination_config,

@@ -16,10 +16,10 @@ from destination_convot import DestinationConvot
 from destination_convot.api import ConvotApi
 from destination_convot.client import ConvotClient
 from destination_convot.errors import AssumptionFailed
-from integration_tests.convot_sandbox import ConvotFaults, ConvotGuesses, ConvotSandbox
-from integration_tests.convot_sandbox.testing import ApiClient
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import NO_WAIT, by_external_id, counts, destination_config, duplicates
+from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
+from sandboxes.convot.testing import ApiClient
+from testing import destination_builders as B
+from testing.destination_harness import NO_WAIT, by_external_id, counts, destination_config, duplicates
 
 HELP = "https://acme.convot.help"
 EVERYTHING = ConvotGuesses.everything_switched()

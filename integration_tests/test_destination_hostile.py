@@ -17,10 +17,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
 from destination_convot.ledger import Ledger, explain
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
-from integration_tests.test_destination_process import as_line, command, files, parse, states, wait_for
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import (
+from sandboxes.convot import ConvotFaults, ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import (
     NO_WAIT,
     by_external_id,
     counts,
@@ -28,6 +27,7 @@ from unit_tests.destination.harness import (
     duplicates,
     run_write,
 )
+from testing.destination_process import as_line, command, files, parse, states, wait_for
 
 WORKSPACE = {"contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4}
 

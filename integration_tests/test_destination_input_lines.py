@@ -17,10 +17,10 @@ from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalogSerialize
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
-from integration_tests.convot_sandbox import ConvotSandbox
-from integration_tests.test_destination_process import as_line
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import NO_WAIT, by_external_id, counts, destination_config, duplicates
+from sandboxes.convot import ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import NO_WAIT, by_external_id, counts, destination_config, duplicates
+from testing.destination_process import as_line
 
 SURROGATE = "__SURROGATE__"  # placeholders replaced in the serialized line by what json.dumps cannot write
 BYTES = "__BYTES__"

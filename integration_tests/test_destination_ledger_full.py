@@ -14,9 +14,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
 from destination_convot.ledger import Ledger, explain
-from integration_tests.convot_sandbox import ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import NO_WAIT, counts, destination_config, duplicates
+from sandboxes.convot import ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import NO_WAIT, counts, destination_config, duplicates
 
 WORKSPACE = {"contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4}
 FULL = "database or disk is full"

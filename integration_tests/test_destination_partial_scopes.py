@@ -15,11 +15,11 @@ from airbyte_cdk.models import Status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_convot import DestinationConvot
-from integration_tests.convot_sandbox import ConvotGuesses, ConvotSandbox
-from integration_tests.convot_sandbox.accounts import ALL_SCOPES
-from integration_tests.test_destination_events import EVENTS, with_events
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import NO_WAIT, counts, destination_config, run_write
+from sandboxes.convot import ConvotGuesses, ConvotSandbox
+from sandboxes.convot.accounts import ALL_SCOPES
+from testing import destination_builders as B
+from testing.destination_events import EVENTS, with_events
+from testing.destination_harness import NO_WAIT, counts, destination_config, run_write
 
 WORKSPACE = {"contacts": 3, "conversations": 2, "messages": 6, "languages": 1, "categories": 2, "articles": 4}
 NO_HELP_CENTER = {**WORKSPACE, "languages": 0, "categories": 0, "articles": 0}

@@ -3,62 +3,22 @@ stdout. Killed midway (SIGKILL) or stopped (SIGTERM), then re-run: every object 
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
-import sys
 import threading
-import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from airbyte_cdk.models import (
-    AirbyteMessage,
-    AirbyteMessageSerializer,
-    ConfiguredAirbyteCatalogSerializer,
     Type,
 )
 
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import counts, destination_config, duplicates
+from sandboxes.convot import ConvotFaults, ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import counts, destination_config, duplicates
+from testing.destination_process import EXECUTABLE, as_line, command, files, parse, states, wait_for
 
-EXECUTABLE = str(Path(sys.executable).parent / "destination-convot")
 CONVERSATIONS, THREAD = 30, 4
 BIG = {"contacts": CONVERSATIONS, "conversations": CONVERSATIONS, "messages": CONVERSATIONS * THREAD}
-
-
-def files(
-    directory: Path, config: dict[str, Any], messages: Sequence[AirbyteMessage] = ()
-) -> dict[str, Path]:
-    """The files Airbyte hands a destination: config, configured catalog, and (here) stdin."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {
-        name: directory / file
-        for name, file in (("config", "config.json"), ("catalog", "catalog.json"), ("input", "input.jsonl"))
-    }
-    paths["config"].write_text(json.dumps(config))
-    paths["catalog"].write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(B.catalog())))
-    paths["input"].write_text("".join(as_line(message) for message in messages))
-    return paths
-
-
-def as_line(message: AirbyteMessage) -> str:
-    return json.dumps(AirbyteMessageSerializer.dump(message)) + "\n"
-
-
-def command(verb: str, paths: dict[str, Path]) -> list[str]:
-    extra = ["--catalog", str(paths["catalog"])] if verb == "write" else []
-    return [EXECUTABLE, verb, "--config", str(paths["config"]), *extra]
-
-
-def parse(stdout: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
-
-
-def states(messages: list[dict[str, Any]]) -> list[Any]:
-    return [m["state"]["stream"]["stream_state"]["cursor"] for m in messages if m["type"] == "STATE"]
 
 
 def test_spec_declares_the_public_config_and_sync_modes() -> None:
@@ -174,8 +134,3 @@ def test_sigterm_finishes_in_flight_writes_echoes_the_last_safe_state_and_exits(
         assert duplicates(dump) == {}
 
 
-def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotFaults, ConvotSandbox
-from integration_tests.test_destination_process import as_line, command, files, parse, states, wait_for
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import counts, destination_config, duplicates
+from sandboxes.convot import ConvotFaults, ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import counts, destination_config, duplicates
+from testing.destination_process import as_line, command, files, parse, states, wait_for
 
 CONVERSATIONS, THREAD = 30, 4
 BIG = {"contacts": CONVERSATIONS, "conversations": CONVERSATIONS, "messages": CONVERSATIONS * THREAD}

@@ -1,53 +1,12 @@
 """Airbyte standard tests (spec, config matches spec, check) of destination-convot on the Convot sandbox.
 
-The scenarios' config files are written by a module fixture, once the sandbox runs on its free loopback port,
-under .tmp/standard_tests/ (git-ignored; one folder per pytest-xdist worker): a working key (check succeeds)
-and a revoked key (check reports FAILED).
+The suite and its sandbox fixture live in testing/destination_standard_suite.py, because the CDK's CLI
+(connectors/destination-convot) runs the same suite; importing them here is what makes pytest collect them.
 """
 
-from __future__ import annotations
-
-import json
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from airbyte_cdk.test.standard_tests import ConnectorTestScenario, DestinationTestSuiteBase
-
-from destination_convot import DestinationConvot
-from integration_tests.convot_sandbox import ConvotSandbox
-from integration_tests.generated_files import generated_dir
+from testing.destination_standard_suite import (
+    TestDestinationConvotStandard,  # noqa: F401  (collected by pytest)
+    sandbox_configs,  # noqa: F401  (autouse: the sandbox the suite's configs point at)
+)
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
-
-ROOT = Path(__file__).resolve().parent.parent
-GENERATED = generated_dir("standard_tests")  # git-ignored; never a user's own secrets/
-WORKING = GENERATED / "destination_config.json"
-REVOKED = GENERATED / "destination_config_revoked_key.json"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def sandbox_configs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConvotSandbox]:
-    ledger = tmp_path_factory.mktemp("ledger") / "ledger.sqlite"
-    with ConvotSandbox() as sandbox:
-        revoked = sandbox.create_token(1)
-        sandbox.revoke_token(revoked)
-        GENERATED.mkdir(parents=True, exist_ok=True)
-        WORKING.write_text(json.dumps(sandbox.destination_config(ledger_path=str(ledger))))
-        REVOKED.write_text(json.dumps(sandbox.destination_config(api_token=revoked, ledger_path=str(ledger))))
-        yield sandbox
-
-
-class TestDestinationConvotStandard(DestinationTestSuiteBase):
-    connector = DestinationConvot
-
-    @classmethod
-    def get_connector_root_dir(cls) -> Path:
-        return ROOT
-
-    @classmethod
-    def get_scenarios(cls) -> list[ConnectorTestScenario]:
-        return [
-            ConnectorTestScenario(config_path=WORKING, status="succeed"),
-            ConnectorTestScenario(config_path=REVOKED, status="failed"),
-        ]

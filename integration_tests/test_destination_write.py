@@ -10,9 +10,9 @@ import requests
 from airbyte_cdk.models import Type
 
 from destination_convot import DestinationConvot
-from integration_tests.convot_sandbox import ConvotSandbox
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import (
+from sandboxes.convot import ConvotSandbox
+from testing import destination_builders as B
+from testing.destination_harness import (
     NO_WAIT,
     by_external_id,
     counts,

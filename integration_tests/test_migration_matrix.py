@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from integration_tests.convot_sandbox import ConvotFaults, ConvotGuesses, ConvotSandbox
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.ordering import (
+from sandboxes.convot import ConvotFaults, ConvotGuesses, ConvotSandbox
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.ordering import (
     IGNORED,
     LONGEST_WAITING_FIRST,
     MIDDLE,
@@ -31,15 +31,15 @@ from integration_tests.crisp_sandbox.ordering import (
     OLDEST_FIRST,
     ORDER_FLAGS,
 )
-from integration_tests.test_migration_crisp_to_convot import (
+from testing.destination_harness import counts
+from testing.migration import (
     BIN,
     Migration,
     assert_convot_holds_the_workspace,
     expected_type,
     target,
 )
-from integration_tests.test_source_support import discovered_catalog
-from unit_tests.destination.harness import counts
+from testing.source_runs import discovered_catalog
 
 pytestmark = pytest.mark.slow
 
@@ -139,7 +139,7 @@ MATRIX = (
             (LANGUAGES,), fails_with="The help center (categories and articles) could not be written"
         ),
     ),
-    # Crisp answers otherwise (the switches of integration_tests/crisp_sandbox: ordering.py, helpdesk modes):
+    # Crisp answers otherwise (the switches of sandboxes/crisp: ordering.py, helpdesk modes):
     # the source must still read the whole workspace, so Convot must still hold all of it.
     Row("Crisp: created_at oldest first", crisp={"order": {"order_date_created": OLDEST_FIRST}}),
     Row("Crisp: every order flag ignored", crisp={"order": dict.fromkeys(ORDER_FLAGS, IGNORED)}),

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests import airbyte_logger, local_registry
-from integration_tests.crisp_sandbox import CrispSandbox
+from demo import local_registry
+from sandboxes.crisp import CrispSandbox
+from testing import airbyte_logger
 
 BIN_DIR = Path(sys.executable).parent
 

@@ -27,7 +27,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.test import entrypoint_wrapper
 
 from integration_tests import acceptance, cat_checks
-from integration_tests.crisp_sandbox import CrispSandbox
+from sandboxes.crisp import CrispSandbox
 from source_crisp import SourceCrisp
 
 LOGGER = logging.getLogger("airbyte")

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_e2e_read import expected
-from integration_tests.test_source_support import Run, configure, discovered_catalog, run
+from sandboxes.crisp import CrispSandbox
+from testing.expected_records import expected
+from testing.source_runs import Run, configure, discovered_catalog, run
 
 CAMPAIGN_CHILDREN = ("campaign_recipients", "campaign_statistics")
 PEOPLE_CHILDREN = ("people_events", "people_conversations", "people_campaigns", "people_subscriptions")

@@ -17,13 +17,13 @@ from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalogSeri
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from integration_tests import airbyte_logger
-from integration_tests.crisp_sandbox import CrispSandbox, Faults
+from sandboxes.crisp import CrispSandbox, Faults
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff, CrispClient
 from source_crisp.config import CrispConfig
 from source_crisp.objects import BY_NAME
 from source_crisp.reader import CrispReader
+from testing import airbyte_logger
 
 PER_PARENT = (
     "people_profiles",
@@ -58,7 +58,7 @@ def catalog(streams: dict[str, str | None]) -> Any:
 def run(
     sandbox: CrispSandbox, streams: dict[str, str | None], state: Any = None, **config: Any
 ) -> EntrypointOutput:
-    with airbyte_logger.heard() as heard:  # whatever reached the captured output (airbyte_logger.py)
+    with airbyte_logger.heard() as heard:  # whatever reached the captured output (testing/airbyte_logger.py)
         output = read(
             SourceCrisp(backoff=Backoff.immediate()),
             sandbox.source_config(**config),

@@ -15,14 +15,14 @@ import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 
-from integration_tests import airbyte_logger
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_e2e_read import expected
-from integration_tests.test_source_support import Run, configure, discovered_catalog, run
+from sandboxes.crisp import CrispSandbox
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 from source_crisp.fanout import FanOut
 from source_crisp.state_origin import READ_FROM
+from testing import airbyte_logger
+from testing.expected_records import expected
+from testing.source_runs import Run, configure, discovered_catalog, run
 
 DATED = {  # stream -> (sandbox route name, ground-truth accessor, primary key after session_id)
     "conversation_events": ("conversation_events", "conversation_events", ("timestamp", "text")),
@@ -363,7 +363,7 @@ def test_a_conversation_deleted_before_its_children_are_read_is_skipped_and_noth
         "sync_mode": "full_refresh",
         "destination_sync_mode": "overwrite",
     }
-    # The client warns on the "airbyte" logger, heard directly (airbyte_logger.py).
+    # The client warns on the "airbyte" logger, heard directly (testing/airbyte_logger.py).
     with airbyte_logger.heard() as warnings:
         output = read(
             SourceCrisp(backoff=Backoff.immediate()),

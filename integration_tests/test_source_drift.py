@@ -9,7 +9,7 @@ from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from integration_tests.crisp_sandbox import CrispSandbox, Faults
+from sandboxes.crisp import CrispSandbox, Faults
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from integration_tests.crisp_sandbox import TOKENS, CrispSandbox
-from integration_tests.test_source_support import configure, run
+from sandboxes.crisp import TOKENS, CrispSandbox
+from testing.source_runs import configure, run
 
 TOKEN = {token.name: token for token in TOKENS}
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox, Faults
-from integration_tests.test_source_support import Run, configure, discovered_catalog, run, stream_messages
+from sandboxes.crisp import CrispSandbox, Faults
+from testing.source_runs import Run, configure, discovered_catalog, run, stream_messages
 
 PAGE = 20
 CHILD_AND_PARENT = ("conversations", "conversation_messages")

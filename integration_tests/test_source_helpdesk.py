@@ -17,10 +17,10 @@ from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalogSeri
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_support import unreadable_in_check
+from sandboxes.crisp import CrispSandbox
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
+from testing.source_runs import unreadable_in_check
 
 STREAMS = ("helpdesk_locales", "helpdesk_categories", "helpdesk_sections", "helpdesk_articles")
 KEYS = {

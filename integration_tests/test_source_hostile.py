@@ -11,10 +11,10 @@ from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from integration_tests.crisp_sandbox import CrispSandbox, Faults
-from integration_tests.test_source_support import configure, run
+from sandboxes.crisp import CrispSandbox, Faults
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
+from testing.source_runs import configure, run
 
 PAGE = 20
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
-from integration_tests.crisp_sandbox import CrispSandbox, Faults
-from integration_tests.test_source_support import command, configure, discovered_catalog
+from sandboxes.crisp import CrispSandbox, Faults
+from testing.source_runs import command, configure, discovered_catalog
 
 STREAMS = ("conversations", "conversation_messages")
 INT64 = range(-(2**63), 2**63)

@@ -9,7 +9,7 @@ from typing import Any
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 
-from integration_tests.crisp_sandbox import CrispSandbox, Faults
+from sandboxes.crisp import CrispSandbox, Faults
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 

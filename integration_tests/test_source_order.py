@@ -1,6 +1,6 @@
 """The sort-order guesses of source_crisp/assumptions.py (CONVERSATION_SORT_PARAMS, FULL_REFRESH_SORT_PARAM,
 WAITING_SINCE_SCAN_AXIS) and the page size of lists without `per_page`, under the Crisp sandbox's list
-switches (crisp_sandbox/ordering.py). Every read is checked record by record against the sandbox's ground
+switches (sandboxes/crisp/ordering.py). Every read is checked record by record against the sandbox's ground
 truth. In-process reads of a tiny workspace (80 conversations, pages of 20)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, Status
 from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from integration_tests.crisp_sandbox import CrispSandbox
+from sandboxes.crisp import CrispSandbox
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.floor import Ground, fixed_page_list
-from integration_tests.test_source_support import configure, discovered_catalog, last_states, read_in_process
-from integration_tests.test_source_support import stream_records as records
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.floor import Ground, fixed_page_list
+from testing.source_runs import configure, discovered_catalog, last_states, read_in_process
+from testing.source_runs import stream_records as records
 
 ASKED = 50  # the source's page_size: more than the server serves under the switches below
 

@@ -14,16 +14,16 @@ import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_support import (
+from sandboxes.crisp import CrispSandbox
+from source_crisp import SourceCrisp
+from source_crisp.client import Backoff
+from testing.source_runs import (
     configure,
     discovered_catalog,
     last_states,
     read_in_process,
 )
-from integration_tests.test_source_support import stream_records as records
-from source_crisp import SourceCrisp
-from source_crisp.client import Backoff
+from testing.source_runs import stream_records as records
 
 PAGE = 20
 PEOPLE = ("people_profiles", "people_data")

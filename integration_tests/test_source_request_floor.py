@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.floor import STREAMS, Ground, request_floor
-from integration_tests.test_source_support import Run, configure, discovered_catalog, run
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.floor import STREAMS, Ground, request_floor
 from source_crisp.objects import OBJECTS
+from testing.source_runs import Run, configure, discovered_catalog, run
 
 PAGE = 20
 COUNT_LINE = re.compile(r"(\w+): ([\d,]+) requests$")

@@ -13,12 +13,12 @@ from typing import Any
 
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.routes import DELETABLE
-from integration_tests.test_source_support import configure, discovered_catalog, read_in_process
-from integration_tests.test_source_support import stream_records as records
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.routes import DELETABLE
 from source_crisp.objects import BY_NAME
 from source_crisp.state_origin import READ_FROM
+from testing.source_runs import configure, discovered_catalog, read_in_process
+from testing.source_runs import stream_records as records
 
 
 def incremental(sandbox: CrispSandbox, stream: str, state: Any = None, **config: Any) -> Any:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from integration_tests.crisp_sandbox import TOKENS, CrispSandbox
-from integration_tests.crisp_sandbox.server import ROUTE_SCOPES
-from integration_tests.crisp_sandbox.tokens import ALL_SCOPES
-from integration_tests.test_source_support import configure, discovered_catalog, run, unreadable_in_check
+from sandboxes.crisp import TOKENS, CrispSandbox
+from sandboxes.crisp.server import ROUTE_SCOPES
+from sandboxes.crisp.tokens import ALL_SCOPES
 from source_crisp.scopes import STREAM_SCOPES
+from testing.source_runs import configure, discovered_catalog, run, unreadable_in_check
 
 # What a plugin that asked for conversations and contacts only carries.
 CONVERSATIONS_AND_CONTACTS = frozenset(

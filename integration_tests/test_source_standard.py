@@ -1,40 +1,13 @@
 """Airbyte's standard tests (spec, check, discover, basic read) of source-crisp against the Crisp sandbox.
 
-They read acceptance-test-config.yml, aimed at the sandbox by integration_tests/acceptance.py: its configs are
-written under .tmp/acceptance/ by the module fixture below, before any test reads them.
+They read acceptance-test-config.yml, aimed at the sandbox by integration_tests/acceptance.py. The suite and
+its sandbox fixture live in testing/source_standard_suite.py, because the CDK's CLI (connectors/source-crisp)
+runs the same suite; importing them here is what makes pytest collect them.
 """
 
-from __future__ import annotations
-
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
-from boltons.typeutils import classproperty
-
-from integration_tests import acceptance
-from integration_tests.crisp_sandbox import CrispSandbox
-from source_crisp import SourceCrisp
+from testing.source_standard_suite import (
+    TestSourceCrispStandard,  # noqa: F401  (collected by pytest)
+    sandbox_configs,  # noqa: F401  (autouse: the sandbox the suite's configs point at)
+)
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def sandbox_configs() -> Iterator[CrispSandbox]:
-    with CrispSandbox(size="tiny", seed=7, port=0) as sandbox:
-        acceptance.write_local_configs(sandbox.source_config())
-        yield sandbox
-
-
-class TestSourceCrispStandard(SourceTestSuiteBase):
-    connector = SourceCrisp
-
-    @classmethod
-    def get_connector_root_dir(cls) -> Path:
-        return acceptance.ROOT
-
-    @classproperty
-    def acceptance_test_config(cls) -> Any:
-        return acceptance.for_the_standard_tests()

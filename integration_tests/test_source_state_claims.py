@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_support import (
+from sandboxes.crisp import CrispSandbox
+from testing.source_runs import (
     configure,
     discovered_catalog,
     last_states,

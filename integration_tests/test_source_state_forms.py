@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from integration_tests.test_source_support import (
+from testing.source_runs import (
     SOURCE_CRISP,
     _parse,
     _write,

@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_support import (
+from sandboxes.crisp import CrispSandbox
+from source_crisp.state_origin import READ_FROM
+from testing.source_runs import (
     configure,
     discovered_catalog,
     last_states,
     read_in_process,
     stream_records,
 )
-from source_crisp.state_origin import READ_FROM
 
 PAGE = 20
 # Conversations and profiles (the sample), and one of each kind of state: a conversation child

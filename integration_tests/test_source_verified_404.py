@@ -12,19 +12,19 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
-from integration_tests import airbyte_logger
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.crisp_sandbox.faults import Faults
-from integration_tests.test_source_support import (
+from sandboxes.crisp import CrispSandbox
+from sandboxes.crisp.faults import Faults
+from source_crisp.fanout import FanOut
+from source_crisp.objects import OBJECTS
+from source_crisp.parents import CHILD_404_RETRIES, OWN_ROUTES
+from testing import airbyte_logger
+from testing.source_runs import (
     configure,
     discovered_catalog,
     last_states,
     read_in_process,
     stream_records,
 )
-from source_crisp.fanout import FanOut
-from source_crisp.objects import OBJECTS
-from source_crisp.parents import CHILD_404_RETRIES, OWN_ROUTES
 
 PAGE_SIZE = 20
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from integration_tests.crisp_sandbox import CrispSandbox
-from integration_tests.test_source_support import Run, configure, discovered_catalog, run
+from sandboxes.crisp import CrispSandbox
+from testing.source_runs import Run, configure, discovered_catalog, run
 
 ONE_ROW = (
     "website", "website_settings", "website_availability", "people_statistics", "helpdesk",

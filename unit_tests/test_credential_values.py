@@ -17,7 +17,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_convot.config import ConvotConfig
 from source_crisp.client import CrispClient
 from source_crisp.config import CrispConfig
-from unit_tests.secret_leaks import control_for, leaks
+from testing.secret_leaks import control_for, leaks
 
 WEBSITE = "1e0a7f3c-6b2d-4b8e-a1d4-2c9f8e7b6a51"
 SOURCE_BASE = {"website_id": WEBSITE, "identifier": "ident-1", "key": "key-1"}

@@ -1,4 +1,4 @@
-"""The registry file PyAirbyte resolves names in (integration_tests/local_registry.py) is one Airbyte would
+"""The registry file PyAirbyte resolves names in (demo/local_registry.py) is one Airbyte would
 serve; integration_tests/test_pyairbyte.py runs PyAirbyte on it."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import json
 
 import yaml
 
-from integration_tests import local_registry
-from unit_tests import airbyte_schemas
+from demo import local_registry
+from testing import airbyte_schemas
 
 
 def test_the_registry_validates_against_airbytes_registry_schema():

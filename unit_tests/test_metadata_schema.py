@@ -18,7 +18,7 @@ from airbyte_connector_models.metadata.v0.connector_metadata_definition_v0 impor
     ConnectorMetadataDefinitionV0,
 )
 
-from unit_tests import airbyte_schemas
+from testing import airbyte_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA_FILES = {

@@ -8,7 +8,7 @@ import pytest
 
 from destination_convot import helpdesk_mapping as H
 from destination_convot import mapping as M
-from unit_tests.destination import builders as B
+from testing import destination_builders as B
 
 
 def test_profile_becomes_contact_with_identity_fields_and_segments() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from destination_convot import DestinationConvot
-from unit_tests.destination import builders as B
-from unit_tests.destination.harness import read_summary
+from testing import destination_builders as B
+from testing.destination_harness import read_summary
 
 
 def preview(tmp_path: Path, caplog: pytest.LogCaptureFixture, messages: list) -> tuple[dict, dict]:

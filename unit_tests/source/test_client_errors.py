@@ -12,7 +12,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.client import Backoff, RequestBudget
 from source_crisp.errors import CHILD_POLICY, ERROR_POLICY, OPTIONAL_FEATURE_POLICY, resolve
-from unit_tests.source.builders import SECRET_KEY, client, envelope, url
+from testing.source_builders import SECRET_KEY, client, envelope, url
 
 LIST = url("conversations/1")
 

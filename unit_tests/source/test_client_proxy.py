@@ -12,7 +12,7 @@ import pytest
 
 from source_crisp.client import Backoff, CrispClient
 from source_crisp.config import CrispConfig
-from unit_tests.source.builders import WEBSITE_ID, config, envelope
+from testing.source_builders import WEBSITE_ID, config, envelope
 
 API = "http://api.crisp.test/v1"  # never resolved: only the proxy can answer it
 

@@ -5,7 +5,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.config import Comparison, CrispConfig, ReferenceKind
-from unit_tests.source.builders import SECRET_KEY, config
+from testing.source_builders import SECRET_KEY, config
 
 
 def test_defaults_follow_the_design():

@@ -12,7 +12,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 import source_crisp
 from source_crisp.config import MAX_PAGES_DEFAULT, CrispConfig
-from unit_tests.source.builders import SECRET_KEY, config
+from testing.source_builders import SECRET_KEY, config
 
 SPEC = json.loads((Path(source_crisp.__file__).parent / "spec.json").read_text())["connectionSpecification"]
 

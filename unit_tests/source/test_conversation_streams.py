@@ -12,7 +12,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 from source_crisp.state_origin import READ_FROM
-from unit_tests.source.builders import config, envelope, url
+from testing.source_builders import config, envelope, url
 
 SCHEMA = {
     "type": "object",

@@ -16,7 +16,7 @@ from source_crisp.config import CrispConfig
 from source_crisp.discovery import growing_batches
 from source_crisp.fanout import FanOut
 from source_crisp.pacing import RECOVERY_RUN, Pacing
-from unit_tests.source.builders import client, config, envelope, url
+from testing.source_builders import client, config, envelope, url
 
 WAIT = 10.0  # seconds an event may take before the test fails (never reached when the code is right)
 

@@ -25,7 +25,7 @@ from source_crisp.flatten import (
 from source_crisp.records import RecordShaper
 from source_crisp.schema_inference import Column, infer_columns
 from source_crisp.types import MISFIT, ColumnType
-from unit_tests.source.builders import catalog_of, config, envelope, url
+from testing.source_builders import catalog_of, config, envelope, url
 
 
 def test_a_generated_suffix_never_takes_a_literal_keys_name():

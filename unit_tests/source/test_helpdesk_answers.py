@@ -8,7 +8,7 @@ import logging
 from source_crisp.knowledge_base import KnowledgeBase
 from source_crisp.objects import BY_NAME
 from source_crisp.reader import CrispReader
-from unit_tests.source.builders import WEBSITE_ID, client, envelope, url
+from testing.source_builders import WEBSITE_ID, client, envelope, url
 
 ARTICLES = BY_NAME["helpdesk_articles"]
 LOCALE = "helpdesk/locale/en"

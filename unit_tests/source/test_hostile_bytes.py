@@ -18,7 +18,7 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 from source_crisp import SourceCrisp
 from source_crisp.body_text import parse
 from source_crisp.client import Backoff
-from unit_tests.source.builders import catalog_of, config, url
+from testing.source_builders import catalog_of, config, url
 
 PAGE_1 = re.compile(r".*/conversations/1(\?.*)?$")
 PAGE_2 = re.compile(r".*/conversations/2(\?.*)?$")

@@ -17,7 +17,7 @@ from source_crisp import SourceCrisp
 from source_crisp.client import Backoff, CrispClient
 from source_crisp.config import CrispConfig
 from source_crisp.dates import DateValueError, to_epoch_ms
-from unit_tests.source.builders import catalog_of, config, envelope, url
+from testing.source_builders import catalog_of, config, envelope, url
 
 MAY_1_MS = 1714521600000  # 2024-05-01T00:00:00Z
 MAY_1_S = MAY_1_MS // 1000

@@ -14,8 +14,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_crisp.client import Backoff, CrispClient, Timeouts
 from source_crisp.config import CrispConfig
 from source_crisp.source import SourceCrisp
-from unit_tests.source.builders import SECRET_KEY, client, config, envelope, url
-from unit_tests.source.hostile_server import hostile_server
+from testing.hostile_server import hostile_server
+from testing.source_builders import SECRET_KEY, client, config, envelope, url
 
 LIST = url("conversations/1")
 LIST_PATH = LIST.split("/v1/")[1]

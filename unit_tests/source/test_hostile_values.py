@@ -18,7 +18,7 @@ from source_crisp import SourceCrisp
 from source_crisp.client import Backoff
 from source_crisp.cursor_guards import Horizon, validated_state
 from source_crisp.state_origin import READ_FROM
-from unit_tests.source.builders import catalog_of, config, envelope
+from testing.source_builders import catalog_of, config, envelope
 
 MAY_1 = datetime(2024, 5, 1, tzinfo=UTC)
 MAY_1_MS = 1714521600000

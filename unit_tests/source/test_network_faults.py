@@ -16,8 +16,8 @@ from source_crisp.client import Backoff, CrispClient
 from source_crisp.config import CrispConfig
 from source_crisp.objects import BY_NAME
 from source_crisp.reader import CrispReader
-from unit_tests.source.builders import WEBSITE_ID, config, envelope
-from unit_tests.source.hostile_server import hostile_server
+from testing.hostile_server import hostile_server
+from testing.source_builders import WEBSITE_ID, config, envelope
 
 MESSAGES = [{"fingerprint": n, "timestamp": 1_700_000_000_000 + n, "content": f"m{n}"} for n in range(3)]
 

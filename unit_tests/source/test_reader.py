@@ -13,7 +13,7 @@ from source_crisp.page_store import IN_MEMORY_PAGES
 from source_crisp.reader import CrispReader
 from source_crisp.resume_place import ResumePlace
 from source_crisp.rotating_slice import RotatingSlice
-from unit_tests.source.builders import WEBSITE_ID, client, envelope, url
+from testing.source_builders import WEBSITE_ID, client, envelope, url
 
 
 def reader(page_size: int = 20) -> CrispReader:

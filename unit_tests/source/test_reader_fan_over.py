@@ -8,7 +8,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.objects import BY_NAME
 from source_crisp.reader import CrispReader
-from unit_tests.source.builders import WEBSITE_ID, client, envelope, url
+from testing.source_builders import WEBSITE_ID, client, envelope, url
 
 
 def reader() -> CrispReader:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from source_crisp.request_counts import StreamRequests
-from unit_tests.source.builders import WEBSITE_ID, client, envelope, url
+from testing.source_builders import WEBSITE_ID, client, envelope, url
 
 PATH = f"website/{WEBSITE_ID}/settings"
 

@@ -9,7 +9,7 @@ import pytest
 
 from source_crisp import SourceCrisp
 from source_crisp.objects import OBJECTS
-from unit_tests.source.builders import config
+from testing.source_builders import config
 
 # "1 request", "2 per conversation" after "request", "a 3-request probe": a number of requests.
 COST = re.compile(r"\b\d+(?:-request| requests?)\b")

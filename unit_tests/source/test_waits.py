@@ -19,8 +19,8 @@ from source_crisp.client import AnswerBoundReached, Backoff, CrispClient, Timeou
 from source_crisp.config import CrispConfig
 from source_crisp.source import SourceCrisp
 from source_crisp.waits import ANSWER_BOUND_SECONDS, HEARTBEAT_SECONDS, Waits
-from unit_tests.source.builders import SECRET_KEY, config, envelope, url
-from unit_tests.source.hostile_server import hostile_server
+from testing.hostile_server import hostile_server
+from testing.source_builders import SECRET_KEY, config, envelope, url
 
 SHORT = Timeouts(connect_seconds=2, read_seconds=2, total_seconds=0.6)
 

@@ -5,7 +5,7 @@ names (airbyte/registry.py). With this file, `ab.get_source("source-crisp", …)
 `ab.get_destination("destination-convot", …)` resolve offline, and run the console scripts the
 distribution installs on PATH (neither connector is on PyPI yet):
 
-    python -m integration_tests.local_registry .tmp/registry.json
+    python -m demo.local_registry .tmp/registry.json
     export AIRBYTE_LOCAL_REGISTRY=$PWD/.tmp/registry.json
 
 Each entry has the shape of Airbyte's registry (ConnectorRegistryV0: the metadata's `data` under registry
@@ -71,7 +71,7 @@ def write(path: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m integration_tests.local_registry PATH", file=sys.stderr)
+        print("usage: python -m demo.local_registry PATH", file=sys.stderr)
         return 2
     print(write(Path(argv[0])).resolve())
     return 0

@@ -1,6 +1,6 @@
 """Helpers for the source-crisp end-to-end tests: run the `source-crisp` command and read its messages.
 
-(No tests here; the name keeps it with the other source test files.)
+(Support, not tests: the end-to-end tests of the source and the migration tests import it.)
 """
 
 from __future__ import annotations

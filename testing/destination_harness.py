@@ -11,7 +11,7 @@ from airbyte_cdk.models import AirbyteMessage
 
 from destination_convot import DestinationConvot
 from destination_convot.client import Pacing
-from unit_tests.destination import builders as B
+from testing import destination_builders as B
 
 NO_WAIT = Pacing(scale=0)
 

@@ -20,10 +20,8 @@ from pathlib import Path
 
 import requests
 
-from integration_tests import demo_display as show
-from integration_tests.crisp_sandbox.floor import STREAMS as FLOORS
-from integration_tests.crisp_sandbox.floor import Ground, request_floor
-from integration_tests.demo_connector import (
+from demo import display as show
+from demo.connector import (
     ConnectorFailed,
     ConnectorProcess,
     StreamTracker,
@@ -33,6 +31,8 @@ from integration_tests.demo_connector import (
     stream_requests,
     write_json,
 )
+from sandboxes.crisp.floor import STREAMS as FLOORS
+from sandboxes.crisp.floor import Ground, request_floor
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,9 +51,9 @@ IMPORT_SUMMARY = "Convot import summary: "
 
 # The parts this demo drives: part -> (module, the name it must define).
 PARTS = {
-    "crisp_sandbox": ("integration_tests.crisp_sandbox", "CrispSandbox"),
+    "crisp_sandbox": ("sandboxes.crisp", "CrispSandbox"),
     "source": ("source_crisp.run", "run"),
-    "convot_sandbox": ("integration_tests.convot_sandbox", "ConvotSandbox"),
+    "convot_sandbox": ("sandboxes.convot", "ConvotSandbox"),
     "destination": ("destination_convot.run", "run"),
 }
 
@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     present = {part for part, (module, name) in PARTS.items() if defines(module, name)}
     if "crisp_sandbox" not in present:
-        print("The Crisp sandbox (integration_tests/crisp_sandbox) is not in this checkout yet.")
+        print("The Crisp sandbox (sandboxes/crisp) is not in this checkout yet.")
         return 0
-    from integration_tests.crisp_sandbox import CrispSandbox
+    from sandboxes.crisp import CrispSandbox
 
     if args.reset:
         shutil.rmtree(args.workdir, ignore_errors=True)
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if not {"convot_sandbox", "destination"} <= present:
             show.note("destination-convot or the Convot sandbox is not in this checkout yet: stopping here.")
             return 0
-        from integration_tests.convot_sandbox import ConvotSandbox
+        from sandboxes.convot import ConvotSandbox
 
         with ConvotSandbox(db_path=str(args.workdir / "convot.sqlite"), port=0) as convot:
             show.note(f"Convot API {convot.base_url}  (database {args.workdir / 'convot.sqlite'})")
@@ -253,7 +253,7 @@ def migrate(convot, read: ReadResult, workdir: Path) -> None:
     show.note(f"{workdir / 'convot.sqlite'}  the Convot sandbox database; {ledger}  the destination's ledger")
     show.note(f"{read.records_path}  what source-crisp emitted; configs and catalogs beside it")
     show.note("`make demo` again: the re-run creates nothing new; "
-              "`.venv/bin/python -m integration_tests.demo --reset`: start over")
+              "`.venv/bin/python -m demo --reset`: start over")
 
 
 def convot_objects(convot) -> dict[str, dict[object, object]]:

@@ -1,4 +1,4 @@
-"""`python -m integration_tests.convot_sandbox --port 8800 --db PATH [fault flags]`
+"""`python -m sandboxes.convot --port 8800 --db PATH [fault flags]`
 
 Prints one JSON line ({"base_url", "token", "admin_url", "db_path"}) and serves until SIGINT or SIGTERM.
 """
@@ -17,7 +17,7 @@ from .sandbox import ConvotSandbox
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.convot_sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sandboxes.convot", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--db", default=None, help="SQLite file; the same file serves the same data again")
     faults = parser.add_argument_group("faults")

@@ -1,4 +1,4 @@
-"""CLI: `python -m integration_tests.crisp_sandbox --port 8700 --size tiny --seed 7 [fault flags]`.
+"""CLI: `python -m sandboxes.crisp --port 8700 --size tiny --seed 7 [fault flags]`.
 
 Prints one JSON line (base_url, website_id, plugin credentials) on stdout, then serves until SIGINT/SIGTERM.
 """
@@ -60,9 +60,9 @@ FAULT_FLAGS = (
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m integration_tests.crisp_sandbox",
+        prog="python -m sandboxes.crisp",
         description="Crisp REST API v1 emulator on 127.0.0.1.",
-        epilog="Every undocumented behaviour it picks: integration_tests/crisp_sandbox/assumptions.py.",
+        epilog="Every undocumented behaviour it picks: sandboxes/crisp/assumptions.py.",
     )
     parser.add_argument("--port", type=int, default=8700, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--size", choices=list(SIZES), default="tiny")
