@@ -14,12 +14,9 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_crisp.errors import AccessDenied
-from source_crisp.objects import OBJECTS, CrispObject, Pagination
+from source_crisp.objects import OBJECTS, CrispObject, Family, Pagination
 from source_crisp.reader import Context, CrispReader, Item
 from source_crisp.scopes import STREAM_SCOPES, needs, needs_text
-
-# Streams whose route family the helpdesk probe picks (helpdesk.py): check follows their parent's verdict.
-_HELPDESK_FAMILY = ("helpdesk_categories", "helpdesk_sections", "helpdesk_articles")
 
 _WHY = {
     "not_allowed": "the token lacks the scope",
@@ -125,7 +122,7 @@ def probe_access(reader: CrispReader) -> dict[str, AccessDenied]:
             if by_scope[scope] is not None:
                 denied[obj.name] = by_scope[scope]
             continue
-        if obj.name in _HELPDESK_FAMILY:
+        if obj.family == Family.HELPDESK:  # the helpdesk probe picks their routes: they follow their parent
             continue
         context: Context = {}
         if obj.parent is not None:

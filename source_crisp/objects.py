@@ -48,6 +48,25 @@ class Pagination(Enum):
     SINGLE = "single"  # one object per parent
 
 
+class Family(Enum):
+    """How a stream reads its row: the stream class it gets (stream_registry.py picks it from this field, so
+    no module decides by stream or parent name). Its table check (_check_families) keeps parents and
+    children of the newest-first lists consistent."""
+
+    GENERIC = "generic"  # streams.CrispStream: the row's paging, once per parent item for a child
+    CONVERSATION_LIST = "conversation list"  # the conversation list, scanned newest first
+    PER_CONVERSATION = "per conversation"  # read for the conversations the list scan admits
+    PROFILE_LIST = "profile list"  # the people profile list, scanned newest first
+    PER_PROFILE = "per profile"  # read for the profiles that changed plus a rotating slice
+    HELPDESK = "helpdesk"  # read from whichever help center family the workspace answers (helpdesk.py)
+
+
+# The family a child of each newest-first list must have: its parent's scan decides which parents it reads.
+_CHILD_FAMILY = MappingProxyType(
+    {Family.CONVERSATION_LIST: Family.PER_CONVERSATION, Family.PROFILE_LIST: Family.PER_PROFILE}
+)
+
+
 @dataclass(frozen=True)
 class FanOverCheck:
     """Where Crisp itself names, per parent, the values a `fan_over` field takes: the keys of the map
@@ -117,6 +136,7 @@ class CrispObject:
     # Crisp field -> column name, for a field named like a credential that holds a plain name (a suggested
     # data key's `key` is "plan", not a secret): flatten.is_credential would drop it under its own name.
     renames: Mapping[str, str] = field(default_factory=dict)
+    family: Family = Family.GENERIC  # which stream class reads the row (Family)
 
     @property
     def incremental(self) -> bool:
@@ -208,6 +228,7 @@ def _per_conversation(
         known_fields=fields if dated else MappingProxyType({**fields, CONVERSATION_CURSOR: ColumnType.LONG}),
         parent="conversations",
         parent_fields=("session_id",),
+        family=Family.PER_CONVERSATION,
         cursor_candidates=(cursor,),
         default_cursor=cursor,
         sample_parents=3,
@@ -328,6 +349,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         known_fields=known.PEOPLE_EVENT,
         parent="people_profiles",
         parent_fields=("people_id",),
+        family=Family.PER_PROFILE,
         json_fields=("data",),
         cursor_candidates=("timestamp",),
         default_cursor="timestamp",
@@ -344,6 +366,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         known_fields=known.PEOPLE_CONVERSATION,
         parent="people_profiles",
         parent_fields=("people_id",),
+        family=Family.PER_PROFILE,
         value_field="session_id",
     ),
     CrispObject(
@@ -360,6 +383,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         known_fields=known.PEOPLE_CAMPAIGN,
         parent="people_profiles",
         parent_fields=("people_id",),
+        family=Family.PER_PROFILE,
     ),
     CrispObject(
         name="people_subscriptions",
@@ -371,6 +395,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         known_fields=known.PEOPLE_SUBSCRIPTION,
         parent="people_profiles",
         parent_fields=("people_id",),
+        family=Family.PER_PROFILE,
     ),
 )
 
@@ -395,6 +420,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         known_fields=known.PEOPLE_PROFILE,
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
+        family=Family.PROFILE_LIST,
     ),
     CrispObject(
         name="people_data",
@@ -408,6 +434,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         whole_maps=("data",),
         parent="people_profiles",
         parent_fields=("people_id",),
+        family=Family.PER_PROFILE,
         sample_parents=5,
     ),
     CrispObject(
@@ -433,6 +460,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         list_params=MappingProxyType({"include_empty": "1"}),
         sort_params=MappingProxyType(CONVERSATION_SORT_PARAMS),
         date_filter_field=CONVERSATION_DATE_FILTER_FIELD,
+        family=Family.CONVERSATION_LIST,
     ),
     CrispObject(
         name="conversation_messages",
@@ -447,6 +475,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         json_fields=("ignored", "properties"),
         parent="conversations",
         parent_fields=("session_id",),
+        family=Family.PER_CONVERSATION,
         cursor_candidates=("timestamp",),
         default_cursor="timestamp",
         sample_parents=3,
@@ -640,6 +669,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         parent_fields=("locale",),
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
+        family=Family.HELPDESK,
     ),
     CrispObject(
         name="helpdesk_sections",
@@ -652,6 +682,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         parent_fields=("locale", "category_id"),
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
+        family=Family.HELPDESK,
         sample_parents=2,
     ),
     CrispObject(
@@ -667,6 +698,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         parent_fields=("locale",),
         cursor_candidates=("updated_at", "created_at", "published_at"),
         default_cursor="updated_at",
+        family=Family.HELPDESK,
         enrichments=(
             Enrichment(_ARTICLE, is_item=True, listed=ARTICLE_LIST_FIELDS),
             Enrichment(_ARTICLE + "/category", keep=("category_id", "section_id")),
@@ -676,3 +708,27 @@ OBJECTS: tuple[CrispObject, ...] = (
 )
 
 BY_NAME: Mapping[str, CrispObject] = MappingProxyType({obj.name: obj for obj in OBJECTS})
+
+
+def _check_families(objects: tuple[CrispObject, ...]) -> None:
+    """A child of a newest-first list has that list's child family, and only such a child has it: a child
+    of conversations read as GENERIC would walk every conversation on every sync, and a PER_CONVERSATION
+    row under another parent would read the wrong list. Raised at import, so a new row cannot ship wrong."""
+    by_name = {obj.name: obj for obj in objects}
+    lists_of = {child: parent for parent, child in _CHILD_FAMILY.items()}
+    for obj in objects:
+        parent = by_name[obj.parent] if obj.parent else None
+        wanted = _CHILD_FAMILY.get(parent.family) if parent else None
+        if parent and wanted and obj.family != wanted:
+            raise ValueError(
+                f"objects.py: {obj.name}, a child of {parent.name}, has family {obj.family.name}: "
+                f"a child of a {parent.family.value} row needs family {wanted.name}"
+            )
+        if wanted is None and obj.family in lists_of:
+            raise ValueError(
+                f"objects.py: {obj.name} has family {obj.family.name}, which is only for the children of a "
+                f"{lists_of[obj.family].value} row; its parent is {obj.parent or 'none'}"
+            )
+
+
+_check_families(OBJECTS)

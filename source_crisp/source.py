@@ -22,25 +22,17 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_crisp.access import left_out_line, probe_access, scopes_of, unreadable_summary
 from source_crisp.client import AnswerBoundReached, Backoff, CrispClient, Timeouts
 from source_crisp.config import CrispConfig, config_error
-from source_crisp.conversation_streams import ConversationChildStream, ConversationsStream
 from source_crisp.discovery import Discovery
 from source_crisp.errors import AccessDenied
-from source_crisp.helpdesk import HELPDESK_STREAMS, Helpdesk, HelpdeskStream
+from source_crisp.helpdesk import Helpdesk
 from source_crisp.objects import OBJECTS
 from source_crisp.order_probe import conversation_order
-from source_crisp.people_children import PeopleChildStream
-from source_crisp.profiles import PROFILES, PeopleProfilesStream
 from source_crisp.reader import CrispReader
 from source_crisp.scopes import CORE_STREAMS
 from source_crisp.state_input import read_state_file
-from source_crisp.streams import CrispStream
+from source_crisp.stream_registry import StreamContext, build_stream
 from source_crisp.waits import ANSWER_BOUND_SECONDS, HEARTBEAT_SECONDS, Waits
 
-# Streams whose behaviour really differs; every other object is read by the generic CrispStream.
-STREAM_CLASSES: dict[str, type[CrispStream]] = {
-    "conversations": ConversationsStream,
-    "people_profiles": PeopleProfilesStream,
-}
 _ORDER = {obj.name: index for index, obj in enumerate(OBJECTS)}  # discover lists streams in table order
 
 
@@ -178,23 +170,6 @@ class SourceCrisp(AbstractSource):
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         parsed = CrispConfig.from_mapping(config)
         reader = self._reader(parsed)
-        discovery = Discovery(reader)
-        helpdesk = Helpdesk(reader)
-        streams: list[Stream] = []
-        for obj in OBJECTS:
-            if obj.name in HELPDESK_STREAMS:
-                streams.append(HelpdeskStream(obj, reader, parsed.incremental, discovery, helpdesk))
-            elif obj.parent == PROFILES.name:  # every per-profile stream: changed profiles plus a slice
-                streams.append(
-                    PeopleChildStream(obj, reader, parsed.incremental, discovery, parsed.people_refresh_syncs)
-                )
-            elif obj.parent == "conversations":  # participants and routing: changed ones plus a slice
-                streams.append(
-                    ConversationChildStream(
-                        obj, reader, parsed.incremental, discovery, parsed.conversation_refresh_syncs
-                    )
-                )
-            else:
-                stream_class = STREAM_CLASSES.get(obj.name, CrispStream)
-                streams.append(stream_class(obj, reader, parsed.incremental, discovery))
-        return streams
+        run = StreamContext(reader, parsed, Discovery(reader), Helpdesk(reader))
+        # Each row's family picks its stream class (stream_registry.py).
+        return [build_stream(obj, run) for obj in OBJECTS]
