@@ -49,8 +49,9 @@ WAITING_SINCE_SCAN_AXIS = "updated_at"
 # that sync's reference and records `visit_every_conversation`, so every later incremental sync of the stream
 # visits every conversation (a change hidden in a conversation passed before the contradiction is read one
 # sync later). Only a conversation visited anyway (changed otherwise) can show the contradiction.
-# Sandbox switch `children_bump_updated_at=False`.
-CHILDREN_BUMP_UPDATED_AT = ("conversation_events", "conversation_pages", "conversation_files")
+# Sandbox switch `children_bump_updated_at=False`. The rows relying on it say so themselves: objects.py
+# gives them `parent_bump=BumpRule.VERIFIED`, and a child of conversations without a rule fails at import.
+CHILDREN_BUMP_UPDATED_AT = True
 
 # §4.1: whether Crisp moves a conversation's `updated_at` when its participants or its routing (assignment)
 # change is undocumented, and those answers carry no date to check it with. Not relied on: incremental syncs

@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from source_crisp.assumptions import (
-    CHILDREN_BUMP_UPDATED_AT,
     CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN,
     FULL_REFRESH_SORT_PARAM,
     WAITING_SINCE_SCAN_AXIS,
@@ -23,7 +22,7 @@ from source_crisp.cursor_guards import VISIT_EVERY_CONVERSATION
 from source_crisp.dates import cursor_value, iso_utc
 from source_crisp.discovery import Discovery
 from source_crisp.incremental import Coverage, DescendingScan, RecentKeys, Window, claim, highest, window_for
-from source_crisp.objects import BY_NAME, CONVERSATION_CURSOR, CrispObject, Pagination
+from source_crisp.objects import BY_NAME, CONVERSATION_CURSOR, BumpRule, CrispObject, Pagination
 from source_crisp.reader import CrispReader, Item
 from source_crisp.rotating_slice import (
     LIST_PAGES,
@@ -198,8 +197,9 @@ class ConversationChildStream(_NewestFirst):
     by FULL_REFRESH_SORT_PARAM; incremental: by updated_at), so a sync that selects several walks it once:
     the reader serves the 2nd..nth walk from the pages it shares within the sync. Incremental reads visit
     only conversations whose updated_at passed the reference: for events, pages and files that relies on
-    assumptions.CHILDREN_BUMP_UPDATED_AT, verified on every record (_verify). Participants and routing have
-    no date to verify anything with (assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN): their
+    assumptions.CHILDREN_BUMP_UPDATED_AT, verified on every record (_verify; their rows' parent_bump is
+    VERIFIED). Participants and routing have no date to verify anything with (parent_bump SLICE,
+    assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN): their
     records carry their conversation's updated_at (`conversation_updated_at`, the cursor), and incremental
     reads add a rotating slice of the other conversations (_slice), so every conversation is read again
     within `conversation_refresh_syncs` syncs. The list has no count route (neither official client has
@@ -221,7 +221,10 @@ class ConversationChildStream(_NewestFirst):
         self._refresh_syncs = refresh_syncs
         # The listings a sync reads are never older than its start (the streams are built when it starts).
         self._judged_until = round((reader.client.server_now() - UNJUDGED_MARGIN).timestamp() * 1000)
-        self._verifies = obj.name in CHILDREN_BUMP_UPDATED_AT
+        # The row's rule (objects.BumpRule): events, pages, files are verified (CHILDREN_BUMP_UPDATED_AT);
+        # participants and routing are covered by the slice; messages are trusted.
+        self._verifies = obj.parent_bump == BumpRule.VERIFIED
+        self._slices = obj.parent_bump == BumpRule.SLICE
         self._contradicted = False  # a record of this read contradicted CHILDREN_BUMP_UPDATED_AT
         self._child_top: int | None = None  # the highest trusted child cursor read
 
@@ -276,9 +279,9 @@ class ConversationChildStream(_NewestFirst):
             yield self._with(done, rotation)
 
     def _rotation(self, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The slice's part of the state (undated children only): where the next slice starts and the list's
-        page count as last seen."""
-        if not self._undated:
+        """The slice's part of the state (children the slice covers only): where the next slice starts and
+        the list's page count as last seen."""
+        if not self._slices:
             return None
         return {SLICE_PAGE: state.get(SLICE_PAGE, 1)} | (
             {LIST_PAGES: state[LIST_PAGES]} if isinstance(state.get(LIST_PAGES), int) else {}

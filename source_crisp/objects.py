@@ -61,6 +61,19 @@ class Family(Enum):
     HELPDESK = "helpdesk"  # read from whichever help center family the workspace answers (helpdesk.py)
 
 
+class BumpRule(Enum):
+    """For a child read only under the parents whose `updated_at` passed the reference: whether that holds
+    every change of the child, i.e. adding or changing it moves its parent's `updated_at`. Required on every
+    such row (_check_bump_rules): a new child cannot be trusted by default."""
+
+    # Relied on and checked on every record: a child dated after its parent's listed updated_at contradicts
+    # it (one warning, then every parent is visited). The child needs a date of its own to be checked.
+    VERIFIED = "verified"
+    TRUSTED = "trusted"  # relied on unchecked: assumptions.py says why it holds
+    # Not relied on: incremental syncs also read a rotating slice of the other parents (rotating_slice.py).
+    SLICE = "covered by the slice"
+
+
 # The family a child of each newest-first list must have: its parent's scan decides which parents it reads.
 _CHILD_FAMILY = MappingProxyType(
     {Family.CONVERSATION_LIST: Family.PER_CONVERSATION, Family.PROFILE_LIST: Family.PER_PROFILE}
@@ -137,6 +150,7 @@ class CrispObject:
     # data key's `key` is "plan", not a secret): flatten.is_credential would drop it under its own name.
     renames: Mapping[str, str] = field(default_factory=dict)
     family: Family = Family.GENERIC  # which stream class reads the row (Family)
+    parent_bump: BumpRule | None = None  # required for the children of a newest-first list (BumpRule)
 
     @property
     def incremental(self) -> bool:
@@ -205,6 +219,7 @@ def _per_conversation(
     pagination: Pagination,
     key: tuple[str, ...],
     fields: Mapping[str, ColumnType],
+    bump: BumpRule,
     **options: object,
 ) -> CrispObject:
     """A child of conversations: dated ones are incremental on `timestamp` (for conversations that changed);
@@ -229,6 +244,7 @@ def _per_conversation(
         parent="conversations",
         parent_fields=("session_id",),
         family=Family.PER_CONVERSATION,
+        parent_bump=bump,
         cursor_candidates=(cursor,),
         default_cursor=cursor,
         sample_parents=3,
@@ -244,6 +260,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.FIXED_PAGE,
         ("timestamp", "text"),
         known.CONVERSATION_EVENT,
+        BumpRule.VERIFIED,  # assumptions.CHILDREN_BUMP_UPDATED_AT
         json_fields=("data",),
     ),
     _per_conversation(
@@ -253,6 +270,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.FIXED_PAGE,
         ("timestamp", "page_url"),
         known.CONVERSATION_PAGE,
+        BumpRule.VERIFIED,  # assumptions.CHILDREN_BUMP_UPDATED_AT
     ),
     _per_conversation(
         "conversation_files",
@@ -261,6 +279,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.FIXED_PAGE,
         ("fingerprint",),
         known.CONVERSATION_FILE,
+        BumpRule.VERIFIED,  # assumptions.CHILDREN_BUMP_UPDATED_AT
     ),
     _per_conversation(
         "conversation_participants",
@@ -269,6 +288,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.NOT_PAGINATED,
         ("type", "target"),
         known.CONVERSATION_PARTICIPANT,
+        BumpRule.SLICE,  # assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN
         list_field="participants",
     ),
     _per_conversation(
@@ -278,6 +298,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.SINGLE,
         (),
         known.CONVERSATION_ROUTING,
+        BumpRule.SLICE,  # assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN
     ),
 )
 
@@ -350,6 +371,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         parent="people_profiles",
         parent_fields=("people_id",),
         family=Family.PER_PROFILE,
+        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
         json_fields=("data",),
         cursor_candidates=("timestamp",),
         default_cursor="timestamp",
@@ -367,6 +389,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         parent="people_profiles",
         parent_fields=("people_id",),
         family=Family.PER_PROFILE,
+        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
         value_field="session_id",
     ),
     CrispObject(
@@ -384,6 +407,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         parent="people_profiles",
         parent_fields=("people_id",),
         family=Family.PER_PROFILE,
+        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
     ),
     CrispObject(
         name="people_subscriptions",
@@ -396,6 +420,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         parent="people_profiles",
         parent_fields=("people_id",),
         family=Family.PER_PROFILE,
+        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
     ),
 )
 
@@ -435,6 +460,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         parent="people_profiles",
         parent_fields=("people_id",),
         family=Family.PER_PROFILE,
+        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
         sample_parents=5,
     ),
     CrispObject(
@@ -476,6 +502,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         parent="conversations",
         parent_fields=("session_id",),
         family=Family.PER_CONVERSATION,
+        parent_bump=BumpRule.TRUSTED,  # a new message moves updated_at (assumptions.py §4.3)
         cursor_candidates=("timestamp",),
         default_cursor="timestamp",
         sample_parents=3,
@@ -731,4 +758,45 @@ def _check_families(objects: tuple[CrispObject, ...]) -> None:
             )
 
 
+# The rules each child family's stream implements (conversation_streams.py, people_children.py).
+_RULES_READ = MappingProxyType(
+    {
+        Family.PER_CONVERSATION: frozenset(BumpRule),
+        Family.PER_PROFILE: frozenset({BumpRule.SLICE}),  # every per-profile stream reads the slice
+    }
+)
+
+
+def _check_bump_rules(objects: tuple[CrispObject, ...]) -> None:
+    """Every child of a newest-first list says how a change of it reaches the next sync (no silent trust),
+    with a rule its stream implements; a VERIFIED child is checked on its own date, so it needs one; a
+    child covered by the slice on the conversations carries their copied cursor (its own date could not
+    select the children the slice reads again). Raised at import."""
+    for obj in objects:
+        rules = _RULES_READ.get(obj.family)
+        if rules is None:
+            if obj.parent_bump is not None:
+                raise ValueError(
+                    f"objects.py: {obj.name} has parent_bump {obj.parent_bump.name}, which only the children "
+                    f"of a newest-first list ({', '.join(family.name for family in _RULES_READ)}) take"
+                )
+            continue
+        if obj.parent_bump not in rules:
+            raise ValueError(
+                f"objects.py: {obj.name} ({obj.family.name}) needs parent_bump, one of "
+                f"{', '.join(sorted(rule.name for rule in rules))}: whether its changes move its parent's "
+                f"updated_at (verified, trusted or covered by the slice); it has {obj.parent_bump}"
+            )
+        own_date = obj.default_cursor in obj.known_fields and obj.default_cursor != CONVERSATION_CURSOR
+        if obj.parent_bump == BumpRule.VERIFIED and not own_date:
+            raise ValueError(f"objects.py: {obj.name} is VERIFIED but its cursor is not a date of its own")
+        copied = obj.default_cursor == CONVERSATION_CURSOR
+        if obj.family == Family.PER_CONVERSATION and (obj.parent_bump == BumpRule.SLICE) != copied:
+            raise ValueError(
+                f"objects.py: {obj.name}: a conversation child covered by the slice has the cursor "
+                f"{CONVERSATION_CURSOR}, and only such a child"
+            )
+
+
 _check_families(OBJECTS)
+_check_bump_rules(OBJECTS)

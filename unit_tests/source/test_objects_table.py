@@ -10,7 +10,7 @@ import pytest
 from source_crisp import SourceCrisp
 from source_crisp.conversation_streams import ConversationChildStream, ConversationsStream
 from source_crisp.helpdesk import HelpdeskStream
-from source_crisp.objects import BY_NAME, OBJECTS, Family, _check_families
+from source_crisp.objects import BY_NAME, OBJECTS, BumpRule, Family, _check_bump_rules, _check_families
 from source_crisp.people_children import PeopleChildStream
 from source_crisp.profiles import PeopleProfilesStream
 from source_crisp.streams import CrispStream
@@ -49,3 +49,38 @@ def test_a_per_profile_row_under_another_parent_is_refused() -> None:
     table = tuple(misplaced if obj.name == misplaced.name else obj for obj in OBJECTS)
     with pytest.raises(ValueError, match=r"campaign_recipients has family PER_PROFILE.*parent is campaigns"):
         _check_families(table)
+
+
+def _with(obj_name: str, **changes: object) -> tuple:
+    changed = dataclasses.replace(BY_NAME[obj_name], **changes)  # type: ignore[arg-type]
+    return tuple(changed if obj.name == obj_name else obj for obj in OBJECTS)
+
+
+def test_every_child_of_a_newest_first_list_states_its_bump_rule() -> None:
+    children = [obj for obj in OBJECTS if obj.family in (Family.PER_CONVERSATION, Family.PER_PROFILE)]
+    assert len(children) == 11  # messages and 5 more per conversation; people_data and 4 more per profile
+    assert all(isinstance(obj.parent_bump, BumpRule) for obj in children)
+    verified = [obj.name for obj in OBJECTS if obj.parent_bump == BumpRule.VERIFIED]
+    assert verified == ["conversation_events", "conversation_pages", "conversation_files"]
+
+
+def test_a_dated_conversation_child_without_a_bump_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"conversation_files \(PER_CONVERSATION\) needs parent_bump"):
+        _check_bump_rules(_with("conversation_files", parent_bump=None))
+
+
+def test_a_verified_child_needs_a_date_of_its_own() -> None:
+    with pytest.raises(ValueError, match="conversation_routing is VERIFIED but its cursor is not a date"):
+        _check_bump_rules(_with("conversation_routing", parent_bump=BumpRule.VERIFIED))
+
+
+def test_a_rule_the_family_does_not_read_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"people_events \(PER_PROFILE\) needs parent_bump, one of SLICE"):
+        _check_bump_rules(_with("people_events", parent_bump=BumpRule.VERIFIED))
+    with pytest.raises(ValueError, match="campaign_recipients has parent_bump TRUSTED"):
+        _check_bump_rules(_with("campaign_recipients", parent_bump=BumpRule.TRUSTED))
+
+
+def test_a_conversation_child_covered_by_the_slice_carries_the_copied_cursor() -> None:
+    with pytest.raises(ValueError, match="conversation_events: a conversation child covered by the slice"):
+        _check_bump_rules(_with("conversation_events", parent_bump=BumpRule.SLICE))
