@@ -98,7 +98,9 @@ def _first_items(reader: CrispReader, obj: CrispObject, context: Context) -> lis
         reply = reader.client.get(reader.path(obj.path, context), child=True, quiet=True)
         return [item for item in (reply.data if reply else None) or [] if isinstance(item, dict)]
     # Sorted as an incremental read sorts it: the order probe asks the same page, which the page store keeps.
-    sort = {obj.sort_params[obj.default_cursor]: "1"} if obj.default_cursor in obj.sort_params else {}
+    # (A sort Crisp may refuse is not asked: its error would read as a missing scope.)
+    scan, cursor = obj.scan, obj.default_cursor or ""
+    sort = dict(scan.sort[cursor]) if scan and not scan.refusable and cursor in scan.sort else {}
     first = next(iter(reader.pages(obj, context, sort)), None)
     return first.items if first else []
 

@@ -18,6 +18,8 @@ from source_crisp.assumptions import (
     CAMPAIGN_STATISTIC_ACTIONS,
     CONVERSATION_DATE_FILTER_FIELD,
     CONVERSATION_SORT_PARAMS,
+    PEOPLE_SORT_PARAMS,
+    WAITING_SINCE_SCAN_AXIS,
 )
 from source_crisp.types import ColumnType
 
@@ -95,6 +97,28 @@ class FanOverCheck:
 
 
 @dataclass(frozen=True)
+class Scan:
+    """How an incremental read asks a newest-first list (Family CONVERSATION_LIST, PROFILE_LIST) for the
+    order of its cursor. The order is a guess (`guess`, in assumptions.py), checked on every record read
+    (incremental.DescendingScan)."""
+
+    sort: Mapping[str, Mapping[str, str]]  # cursor -> the query params listing newest first by it
+    guess: str  # the name in assumptions.py of the sort guess, for the warning that says it failed
+    # A cursor no sort gives completely, scanned on the list of a cursor that bounds it from above (and
+    # filtered here): conversations' waiting_since on updated_at (assumptions.WAITING_SINCE_SCAN_AXIS).
+    axes: Mapping[str, str] = field(default_factory=dict)
+    date_filter_field: str | None = None  # the cursor Crisp's filter_date_start/end apply to
+    # Crisp may answer the sort params with an error (a 400): the list is then read again without them
+    # (profiles.sorted_pages), and check's access probe asks the list unsorted, so a refusal is not taken
+    # for a missing scope.
+    refusable: bool = False
+
+    def axis(self, cursor: str) -> str:
+        """The cursor whose sorted list a read on `cursor` scans."""
+        return self.axes.get(cursor, cursor)
+
+
+@dataclass(frozen=True)
 class Enrichment:
     """An extra request per item whose answer is merged into it (`keep` = the fields taken, None = all).
 
@@ -128,8 +152,7 @@ class CrispObject:
     cursor_candidates: tuple[str, ...] = ()
     default_cursor: str | None = None
     list_params: Mapping[str, str] = field(default_factory=dict)
-    sort_params: Mapping[str, str] = field(default_factory=dict)  # cursor -> server sort (newest first)
-    date_filter_field: str | None = None  # the cursor Crisp's filter_date_start/end apply to
+    scan: Scan | None = None  # the newest-first lists: how they are asked for each cursor's order
     hoist: str | None = None  # a sub-object merged into the top level (operators' `details`)
     never_emit: tuple[str, ...] = ()  # secret fields, dotted for nested ones (`access.password`)
     # Objects whose keys are data, not fields: one string column holding their JSON text (like arrays), so a
@@ -445,6 +468,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         known_fields=known.PEOPLE_PROFILE,
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
+        scan=Scan(sort=MappingProxyType(PEOPLE_SORT_PARAMS), guess="PEOPLE_SORT_PARAMS", refusable=True),
         family=Family.PROFILE_LIST,
     ),
     CrispObject(
@@ -484,8 +508,14 @@ OBJECTS: tuple[CrispObject, ...] = (
         cursor_candidates=("updated_at", "created_at", "waiting_since"),
         default_cursor="updated_at",
         list_params=MappingProxyType({"include_empty": "1"}),
-        sort_params=MappingProxyType(CONVERSATION_SORT_PARAMS),
-        date_filter_field=CONVERSATION_DATE_FILTER_FIELD,
+        scan=Scan(
+            sort=MappingProxyType(
+                {cursor: {param: "1"} for cursor, param in CONVERSATION_SORT_PARAMS.items()}
+            ),
+            guess="CONVERSATION_SORT_PARAMS",
+            axes=MappingProxyType({"waiting_since": WAITING_SINCE_SCAN_AXIS}),
+            date_filter_field=CONVERSATION_DATE_FILTER_FIELD,
+        ),
         family=Family.CONVERSATION_LIST,
     ),
     CrispObject(
@@ -798,5 +828,24 @@ def _check_bump_rules(objects: tuple[CrispObject, ...]) -> None:
             )
 
 
+def _check_scans(objects: tuple[CrispObject, ...]) -> None:
+    """A newest-first list has a scan giving every cursor it offers a sorted list to scan, directly or on an
+    axis; no other row has one (nothing would read it). Raised at import."""
+    for obj in objects:
+        if obj.family not in _CHILD_FAMILY:
+            if obj.scan is not None:
+                raise ValueError(f"objects.py: {obj.name} has a scan but is not a newest-first list")
+            continue
+        unsorted = [
+            c for c in obj.cursor_candidates if obj.scan is None or obj.scan.axis(c) not in obj.scan.sort
+        ]
+        if unsorted:
+            raise ValueError(
+                f"objects.py: {obj.name} ({obj.family.name}) has no sort for the cursor(s) "
+                f"{', '.join(unsorted)}: give its scan a sort or an axis for each"
+            )
+
+
 _check_families(OBJECTS)
 _check_bump_rules(OBJECTS)
+_check_scans(OBJECTS)

@@ -10,7 +10,15 @@ import pytest
 from source_crisp import SourceCrisp
 from source_crisp.conversation_streams import ConversationChildStream, ConversationsStream
 from source_crisp.helpdesk import HelpdeskStream
-from source_crisp.objects import BY_NAME, OBJECTS, BumpRule, Family, _check_bump_rules, _check_families
+from source_crisp.objects import (
+    BY_NAME,
+    OBJECTS,
+    BumpRule,
+    Family,
+    _check_bump_rules,
+    _check_families,
+    _check_scans,
+)
 from source_crisp.people_children import PeopleChildStream
 from source_crisp.profiles import PeopleProfilesStream
 from source_crisp.streams import CrispStream
@@ -84,3 +92,26 @@ def test_a_rule_the_family_does_not_read_is_refused() -> None:
 def test_a_conversation_child_covered_by_the_slice_carries_the_copied_cursor() -> None:
     with pytest.raises(ValueError, match="conversation_events: a conversation child covered by the slice"):
         _check_bump_rules(_with("conversation_events", parent_bump=BumpRule.SLICE))
+
+
+def test_both_newest_first_lists_carry_their_scan() -> None:
+    conversations, profiles = BY_NAME["conversations"].scan, BY_NAME["people_profiles"].scan
+    assert conversations is not None
+    assert profiles is not None
+    assert conversations.sort["updated_at"] == {"order_date_updated": "1"}
+    assert conversations.axis("waiting_since") == "updated_at"  # no sort of its own: bounded by updated_at
+    assert profiles.sort["created_at"] == {"sort_field": "created_at", "sort_order": "descending"}
+    assert (conversations.guess, profiles.guess) == ("CONVERSATION_SORT_PARAMS", "PEOPLE_SORT_PARAMS")
+    assert profiles.refusable
+    assert not conversations.refusable
+
+
+def test_a_cursor_without_a_sort_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"people_profiles .* no sort for the cursor.s. last_seen"):
+        _check_scans(_with("people_profiles", cursor_candidates=("updated_at", "last_seen")))
+
+
+def test_a_scan_on_a_row_no_scan_reads_is_refused() -> None:
+    scan = BY_NAME["people_profiles"].scan
+    with pytest.raises(ValueError, match="teams has a scan but is not a newest-first list"):
+        _check_scans(_with("teams", scan=scan))
