@@ -216,7 +216,7 @@ class ConversationChildStream(_NewestFirst):
         refresh_syncs: int = CONVERSATION_REFRESH_SYNCS_DEFAULT,
     ) -> None:
         super().__init__(obj, reader, settings, discovery)
-        self._undated = obj.default_cursor == CONVERSATION_CURSOR
+        self._undated = obj.parent_cursor is not None  # participants, routing: CONVERSATION_CURSOR
         self._refresh_syncs = refresh_syncs
         # The listings a sync reads are never older than its start (the streams are built when it starts).
         self._judged_until = round((reader.client.server_now() - UNJUDGED_MARGIN).timestamp() * 1000)

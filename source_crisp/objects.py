@@ -6,7 +6,7 @@ Paths are relative to api_url and use `{website_id}`, `{page}` and the fields th
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from itertools import product
 from types import MappingProxyType
@@ -174,6 +174,9 @@ class CrispObject:
     renames: Mapping[str, str] = field(default_factory=dict)
     family: Family = Family.GENERIC  # which stream class reads the row (Family)
     parent_bump: BumpRule | None = None  # required for the children of a newest-first list (BumpRule)
+    # The column holding the parent's updated_at when the child was read, the child's default cursor: what a
+    # child covered by the slice is selected on (set by _with_parent_cursor, with the column and cursor).
+    parent_cursor: str | None = None
 
     @property
     def incremental(self) -> bool:
@@ -194,6 +197,19 @@ class CrispObject:
         ]
         for values in product(*values_of):
             yield base | dict(zip(self.fan_over, values, strict=True))
+
+
+def _with_parent_cursor(obj: CrispObject, column: str) -> CrispObject:
+    """The row with the parent's updated_at copied into `column` of each record: a LONG column, the first
+    cursor candidate and the default one (its own dates stay candidates)."""
+    own = tuple(candidate for candidate in obj.cursor_candidates if candidate != column)
+    return replace(
+        obj,
+        parent_cursor=column,
+        known_fields=MappingProxyType({**obj.known_fields, column: ColumnType.LONG}),
+        cursor_candidates=(column, *own),
+        default_cursor=column,
+    )
 
 
 _ARTICLE = _W + "/helpdesk/locale/{locale}/article/{article_id}"
@@ -233,6 +249,8 @@ _PER_CONVERSATION_LIST = (
 _PER_CONVERSATION = "1 request per conversation"
 # The conversation's updated_at when its undated children (participants, routing) were read: their cursor.
 CONVERSATION_CURSOR = "conversation_updated_at"
+# A profile's updated_at when its children were read: the default cursor of every per-profile stream.
+PROFILE_CURSOR = "profile_updated_at"
 
 
 def _per_conversation(
@@ -256,23 +274,23 @@ def _per_conversation(
         else "no date of its own: incremental syncs read the conversations that changed plus a rotating "
         "slice of the others (conversation_refresh_syncs)"
     )
-    cursor = "timestamp" if dated else CONVERSATION_CURSOR
-    return CrispObject(
+    row = CrispObject(
         name=name,
         description=f"{what} ({cost}, {_AFTER_WALK}; {when}).",
         path=_W + "/conversation/{session_id}/" + route,
         pagination=pagination,
         primary_key=("session_id", *key),
-        known_fields=fields if dated else MappingProxyType({**fields, CONVERSATION_CURSOR: ColumnType.LONG}),
+        known_fields=fields,
         parent="conversations",
         parent_fields=("session_id",),
         family=Family.PER_CONVERSATION,
         parent_bump=bump,
-        cursor_candidates=(cursor,),
-        default_cursor=cursor,
+        cursor_candidates=("timestamp",) if dated else (),
+        default_cursor="timestamp" if dated else None,
         sample_parents=3,
         **options,  # type: ignore[arg-type]
     )
+    return row if dated else _with_parent_cursor(row, CONVERSATION_CURSOR)
 
 
 CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
@@ -332,6 +350,20 @@ def _per_parent(parent: str) -> str:
 
 
 # The per-profile streams are read by people_children.PeopleChildStream, whatever their own dates.
+def _per_profile(**fields: Any) -> CrispObject:
+    """A child of people_profiles: read for the profiles that changed plus a rotating slice of the others
+    (people_children.py), as the profile's updated_at is not known to move when its children change; each
+    record carries that updated_at as `profile_updated_at`, its default cursor."""
+    row = CrispObject(
+        **fields,
+        parent="people_profiles",
+        parent_fields=("people_id",),
+        family=Family.PER_PROFILE,
+        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
+    )
+    return _with_parent_cursor(row, PROFILE_CURSOR)
+
+
 _PER_PROFILE_SYNC = (
     "Incremental syncs read the profiles that changed plus a rotating slice of the others "
     "(people_refresh_syncs)."
@@ -380,7 +412,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
     ),
-    CrispObject(
+    _per_profile(
         name="people_events",
         description="Events recorded on each profile, their data as JSON text ("
         + _per_parent("profile")
@@ -391,15 +423,11 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         # An event has no id: two events of one name in the same millisecond are one row.
         primary_key=("people_id", "timestamp", "text"),
         known_fields=known.PEOPLE_EVENT,
-        parent="people_profiles",
-        parent_fields=("people_id",),
-        family=Family.PER_PROFILE,
-        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
         json_fields=("data",),
         cursor_candidates=("timestamp",),
         default_cursor="timestamp",
     ),
-    CrispObject(
+    _per_profile(
         name="people_conversations",
         description="Which conversations each profile took part in, one row per profile and session id ("
         + _per_parent("profile")
@@ -409,13 +437,9 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         pagination=Pagination.FIXED_PAGE,
         primary_key=("people_id", "session_id"),
         known_fields=known.PEOPLE_CONVERSATION,
-        parent="people_profiles",
-        parent_fields=("people_id",),
-        family=Family.PER_PROFILE,
-        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
         value_field="session_id",
     ),
-    CrispObject(
+    _per_profile(
         name="people_campaigns",
         description="The campaigns each profile received, with the actions it took in `statistics` ("
         + _per_parent("profile")
@@ -427,12 +451,8 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         pagination=Pagination.FIXED_PAGE,
         primary_key=("people_id", "campaign_id"),
         known_fields=known.PEOPLE_CAMPAIGN,
-        parent="people_profiles",
-        parent_fields=("people_id",),
-        family=Family.PER_PROFILE,
-        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
     ),
-    CrispObject(
+    _per_profile(
         name="people_subscriptions",
         description="Whether each profile is subscribed to emails, one row per profile (1 request per "
         "profile). " + _PER_PROFILE_SYNC,
@@ -440,10 +460,6 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         pagination=Pagination.SINGLE,
         primary_key=("people_id",),
         known_fields=known.PEOPLE_SUBSCRIPTION,
-        parent="people_profiles",
-        parent_fields=("people_id",),
-        family=Family.PER_PROFILE,
-        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
     ),
 )
 
@@ -471,7 +487,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         scan=Scan(sort=MappingProxyType(PEOPLE_SORT_PARAMS), guess="PEOPLE_SORT_PARAMS", refusable=True),
         family=Family.PROFILE_LIST,
     ),
-    CrispObject(
+    _per_profile(
         name="people_data",
         description="Custom attributes of each profile, as data_<key> columns (the keys discover saw) and "
         "whole as JSON text in `data` (every key). 1 request per profile; incremental syncs read the "
@@ -481,10 +497,6 @@ OBJECTS: tuple[CrispObject, ...] = (
         primary_key=("people_id",),
         known_fields=known.PEOPLE_DATA,
         whole_maps=("data",),
-        parent="people_profiles",
-        parent_fields=("people_id",),
-        family=Family.PER_PROFILE,
-        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
         sample_parents=5,
     ),
     CrispObject(
@@ -800,8 +812,8 @@ _RULES_READ = MappingProxyType(
 def _check_bump_rules(objects: tuple[CrispObject, ...]) -> None:
     """Every child of a newest-first list says how a change of it reaches the next sync (no silent trust),
     with a rule its stream implements; a VERIFIED child is checked on its own date, so it needs one; a
-    child covered by the slice on the conversations carries their copied cursor (its own date could not
-    select the children the slice reads again). Raised at import."""
+    child covered by the slice carries its parent's copied cursor (its own date could not select the
+    children the slice reads again). Raised at import."""
     for obj in objects:
         rules = _RULES_READ.get(obj.family)
         if rules is None:
@@ -817,14 +829,13 @@ def _check_bump_rules(objects: tuple[CrispObject, ...]) -> None:
                 f"{', '.join(sorted(rule.name for rule in rules))}: whether its changes move its parent's "
                 f"updated_at (verified, trusted or covered by the slice); it has {obj.parent_bump}"
             )
-        own_date = obj.default_cursor in obj.known_fields and obj.default_cursor != CONVERSATION_CURSOR
+        own_date = obj.default_cursor in obj.known_fields and obj.default_cursor != obj.parent_cursor
         if obj.parent_bump == BumpRule.VERIFIED and not own_date:
             raise ValueError(f"objects.py: {obj.name} is VERIFIED but its cursor is not a date of its own")
-        copied = obj.default_cursor == CONVERSATION_CURSOR
-        if obj.family == Family.PER_CONVERSATION and (obj.parent_bump == BumpRule.SLICE) != copied:
+        if (obj.parent_bump == BumpRule.SLICE) != (obj.parent_cursor is not None):
             raise ValueError(
-                f"objects.py: {obj.name}: a conversation child covered by the slice has the cursor "
-                f"{CONVERSATION_CURSOR}, and only such a child"
+                f"objects.py: {obj.name}: a child covered by the slice copies its parent's cursor "
+                "(_with_parent_cursor), and only such a child"
             )
 
 

@@ -89,8 +89,8 @@ def test_a_rule_the_family_does_not_read_is_refused() -> None:
         _check_bump_rules(_with("campaign_recipients", parent_bump=BumpRule.TRUSTED))
 
 
-def test_a_conversation_child_covered_by_the_slice_carries_the_copied_cursor() -> None:
-    with pytest.raises(ValueError, match="conversation_events: a conversation child covered by the slice"):
+def test_a_child_covered_by_the_slice_carries_the_copied_cursor() -> None:
+    with pytest.raises(ValueError, match="conversation_events: a child covered by the slice copies"):
         _check_bump_rules(_with("conversation_events", parent_bump=BumpRule.SLICE))
 
 
@@ -115,3 +115,19 @@ def test_a_scan_on_a_row_no_scan_reads_is_refused() -> None:
     scan = BY_NAME["people_profiles"].scan
     with pytest.raises(ValueError, match="teams has a scan but is not a newest-first list"):
         _check_scans(_with("teams", scan=scan))
+    with pytest.raises(ValueError, match="people_events: a child covered by the slice copies"):
+        _check_bump_rules(_with("people_events", parent_cursor=None))
+
+
+def test_the_row_of_a_child_covered_by_the_slice_holds_the_copied_cursor() -> None:
+    """The table says what a stream emits: discover reads the same row the stream reads."""
+    for name, column in (
+        ("people_events", "profile_updated_at"),
+        ("conversation_routing", "conversation_updated_at"),
+    ):
+        obj = BY_NAME[name]
+        assert (obj.parent_cursor, obj.default_cursor, obj.cursor_candidates[0]) == (column, column, column)
+        assert column in obj.known_fields
+    assert BY_NAME["people_events"].cursor_candidates == ("profile_updated_at", "timestamp")
+    streams = {stream.name: stream for stream in SourceCrisp().streams(config())}
+    assert streams["people_data"].obj is BY_NAME["people_data"]  # not rewritten when the stream is built
