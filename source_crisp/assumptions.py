@@ -53,13 +53,14 @@ WAITING_SINCE_SCAN_AXIS = "updated_at"
 # gives them `parent_bump=BumpRule.VERIFIED`, and a child of conversations without a rule fails at import.
 CHILDREN_BUMP_UPDATED_AT = True
 
-# §4.1: whether Crisp moves a conversation's `updated_at` when its participants or its routing (assignment)
-# change is undocumented, and those answers carry no date to check it with. Not relied on: incremental syncs
-# of conversation_participants and conversation_routing read the conversations whose updated_at passed the
-# reference PLUS a rotating slice of the others (rotating_slice.py), so every conversation is read again
-# within `conversation_refresh_syncs` syncs: an unbumped change arrives at most that many syncs late, never
-# lost. Set True once Crisp is shown to bump it: no slice is read. Sandbox switch
-# `undated_children_bump_updated_at` (the sandbox's reassign_conversation moves updated_at or not).
+# §4.1: whether Crisp moves a conversation's `updated_at` when its participants, its routing (assignment) or
+# its meta change is undocumented, and those answers carry no date to check it with. Not relied on:
+# incremental syncs of conversation_participants, conversation_routing and conversation_metas (their rows'
+# parent_bump SLICE) read the conversations whose updated_at passed the reference PLUS a rotating slice of
+# the others (rotating_slice.py), so every conversation is read again within `conversation_refresh_syncs`
+# syncs: an unbumped change arrives at most that many syncs late, never lost. Set True once Crisp is shown
+# to bump it: no slice is read. Sandbox switch `undated_children_bump_updated_at` (the sandbox's
+# reassign_conversation moves updated_at or not).
 CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN = False
 
 # §2: no rate-limit headers are documented; `Retry-After` is honoured when present (seconds).

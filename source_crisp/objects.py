@@ -341,6 +341,18 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         known.CONVERSATION_ROUTING,
         BumpRule.SLICE,  # assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN
     ),
+    _per_conversation(
+        "conversation_metas",
+        "The visitor details of each conversation (nickname, email, device, segments; custom data as "
+        "data_<key> columns and whole as JSON text in `data`) from its own meta route, one row per "
+        "conversation",
+        "meta",
+        Pagination.SINGLE,
+        (),
+        known.CONVERSATION_META,
+        BumpRule.SLICE,  # assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN
+        whole_maps=("data",),
+    ),
 )
 
 

@@ -66,7 +66,7 @@ def _with(obj_name: str, **changes: object) -> tuple:
 
 def test_every_child_of_a_newest_first_list_states_its_bump_rule() -> None:
     children = [obj for obj in OBJECTS if obj.family in (Family.PER_CONVERSATION, Family.PER_PROFILE)]
-    assert len(children) == 11  # messages and 5 more per conversation; people_data and 4 more per profile
+    assert len(children) == 12  # messages and 6 more per conversation; people_data and 4 more per profile
     assert all(isinstance(obj.parent_bump, BumpRule) for obj in children)
     verified = [obj.name for obj in OBJECTS if obj.parent_bump == BumpRule.VERIFIED]
     assert verified == ["conversation_events", "conversation_pages", "conversation_files"]
