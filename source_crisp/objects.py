@@ -51,7 +51,7 @@ class Pagination(Enum):
 
 
 class Family(Enum):
-    """How a stream reads its row: the stream class it gets (stream_registry.py picks it from this field, so
+    """How a stream reads its row: the stream class it gets (source.BUILDERS picks it from this field, so
     no module decides by stream or parent name). Its table check (_check_families) keeps parents and
     children of the newest-first lists consistent."""
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from airbyte_cdk.models import (
@@ -22,16 +24,61 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_crisp.access import left_out_line, probe_access, scopes_of, unreadable_summary
 from source_crisp.client import AnswerBoundReached, Backoff, CrispClient, Timeouts
 from source_crisp.config import CrispConfig, config_error
+from source_crisp.conversation_streams import ConversationChildStream, ConversationsStream
 from source_crisp.discovery import Discovery
 from source_crisp.errors import AccessDenied
-from source_crisp.helpdesk import Helpdesk
-from source_crisp.objects import OBJECTS
+from source_crisp.helpdesk import Helpdesk, HelpdeskStream
+from source_crisp.objects import OBJECTS, CrispObject, Family
 from source_crisp.order_probe import conversation_order
+from source_crisp.people_children import PeopleChildStream
+from source_crisp.profiles import PeopleProfilesStream
 from source_crisp.reader import CrispReader
 from source_crisp.scopes import CORE_STREAMS
 from source_crisp.state_input import read_state_file
-from source_crisp.stream_registry import StreamContext, build_stream
+from source_crisp.streams import CrispStream
 from source_crisp.waits import ANSWER_BOUND_SECONDS, HEARTBEAT_SECONDS, Waits
+
+
+@dataclass(frozen=True)
+class StreamContext:
+    """What the streams of one source run share: built once per `streams()` call."""
+
+    reader: CrispReader
+    config: CrispConfig
+    discovery: Discovery
+    helpdesk: Helpdesk  # the once-per-sync probe of which help center answers
+
+
+Build = Callable[[CrispObject, StreamContext], CrispStream]
+
+# The stream class of each row, picked by its `family` (objects.Family): the one place that maps a kind of
+# object to the code reading it, so every stream is built the same way and none by its name. Each family's
+# constructor call; the extra setting a family takes (its refresh syncs, the helpdesk probe)
+# is passed here, so the stream classes keep their own signatures.
+BUILDERS: Mapping[Family, Build] = MappingProxyType(
+    {
+        Family.GENERIC: lambda obj, run: CrispStream(obj, run.reader, run.config.incremental, run.discovery),
+        Family.CONVERSATION_LIST: lambda obj, run: ConversationsStream(
+            obj, run.reader, run.config.incremental, run.discovery
+        ),
+        Family.PER_CONVERSATION: lambda obj, run: ConversationChildStream(
+            obj, run.reader, run.config.incremental, run.discovery, run.config.conversation_refresh_syncs
+        ),
+        Family.PROFILE_LIST: lambda obj, run: PeopleProfilesStream(
+            obj, run.reader, run.config.incremental, run.discovery
+        ),
+        Family.PER_PROFILE: lambda obj, run: PeopleChildStream(
+            obj, run.reader, run.config.incremental, run.discovery, run.config.people_refresh_syncs
+        ),
+        Family.HELPDESK: lambda obj, run: HelpdeskStream(
+            obj, run.reader, run.config.incremental, run.discovery, run.helpdesk
+        ),
+    }
+)
+
+# A family added to objects.Family without a builder fails here, at import, not mid-sync.
+if missing := [family.name for family in Family if family not in BUILDERS]:
+    raise ImportError(f"source.py: no stream class for the families {', '.join(missing)}")
 
 _ORDER = {obj.name: index for index, obj in enumerate(OBJECTS)}  # discover lists streams in table order
 
@@ -171,5 +218,5 @@ class SourceCrisp(AbstractSource):
         parsed = CrispConfig.from_mapping(config)
         reader = self._reader(parsed)
         run = StreamContext(reader, parsed, Discovery(reader), Helpdesk(reader))
-        # Each row's family picks its stream class (stream_registry.py).
-        return [build_stream(obj, run) for obj in OBJECTS]
+        # Each row's family picks its stream class (BUILDERS).
+        return [BUILDERS[obj.family](obj, run) for obj in OBJECTS]
