@@ -94,6 +94,7 @@ NO_PLACE_IN_CONVOT = {
         "conversation_events conversation_pages conversation_participants conversation_routing "
         "spam_conversations"
     ),
+    "a conversation's visitor details, which its conversations record carries too": "conversation_metas",
     "profile links and statistics": "people_conversations people_subscriptions people_statistics",
 }
 NOT_IMPORTED = {

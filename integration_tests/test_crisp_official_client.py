@@ -81,6 +81,11 @@ def _conversation(api: WebsiteResource, sb: CrispSandbox) -> None:
     assert api.get_conversation(sb.website_id, truth["session_id"]) == truth
 
 
+def _conversation_metas(api: WebsiteResource, sb: CrispSandbox) -> None:
+    for truth in list(sb.workspace.conversations())[:3]:
+        assert api.get_conversation_metas(sb.website_id, truth["session_id"]) == truth["meta"]
+
+
 def _messages(api: WebsiteResource, sb: CrispSandbox) -> None:
     for conversation in list(sb.workspace.conversations())[:5]:
         session_id = conversation["session_id"]
@@ -133,6 +138,7 @@ SERVED: dict[str, Callable[[WebsiteResource, CrispSandbox], None]] = {
     "search_conversations": _conversations,
     "list_conversations": _conversations,
     "get_conversation": _conversation,
+    "get_conversation_metas": _conversation_metas,
     "get_messages_in_conversation": _messages,
     "get_people_statistics": _people_statistics,
     "list_people_profiles": _people_profiles,
@@ -150,7 +156,6 @@ NOT_SERVED = {
     "count_visitors",
     "get_message_in_conversation",
     "get_conversation_routing_assign",
-    "get_conversation_metas",
     "list_conversation_pages",
     "list_conversation_events",
     "list_conversation_files",

@@ -14,12 +14,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_shared.config_error import ConfigError
 from source_crisp.errors import AccessDenied
-from source_crisp.objects import OBJECTS, CrispObject, Pagination
+from source_crisp.objects import OBJECTS, CrispObject, Family, Pagination
 from source_crisp.reader import Context, CrispReader, Item
 from source_crisp.scopes import STREAM_SCOPES, needs, needs_text
-
-# Streams whose route family the helpdesk probe picks (helpdesk.py): check follows their parent's verdict.
-_HELPDESK_FAMILY = ("helpdesk_categories", "helpdesk_sections", "helpdesk_articles")
 
 _WHY = {
     "not_allowed": "the token lacks the scope",
@@ -99,7 +96,9 @@ def _first_items(reader: CrispReader, obj: CrispObject, context: Context) -> lis
         reply = reader.client.get(reader.path(obj.path, context), child=True, quiet=True)
         return [item for item in (reply.data if reply else None) or [] if isinstance(item, dict)]
     # Sorted as an incremental read sorts it: the order probe asks the same page, which the page store keeps.
-    sort = {obj.sort_params[obj.default_cursor]: "1"} if obj.default_cursor in obj.sort_params else {}
+    # (A sort Crisp may refuse is not asked: its error would read as a missing scope.)
+    scan, cursor = obj.scan, obj.default_cursor or ""
+    sort = dict(scan.sort[cursor]) if scan and not scan.refusable and cursor in scan.sort else {}
     first = next(iter(reader.pages(obj, context, sort)), None)
     return first.items if first else []
 
@@ -123,7 +122,7 @@ def probe_access(reader: CrispReader) -> dict[str, AccessDenied]:
             if by_scope[scope] is not None:
                 denied[obj.name] = by_scope[scope]
             continue
-        if obj.name in _HELPDESK_FAMILY:
+        if obj.family == Family.HELPDESK:  # the helpdesk probe picks their routes: they follow their parent
             continue
         context: Context = {}
         if obj.parent is not None:

@@ -50,16 +50,18 @@ WAITING_SINCE_SCAN_AXIS = "updated_at"
 # that sync's reference and records `visit_every_conversation`, so every later incremental sync of the stream
 # visits every conversation (a change hidden in a conversation passed before the contradiction is read one
 # sync later). Only a conversation visited anyway (changed otherwise) can show the contradiction.
-# Sandbox switch `children_bump_updated_at=False`.
-CHILDREN_BUMP_UPDATED_AT = ("conversation_events", "conversation_pages", "conversation_files")
+# Sandbox switch `children_bump_updated_at=False`. The rows relying on it say so themselves: objects.py
+# gives them `parent_bump=BumpRule.VERIFIED`, and a child of conversations without a rule fails at import.
+CHILDREN_BUMP_UPDATED_AT = True
 
-# §4.1: whether Crisp moves a conversation's `updated_at` when its participants or its routing (assignment)
-# change is undocumented, and those answers carry no date to check it with. Not relied on: incremental syncs
-# of conversation_participants and conversation_routing read the conversations whose updated_at passed the
-# reference PLUS a rotating slice of the others (rotating_slice.py), so every conversation is read again
-# within `conversation_refresh_syncs` syncs: an unbumped change arrives at most that many syncs late, never
-# lost. Set True once Crisp is shown to bump it: no slice is read. Sandbox switch
-# `undated_children_bump_updated_at` (the sandbox's reassign_conversation moves updated_at or not).
+# §4.1: whether Crisp moves a conversation's `updated_at` when its participants, its routing (assignment) or
+# its meta change is undocumented, and those answers carry no date to check it with. Not relied on:
+# incremental syncs of conversation_participants, conversation_routing and conversation_metas (their rows'
+# parent_bump SLICE) read the conversations whose updated_at passed the reference PLUS a rotating slice of
+# the others (rotating_slice.py), so every conversation is read again within `conversation_refresh_syncs`
+# syncs: an unbumped change arrives at most that many syncs late, never lost. Set True once Crisp is shown
+# to bump it: no slice is read. Sandbox switch `undated_children_bump_updated_at` (the sandbox's
+# reassign_conversation moves updated_at or not).
 CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN = False
 
 # §2: no rate-limit headers are documented; `Retry-After` is honoured when present (seconds).

@@ -13,10 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from source_crisp.assumptions import (
-    CHILDREN_BUMP_UPDATED_AT,
     CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN,
     FULL_REFRESH_SORT_PARAM,
-    WAITING_SINCE_SCAN_AXIS,
 )
 from source_crisp.checkpoint import Checkpoint, Output
 from source_crisp.config import CONVERSATION_REFRESH_SYNCS_DEFAULT, Comparison, IncrementalSettings
@@ -24,7 +22,7 @@ from source_crisp.cursor_guards import VISIT_EVERY_CONVERSATION
 from source_crisp.dates import cursor_value, iso_utc
 from source_crisp.discovery import Discovery
 from source_crisp.incremental import Coverage, DescendingScan, RecentKeys, Window, claim, highest, window_for
-from source_crisp.objects import BY_NAME, CONVERSATION_CURSOR, CrispObject, Pagination
+from source_crisp.objects import BY_NAME, CONVERSATION_CURSOR, BumpRule, CrispObject, Pagination, Scan
 from source_crisp.reader import CrispReader, Item
 from source_crisp.rotating_slice import (
     LIST_PAGES,
@@ -36,9 +34,6 @@ from source_crisp.rotating_slice import (
 )
 from source_crisp.streams import CrispStream
 
-# The list a cursor is scanned on: its own sort, or (a cursor Crisp's sort cannot give completely) a list
-# whose sort axis bounds it from above. See assumptions.WAITING_SINCE_SCAN_AXIS.
-SCAN_AXIS = {"waiting_since": WAITING_SINCE_SCAN_AXIS}
 # A child dated this close to the sync's start (or later) is not judged against its conversation's listed
 # updated_at: the listing may predate the child, and the two clocks may differ a little.
 UNJUDGED_MARGIN = timedelta(minutes=1)
@@ -48,6 +43,7 @@ class _NewestFirst(CrispStream):
     """Shared by conversations and their messages: a newest-first scan of the conversation list."""
 
     conversations = BY_NAME["conversations"]
+    _list_scan = conversations.scan or Scan({}, "")  # its sort orders, date filter and axes (objects.Scan)
     vanished = 0  # conversations found deleted (404) during the current scan
 
     def _scan_conversations(
@@ -97,7 +93,7 @@ class _NewestFirst(CrispStream):
         """One warning per sync and list: which guess failed, where, and what the read does instead."""
         sort = next((name for name in params if name.startswith("order_date_")), "default order")
         guess = scan.broken_guess or (
-            f"{'CONVERSATION_SORT_PARAMS' if incremental else 'FULL_REFRESH_SORT_PARAM'}: {sort}=1 lists "
+            f"{self._list_scan.guess if incremental else 'FULL_REFRESH_SORT_PARAM'}: {sort}=1 lists "
             f"conversations newest first by {axis}"
         )
         what = scan.contradiction if scan.broken_guess else f"{axis} {scan.contradiction}"
@@ -156,9 +152,11 @@ class ConversationsStream(_NewestFirst):
                 yield self._shape(conversation)
 
     def _incremental(self, cursor: str) -> Output:
-        axis = SCAN_AXIS.get(cursor, cursor)
+        # The list the cursor is scanned on: its own sort, or (a cursor Crisp's sort cannot give completely)
+        # a list whose sort bounds it from above (the row's Scan.axes).
+        axis = self._list_scan.axis(cursor)
         window, scan, high_water = self._plan(cursor, axis)
-        params = {self.obj.sort_params[axis]: "1"} | self._date_filter(cursor, window)
+        params = dict(self._list_scan.sort[axis]) | self._date_filter(cursor, window)
         bound = cursor if axis != cursor else None
         for item in self._scan_conversations(
             scan, axis, params, cursor if self._newer(window) else None, bound
@@ -173,7 +171,7 @@ class ConversationsStream(_NewestFirst):
 
     def _date_filter(self, cursor: str, window: Window) -> dict[str, str]:
         """`older_than` on the field Crisp filters on: ask for older ones only (1 s wider, re-checked)."""
-        if cursor != self.obj.date_filter_field or window.reference is None or self._newer(window):
+        if cursor != self._list_scan.date_filter_field or window.reference is None or self._newer(window):
             return {}
         return {"filter_date_end": iso_utc(window.reference + 1000)}
 
@@ -199,8 +197,9 @@ class ConversationChildStream(_NewestFirst):
     by FULL_REFRESH_SORT_PARAM; incremental: by updated_at), so a sync that selects several walks it once:
     the reader serves the 2nd..nth walk from the pages it shares within the sync. Incremental reads visit
     only conversations whose updated_at passed the reference: for events, pages and files that relies on
-    assumptions.CHILDREN_BUMP_UPDATED_AT, verified on every record (_verify). Participants and routing have
-    no date to verify anything with (assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN): their
+    assumptions.CHILDREN_BUMP_UPDATED_AT, verified on every record (_verify; their rows' parent_bump is
+    VERIFIED). Participants and routing have no date to verify anything with (parent_bump SLICE,
+    assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN): their
     records carry their conversation's updated_at (`conversation_updated_at`, the cursor), and incremental
     reads add a rotating slice of the other conversations (_slice), so every conversation is read again
     within `conversation_refresh_syncs` syncs. The list has no count route (neither official client has
@@ -218,11 +217,14 @@ class ConversationChildStream(_NewestFirst):
         refresh_syncs: int = CONVERSATION_REFRESH_SYNCS_DEFAULT,
     ) -> None:
         super().__init__(obj, reader, settings, discovery)
-        self._undated = obj.default_cursor == CONVERSATION_CURSOR
+        self._undated = obj.parent_cursor is not None  # participants, routing: CONVERSATION_CURSOR
         self._refresh_syncs = refresh_syncs
         # The listings a sync reads are never older than its start (the streams are built when it starts).
         self._judged_until = round((reader.client.server_now() - UNJUDGED_MARGIN).timestamp() * 1000)
-        self._verifies = obj.name in CHILDREN_BUMP_UPDATED_AT
+        # The row's rule (objects.BumpRule): events, pages, files are verified (CHILDREN_BUMP_UPDATED_AT);
+        # participants and routing are covered by the slice; messages are trusted.
+        self._verifies = obj.parent_bump == BumpRule.VERIFIED
+        self._slices = obj.parent_bump == BumpRule.SLICE
         self._contradicted = False  # a record of this read contradicted CHILDREN_BUMP_UPDATED_AT
         self._child_top: int | None = None  # the highest trusted child cursor read
 
@@ -244,7 +246,7 @@ class ConversationChildStream(_NewestFirst):
             )
             scan = DescendingScan(Window(), Coverage(), self._horizon)
         claims_ranges = self._newer(window) and not visit_all
-        params = {self.conversations.sort_params["updated_at"]: "1"}
+        params = dict(self._list_scan.sort["updated_at"])
         rotation = self._rotation(self._state_for(cursor))
         read, listed = RecentKeys(), 0  # the conversations the changed part read; its list pages
         for item in self._scan_conversations(scan, "updated_at", params, cursor if claims_ranges else None):
@@ -277,9 +279,9 @@ class ConversationChildStream(_NewestFirst):
             yield self._with(done, rotation)
 
     def _rotation(self, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The slice's part of the state (undated children only): where the next slice starts and the list's
-        page count as last seen."""
-        if not self._undated:
+        """The slice's part of the state (children the slice covers only): where the next slice starts and
+        the list's page count as last seen."""
+        if not self._slices:
             return None
         return {SLICE_PAGE: state.get(SLICE_PAGE, 1)} | (
             {LIST_PAGES: state[LIST_PAGES]} if isinstance(state.get(LIST_PAGES), int) else {}

@@ -38,7 +38,6 @@ from source_crisp.streams import CrispStream
 LOGGER = logging.getLogger("airbyte")
 LOCALES = BY_NAME["helpdesk_locales"]
 LEGACY_PROBE = BY_NAME["helpdesk_categories"]
-HELPDESK_STREAMS = ("helpdesk_categories", "helpdesk_sections", "helpdesk_articles")  # locales: one route
 KNOWLEDGE_BASE_SAMPLE = 3  # discovery: records sampled from the Knowledge Base per stream
 
 

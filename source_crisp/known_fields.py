@@ -41,6 +41,23 @@ DEVICE: Fields = {
 }
 WEBSITE: Fields = {"website_id": S}
 
+# A conversation's `meta` (the visitor's details), in the conversation and alone (conversation_metas).
+META: Fields = {
+    "nickname": S,
+    "email": S,
+    "phone": S,
+    "address": S,
+    "subject": S,
+    "ip": S,
+    "origin": S,
+    "avatar": S,
+    "connection.isp": S,
+    "connection.asn": S,
+    "segments": S,
+    "data": S,  # the whole custom-data map as JSON text, next to its sampled <prefix>data_<key> columns
+    **under("device", DEVICE),
+}
+
 CONVERSATION: Fields = {
     **WEBSITE,
     "session_id": S,
@@ -63,24 +80,7 @@ CONVERSATION: Fields = {
     "unread.operator": L,
     "unread.visitor": L,
     "assigned.user_id": S,
-    **under(
-        "meta",
-        {
-            "nickname": S,
-            "email": S,
-            "phone": S,
-            "address": S,
-            "subject": S,
-            "ip": S,
-            "origin": S,
-            "avatar": S,
-            "connection.isp": S,
-            "connection.asn": S,
-            "segments": S,
-            "data": S,  # the whole custom-data map as JSON text, next to its sampled meta_data_<key> columns
-            **under("device", DEVICE),
-        },
-    ),
+    **under("meta", META),
     "created_at": L,
     "updated_at": L,
     "waiting_since": L,
@@ -156,6 +156,7 @@ CONVERSATION_FILE: Fields = {
 }
 CONVERSATION_PARTICIPANT: Fields = {**CONVERSATION_CHILD, "type": S, "target": S}
 CONVERSATION_ROUTING: Fields = {**CONVERSATION_CHILD, "assigned.user_id": S}
+CONVERSATION_META: Fields = {**CONVERSATION_CHILD, **META}
 
 PEOPLE_PROFILE: Fields = {
     **WEBSITE,

@@ -6,7 +6,7 @@ Paths are relative to api_url and use `{website_id}`, `{page}` and the fields th
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from itertools import product
 from types import MappingProxyType
@@ -18,6 +18,8 @@ from source_crisp.assumptions import (
     CAMPAIGN_STATISTIC_ACTIONS,
     CONVERSATION_DATE_FILTER_FIELD,
     CONVERSATION_SORT_PARAMS,
+    PEOPLE_SORT_PARAMS,
+    WAITING_SINCE_SCAN_AXIS,
 )
 from source_crisp.types import ColumnType
 
@@ -48,6 +50,38 @@ class Pagination(Enum):
     SINGLE = "single"  # one object per parent
 
 
+class Family(Enum):
+    """How a stream reads its row: the stream class it gets (source.BUILDERS picks it from this field, so
+    no module decides by stream or parent name). Its table check (_check_families) keeps parents and
+    children of the newest-first lists consistent."""
+
+    GENERIC = "generic"  # streams.CrispStream: the row's paging, once per parent item for a child
+    CONVERSATION_LIST = "conversation list"  # the conversation list, scanned newest first
+    PER_CONVERSATION = "per conversation"  # read for the conversations the list scan admits
+    PROFILE_LIST = "profile list"  # the people profile list, scanned newest first
+    PER_PROFILE = "per profile"  # read for the profiles that changed plus a rotating slice
+    HELPDESK = "helpdesk"  # read from whichever help center family the workspace answers (helpdesk.py)
+
+
+class BumpRule(Enum):
+    """For a child read only under the parents whose `updated_at` passed the reference: whether that holds
+    every change of the child, i.e. adding or changing it moves its parent's `updated_at`. Required on every
+    such row (_check_bump_rules): a new child cannot be trusted by default."""
+
+    # Relied on and checked on every record: a child dated after its parent's listed updated_at contradicts
+    # it (one warning, then every parent is visited). The child needs a date of its own to be checked.
+    VERIFIED = "verified"
+    TRUSTED = "trusted"  # relied on unchecked: assumptions.py says why it holds
+    # Not relied on: incremental syncs also read a rotating slice of the other parents (rotating_slice.py).
+    SLICE = "covered by the slice"
+
+
+# The family a child of each newest-first list must have: its parent's scan decides which parents it reads.
+_CHILD_FAMILY = MappingProxyType(
+    {Family.CONVERSATION_LIST: Family.PER_CONVERSATION, Family.PROFILE_LIST: Family.PER_PROFILE}
+)
+
+
 @dataclass(frozen=True)
 class FanOverCheck:
     """Where Crisp itself names, per parent, the values a `fan_over` field takes: the keys of the map
@@ -60,6 +94,28 @@ class FanOverCheck:
     map_field: str
     fan_field: str  # the `fan_over` field whose values the map's keys are
     guess: str  # the name in assumptions.py of the listed values
+
+
+@dataclass(frozen=True)
+class Scan:
+    """How an incremental read asks a newest-first list (Family CONVERSATION_LIST, PROFILE_LIST) for the
+    order of its cursor. The order is a guess (`guess`, in assumptions.py), checked on every record read
+    (incremental.DescendingScan)."""
+
+    sort: Mapping[str, Mapping[str, str]]  # cursor -> the query params listing newest first by it
+    guess: str  # the name in assumptions.py of the sort guess, for the warning that says it failed
+    # A cursor no sort gives completely, scanned on the list of a cursor that bounds it from above (and
+    # filtered here): conversations' waiting_since on updated_at (assumptions.WAITING_SINCE_SCAN_AXIS).
+    axes: Mapping[str, str] = field(default_factory=dict)
+    date_filter_field: str | None = None  # the cursor Crisp's filter_date_start/end apply to
+    # Crisp may answer the sort params with an error (a 400): the list is then read again without them
+    # (profiles.sorted_pages), and check's access probe asks the list unsorted, so a refusal is not taken
+    # for a missing scope.
+    refusable: bool = False
+
+    def axis(self, cursor: str) -> str:
+        """The cursor whose sorted list a read on `cursor` scans."""
+        return self.axes.get(cursor, cursor)
 
 
 @dataclass(frozen=True)
@@ -96,8 +152,7 @@ class CrispObject:
     cursor_candidates: tuple[str, ...] = ()
     default_cursor: str | None = None
     list_params: Mapping[str, str] = field(default_factory=dict)
-    sort_params: Mapping[str, str] = field(default_factory=dict)  # cursor -> server sort (newest first)
-    date_filter_field: str | None = None  # the cursor Crisp's filter_date_start/end apply to
+    scan: Scan | None = None  # the newest-first lists: how they are asked for each cursor's order
     hoist: str | None = None  # a sub-object merged into the top level (operators' `details`)
     never_emit: tuple[str, ...] = ()  # secret fields, dotted for nested ones (`access.password`)
     # Objects whose keys are data, not fields: one string column holding their JSON text (like arrays), so a
@@ -117,6 +172,11 @@ class CrispObject:
     # Crisp field -> column name, for a field named like a credential that holds a plain name (a suggested
     # data key's `key` is "plan", not a secret): flatten.is_credential would drop it under its own name.
     renames: Mapping[str, str] = field(default_factory=dict)
+    family: Family = Family.GENERIC  # which stream class reads the row (Family)
+    parent_bump: BumpRule | None = None  # required for the children of a newest-first list (BumpRule)
+    # The column holding the parent's updated_at when the child was read, the child's default cursor: what a
+    # child covered by the slice is selected on (set by _with_parent_cursor, with the column and cursor).
+    parent_cursor: str | None = None
 
     @property
     def incremental(self) -> bool:
@@ -137,6 +197,19 @@ class CrispObject:
         ]
         for values in product(*values_of):
             yield base | dict(zip(self.fan_over, values, strict=True))
+
+
+def _with_parent_cursor(obj: CrispObject, column: str) -> CrispObject:
+    """The row with the parent's updated_at copied into `column` of each record: a LONG column, the first
+    cursor candidate and the default one (its own dates stay candidates)."""
+    own = tuple(candidate for candidate in obj.cursor_candidates if candidate != column)
+    return replace(
+        obj,
+        parent_cursor=column,
+        known_fields=MappingProxyType({**obj.known_fields, column: ColumnType.LONG}),
+        cursor_candidates=(column, *own),
+        default_cursor=column,
+    )
 
 
 _ARTICLE = _W + "/helpdesk/locale/{locale}/article/{article_id}"
@@ -176,6 +249,8 @@ _PER_CONVERSATION_LIST = (
 _PER_CONVERSATION = "1 request per conversation"
 # The conversation's updated_at when its undated children (participants, routing) were read: their cursor.
 CONVERSATION_CURSOR = "conversation_updated_at"
+# A profile's updated_at when its children were read: the default cursor of every per-profile stream.
+PROFILE_CURSOR = "profile_updated_at"
 
 
 def _per_conversation(
@@ -185,6 +260,7 @@ def _per_conversation(
     pagination: Pagination,
     key: tuple[str, ...],
     fields: Mapping[str, ColumnType],
+    bump: BumpRule,
     **options: object,
 ) -> CrispObject:
     """A child of conversations: dated ones are incremental on `timestamp` (for conversations that changed);
@@ -198,21 +274,23 @@ def _per_conversation(
         else "no date of its own: incremental syncs read the conversations that changed plus a rotating "
         "slice of the others (conversation_refresh_syncs)"
     )
-    cursor = "timestamp" if dated else CONVERSATION_CURSOR
-    return CrispObject(
+    row = CrispObject(
         name=name,
         description=f"{what} ({cost}, {_AFTER_WALK}; {when}).",
         path=_W + "/conversation/{session_id}/" + route,
         pagination=pagination,
         primary_key=("session_id", *key),
-        known_fields=fields if dated else MappingProxyType({**fields, CONVERSATION_CURSOR: ColumnType.LONG}),
+        known_fields=fields,
         parent="conversations",
         parent_fields=("session_id",),
-        cursor_candidates=(cursor,),
-        default_cursor=cursor,
+        family=Family.PER_CONVERSATION,
+        parent_bump=bump,
+        cursor_candidates=("timestamp",) if dated else (),
+        default_cursor="timestamp" if dated else None,
         sample_parents=3,
         **options,  # type: ignore[arg-type]
     )
+    return row if dated else _with_parent_cursor(row, CONVERSATION_CURSOR)
 
 
 CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
@@ -223,6 +301,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.FIXED_PAGE,
         ("timestamp", "text"),
         known.CONVERSATION_EVENT,
+        BumpRule.VERIFIED,  # assumptions.CHILDREN_BUMP_UPDATED_AT
         json_fields=("data",),
     ),
     _per_conversation(
@@ -232,6 +311,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.FIXED_PAGE,
         ("timestamp", "page_url"),
         known.CONVERSATION_PAGE,
+        BumpRule.VERIFIED,  # assumptions.CHILDREN_BUMP_UPDATED_AT
     ),
     _per_conversation(
         "conversation_files",
@@ -240,6 +320,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.FIXED_PAGE,
         ("fingerprint",),
         known.CONVERSATION_FILE,
+        BumpRule.VERIFIED,  # assumptions.CHILDREN_BUMP_UPDATED_AT
     ),
     _per_conversation(
         "conversation_participants",
@@ -248,6 +329,7 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.NOT_PAGINATED,
         ("type", "target"),
         known.CONVERSATION_PARTICIPANT,
+        BumpRule.SLICE,  # assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN
         list_field="participants",
     ),
     _per_conversation(
@@ -257,6 +339,19 @@ CONVERSATION_CHILDREN: tuple[CrispObject, ...] = (
         Pagination.SINGLE,
         (),
         known.CONVERSATION_ROUTING,
+        BumpRule.SLICE,  # assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN
+    ),
+    _per_conversation(
+        "conversation_metas",
+        "The visitor details of each conversation (nickname, email, device, segments; custom data as "
+        "data_<key> columns and whole as JSON text in `data`) from its own meta route, one row per "
+        "conversation",
+        "meta",
+        Pagination.SINGLE,
+        (),
+        known.CONVERSATION_META,
+        BumpRule.SLICE,  # assumptions.CONVERSATION_UPDATED_AT_COVERS_UNDATED_CHILDREN
+        whole_maps=("data",),
     ),
 )
 
@@ -267,6 +362,20 @@ def _per_parent(parent: str) -> str:
 
 
 # The per-profile streams are read by people_children.PeopleChildStream, whatever their own dates.
+def _per_profile(**fields: Any) -> CrispObject:
+    """A child of people_profiles: read for the profiles that changed plus a rotating slice of the others
+    (people_children.py), as the profile's updated_at is not known to move when its children change; each
+    record carries that updated_at as `profile_updated_at`, its default cursor."""
+    row = CrispObject(
+        **fields,
+        parent="people_profiles",
+        parent_fields=("people_id",),
+        family=Family.PER_PROFILE,
+        parent_bump=BumpRule.SLICE,  # assumptions.PROFILE_UPDATED_AT_COVERS_DATA
+    )
+    return _with_parent_cursor(row, PROFILE_CURSOR)
+
+
 _PER_PROFILE_SYNC = (
     "Incremental syncs read the profiles that changed plus a rotating slice of the others "
     "(people_refresh_syncs)."
@@ -315,7 +424,7 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
     ),
-    CrispObject(
+    _per_profile(
         name="people_events",
         description="Events recorded on each profile, their data as JSON text ("
         + _per_parent("profile")
@@ -326,13 +435,11 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         # An event has no id: two events of one name in the same millisecond are one row.
         primary_key=("people_id", "timestamp", "text"),
         known_fields=known.PEOPLE_EVENT,
-        parent="people_profiles",
-        parent_fields=("people_id",),
         json_fields=("data",),
         cursor_candidates=("timestamp",),
         default_cursor="timestamp",
     ),
-    CrispObject(
+    _per_profile(
         name="people_conversations",
         description="Which conversations each profile took part in, one row per profile and session id ("
         + _per_parent("profile")
@@ -342,11 +449,9 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         pagination=Pagination.FIXED_PAGE,
         primary_key=("people_id", "session_id"),
         known_fields=known.PEOPLE_CONVERSATION,
-        parent="people_profiles",
-        parent_fields=("people_id",),
         value_field="session_id",
     ),
-    CrispObject(
+    _per_profile(
         name="people_campaigns",
         description="The campaigns each profile received, with the actions it took in `statistics` ("
         + _per_parent("profile")
@@ -358,10 +463,8 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         pagination=Pagination.FIXED_PAGE,
         primary_key=("people_id", "campaign_id"),
         known_fields=known.PEOPLE_CAMPAIGN,
-        parent="people_profiles",
-        parent_fields=("people_id",),
     ),
-    CrispObject(
+    _per_profile(
         name="people_subscriptions",
         description="Whether each profile is subscribed to emails, one row per profile (1 request per "
         "profile). " + _PER_PROFILE_SYNC,
@@ -369,8 +472,6 @@ CAMPAIGN_AND_PEOPLE_CHILDREN: tuple[CrispObject, ...] = (
         pagination=Pagination.SINGLE,
         primary_key=("people_id",),
         known_fields=known.PEOPLE_SUBSCRIPTION,
-        parent="people_profiles",
-        parent_fields=("people_id",),
     ),
 )
 
@@ -395,8 +496,10 @@ OBJECTS: tuple[CrispObject, ...] = (
         known_fields=known.PEOPLE_PROFILE,
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
+        scan=Scan(sort=MappingProxyType(PEOPLE_SORT_PARAMS), guess="PEOPLE_SORT_PARAMS", refusable=True),
+        family=Family.PROFILE_LIST,
     ),
-    CrispObject(
+    _per_profile(
         name="people_data",
         description="Custom attributes of each profile, as data_<key> columns (the keys discover saw) and "
         "whole as JSON text in `data` (every key). 1 request per profile; incremental syncs read the "
@@ -406,8 +509,6 @@ OBJECTS: tuple[CrispObject, ...] = (
         primary_key=("people_id",),
         known_fields=known.PEOPLE_DATA,
         whole_maps=("data",),
-        parent="people_profiles",
-        parent_fields=("people_id",),
         sample_parents=5,
     ),
     CrispObject(
@@ -431,8 +532,15 @@ OBJECTS: tuple[CrispObject, ...] = (
         cursor_candidates=("updated_at", "created_at", "waiting_since"),
         default_cursor="updated_at",
         list_params=MappingProxyType({"include_empty": "1"}),
-        sort_params=MappingProxyType(CONVERSATION_SORT_PARAMS),
-        date_filter_field=CONVERSATION_DATE_FILTER_FIELD,
+        scan=Scan(
+            sort=MappingProxyType(
+                {cursor: {param: "1"} for cursor, param in CONVERSATION_SORT_PARAMS.items()}
+            ),
+            guess="CONVERSATION_SORT_PARAMS",
+            axes=MappingProxyType({"waiting_since": WAITING_SINCE_SCAN_AXIS}),
+            date_filter_field=CONVERSATION_DATE_FILTER_FIELD,
+        ),
+        family=Family.CONVERSATION_LIST,
     ),
     CrispObject(
         name="conversation_messages",
@@ -447,6 +555,8 @@ OBJECTS: tuple[CrispObject, ...] = (
         json_fields=("ignored", "properties"),
         parent="conversations",
         parent_fields=("session_id",),
+        family=Family.PER_CONVERSATION,
+        parent_bump=BumpRule.TRUSTED,  # a new message moves updated_at (assumptions.py §4.3)
         cursor_candidates=("timestamp",),
         default_cursor="timestamp",
         sample_parents=3,
@@ -640,6 +750,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         parent_fields=("locale",),
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
+        family=Family.HELPDESK,
     ),
     CrispObject(
         name="helpdesk_sections",
@@ -652,6 +763,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         parent_fields=("locale", "category_id"),
         cursor_candidates=("updated_at", "created_at"),
         default_cursor="updated_at",
+        family=Family.HELPDESK,
         sample_parents=2,
     ),
     CrispObject(
@@ -667,6 +779,7 @@ OBJECTS: tuple[CrispObject, ...] = (
         parent_fields=("locale",),
         cursor_candidates=("updated_at", "created_at", "published_at"),
         default_cursor="updated_at",
+        family=Family.HELPDESK,
         enrichments=(
             Enrichment(_ARTICLE, is_item=True, listed=ARTICLE_LIST_FIELDS),
             Enrichment(_ARTICLE + "/category", keep=("category_id", "section_id")),
@@ -676,3 +789,86 @@ OBJECTS: tuple[CrispObject, ...] = (
 )
 
 BY_NAME: Mapping[str, CrispObject] = MappingProxyType({obj.name: obj for obj in OBJECTS})
+
+
+def _check_families(objects: tuple[CrispObject, ...]) -> None:
+    """A child of a newest-first list has that list's child family, and only such a child has it: a child
+    of conversations read as GENERIC would walk every conversation on every sync, and a PER_CONVERSATION
+    row under another parent would read the wrong list. Raised at import, so a new row cannot ship wrong."""
+    by_name = {obj.name: obj for obj in objects}
+    lists_of = {child: parent for parent, child in _CHILD_FAMILY.items()}
+    for obj in objects:
+        parent = by_name[obj.parent] if obj.parent else None
+        wanted = _CHILD_FAMILY.get(parent.family) if parent else None
+        if parent and wanted and obj.family != wanted:
+            raise ValueError(
+                f"objects.py: {obj.name}, a child of {parent.name}, has family {obj.family.name}: "
+                f"a child of a {parent.family.value} row needs family {wanted.name}"
+            )
+        if wanted is None and obj.family in lists_of:
+            raise ValueError(
+                f"objects.py: {obj.name} has family {obj.family.name}, which is only for the children of a "
+                f"{lists_of[obj.family].value} row; its parent is {obj.parent or 'none'}"
+            )
+
+
+# The rules each child family's stream implements (conversation_streams.py, people_children.py).
+_RULES_READ = MappingProxyType(
+    {
+        Family.PER_CONVERSATION: frozenset(BumpRule),
+        Family.PER_PROFILE: frozenset({BumpRule.SLICE}),  # every per-profile stream reads the slice
+    }
+)
+
+
+def _check_bump_rules(objects: tuple[CrispObject, ...]) -> None:
+    """Every child of a newest-first list says how a change of it reaches the next sync (no silent trust),
+    with a rule its stream implements; a VERIFIED child is checked on its own date, so it needs one; a
+    child covered by the slice carries its parent's copied cursor (its own date could not select the
+    children the slice reads again). Raised at import."""
+    for obj in objects:
+        rules = _RULES_READ.get(obj.family)
+        if rules is None:
+            if obj.parent_bump is not None:
+                raise ValueError(
+                    f"objects.py: {obj.name} has parent_bump {obj.parent_bump.name}, which only the children "
+                    f"of a newest-first list ({', '.join(family.name for family in _RULES_READ)}) take"
+                )
+            continue
+        if obj.parent_bump not in rules:
+            raise ValueError(
+                f"objects.py: {obj.name} ({obj.family.name}) needs parent_bump, one of "
+                f"{', '.join(sorted(rule.name for rule in rules))}: whether its changes move its parent's "
+                f"updated_at (verified, trusted or covered by the slice); it has {obj.parent_bump}"
+            )
+        own_date = obj.default_cursor in obj.known_fields and obj.default_cursor != obj.parent_cursor
+        if obj.parent_bump == BumpRule.VERIFIED and not own_date:
+            raise ValueError(f"objects.py: {obj.name} is VERIFIED but its cursor is not a date of its own")
+        if (obj.parent_bump == BumpRule.SLICE) != (obj.parent_cursor is not None):
+            raise ValueError(
+                f"objects.py: {obj.name}: a child covered by the slice copies its parent's cursor "
+                "(_with_parent_cursor), and only such a child"
+            )
+
+
+def _check_scans(objects: tuple[CrispObject, ...]) -> None:
+    """A newest-first list has a scan giving every cursor it offers a sorted list to scan, directly or on an
+    axis; no other row has one (nothing would read it). Raised at import."""
+    for obj in objects:
+        if obj.family not in _CHILD_FAMILY:
+            if obj.scan is not None:
+                raise ValueError(f"objects.py: {obj.name} has a scan but is not a newest-first list")
+            continue
+        unsorted = [
+            c for c in obj.cursor_candidates if obj.scan is None or obj.scan.axis(c) not in obj.scan.sort
+        ]
+        if unsorted:
+            raise ValueError(
+                f"objects.py: {obj.name} ({obj.family.name}) has no sort for the cursor(s) "
+                f"{', '.join(unsorted)}: give its scan a sort or an axis for each"
+            )
+
+
+_check_families(OBJECTS)
+_check_bump_rules(OBJECTS)
+_check_scans(OBJECTS)

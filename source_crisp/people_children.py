@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
-from types import MappingProxyType
 from typing import Any
 
 from source_crisp.assumptions import PROFILE_UPDATED_AT_COVERS_DATA
@@ -37,7 +35,7 @@ from source_crisp.config import PEOPLE_REFRESH_SYNCS_DEFAULT, Comparison, Increm
 from source_crisp.dates import cursor_value
 from source_crisp.discovery import Discovery
 from source_crisp.incremental import RecentKeys
-from source_crisp.objects import BY_NAME, CrispObject
+from source_crisp.objects import BY_NAME, PROFILE_CURSOR, CrispObject
 from source_crisp.people_scan import (
     PROFILES,
     final_state,
@@ -56,21 +54,8 @@ from source_crisp.rotating_slice import (
     within_reference,
 )
 from source_crisp.streams import CrispStream
-from source_crisp.types import ColumnType
 
-PROFILE_CURSOR = "profile_updated_at"
 STATISTICS = BY_NAME["people_statistics"]  # {total}: sizes the slice
-
-
-def people_child(obj: CrispObject) -> CrispObject:
-    """The row as this stream reads it: with the copied `profile_updated_at` column, its default cursor."""
-    own = tuple(candidate for candidate in obj.cursor_candidates if candidate != PROFILE_CURSOR)
-    return replace(
-        obj,
-        known_fields=MappingProxyType({**obj.known_fields, PROFILE_CURSOR: ColumnType.LONG}),
-        cursor_candidates=(PROFILE_CURSOR, *own),
-        default_cursor=PROFILE_CURSOR,
-    )
 
 
 class PeopleChildStream(CrispStream):
@@ -82,7 +67,7 @@ class PeopleChildStream(CrispStream):
         discovery: Discovery,
         refresh_syncs: int = PEOPLE_REFRESH_SYNCS_DEFAULT,
     ) -> None:
-        super().__init__(people_child(obj), reader, settings, discovery)
+        super().__init__(obj, reader, settings, discovery)  # the row copies PROFILE_CURSOR (objects.py)
         self._refresh_syncs = refresh_syncs
 
     def _full_refresh(self) -> Output:

@@ -1,10 +1,11 @@
 """People profiles newest first: the scan that incremental reads of people_profiles and of its children share.
 
 Crisp's profile list takes `sort_field`/`sort_order`; that it sorts on `updated_at`/`created_at` is a guess
-(assumptions.PEOPLE_SORT_PARAMS), checked on every profile read by incremental.DescendingScan: the scan
-stops early, and checkpoints claim the cursor ranges read, only while the pages confirm the order. Once
-contradicted it reads the whole list and filters it here. Crisp answering the sort params with an error is
-taken as "not accepted": the list is read again without them (one warning), and filtered here.
+(assumptions.PEOPLE_SORT_PARAMS, in the row's Scan), checked on every profile read by
+incremental.DescendingScan: the scan stops early, and checkpoints claim the cursor ranges read, only while
+the pages confirm the order. Once contradicted it reads the whole list and filters it here. Crisp answering
+the sort params with an error is taken as "not accepted": the list is read again without them (one
+warning), and filtered here.
 
 Plain helpers over the reader, no stream: people_profiles (profiles.py) and the per-profile streams
 (people_children.py) drive them.
@@ -19,21 +20,21 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_crisp.assumptions import PEOPLE_SORT_PARAMS
 from source_crisp.config import Comparison, IncrementalSettings
 from source_crisp.cursor_guards import Horizon
 from source_crisp.incremental import Coverage, DescendingScan, Window, claim, window_for
-from source_crisp.objects import BY_NAME
+from source_crisp.objects import BY_NAME, Scan
 from source_crisp.reader import CrispReader, Item, Page
 
 PROFILES = BY_NAME["people_profiles"]
+SCAN = PROFILES.scan or Scan({}, "")  # the profile list's sort per cursor (objects.py)
 
 
 def sorted_pages(reader: CrispReader, axis: str) -> tuple[Iterator[Page], str | None]:
     """The profile list newest first by `axis`, and None; or no pages and Crisp's error message when it
     answers the sort params with an error (a config error, such as a missing scope, is raised: reading
     without the sort would not help)."""
-    pages = reader.pages(PROFILES, {}, PEOPLE_SORT_PARAMS[axis])
+    pages = reader.pages(PROFILES, {}, SCAN.sort[axis])
     try:
         first = next(pages, None)
     except AirbyteTracedException as error:
@@ -44,8 +45,8 @@ def sorted_pages(reader: CrispReader, axis: str) -> tuple[Iterator[Page], str | 
 
 
 def sort_guess(axis: str) -> str:
-    params = "&".join(f"{name}={value}" for name, value in PEOPLE_SORT_PARAMS[axis].items())
-    return f"PEOPLE_SORT_PARAMS: {params} lists people profiles newest first by {axis}"
+    params = "&".join(f"{name}={value}" for name, value in SCAN.sort[axis].items())
+    return f"{SCAN.guess}: {params} lists people profiles newest first by {axis}"
 
 
 def warn_refused(reader: CrispReader, axis: str, error: str, consequence: str) -> None:

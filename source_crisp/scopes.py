@@ -31,6 +31,7 @@ STREAM_SCOPES: Mapping[str, str | None] = MappingProxyType(
         "conversation_files": None,
         "conversation_participants": "website:conversation:participants",
         "conversation_routing": "website:conversation:routing",
+        "conversation_metas": None,
         "website": None,  # every token installed on the website reads it (reference §4.8): check's proof
         "website_settings": "website:settings",
         "website_availability": "website:availability",

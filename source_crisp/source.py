@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from airbyte_cdk.models import (
@@ -25,22 +27,59 @@ from source_crisp.config import CrispConfig, config_error
 from source_crisp.conversation_streams import ConversationChildStream, ConversationsStream
 from source_crisp.discovery import Discovery
 from source_crisp.errors import AccessDenied
-from source_crisp.helpdesk import HELPDESK_STREAMS, Helpdesk, HelpdeskStream
-from source_crisp.objects import OBJECTS
+from source_crisp.helpdesk import Helpdesk, HelpdeskStream
+from source_crisp.objects import OBJECTS, CrispObject, Family
 from source_crisp.order_probe import conversation_order
 from source_crisp.people_children import PeopleChildStream
-from source_crisp.profiles import PROFILES, PeopleProfilesStream
+from source_crisp.profiles import PeopleProfilesStream
 from source_crisp.reader import CrispReader
 from source_crisp.scopes import CORE_STREAMS
 from source_crisp.state_input import read_state_file
 from source_crisp.streams import CrispStream
 from source_crisp.waits import ANSWER_BOUND_SECONDS, HEARTBEAT_SECONDS, Waits
 
-# Streams whose behaviour really differs; every other object is read by the generic CrispStream.
-STREAM_CLASSES: dict[str, type[CrispStream]] = {
-    "conversations": ConversationsStream,
-    "people_profiles": PeopleProfilesStream,
-}
+
+@dataclass(frozen=True)
+class StreamContext:
+    """What the streams of one source run share: built once per `streams()` call."""
+
+    reader: CrispReader
+    config: CrispConfig
+    discovery: Discovery
+    helpdesk: Helpdesk  # the once-per-sync probe of which help center answers
+
+
+Build = Callable[[CrispObject, StreamContext], CrispStream]
+
+# The stream class of each row, picked by its `family` (objects.Family): the one place that maps a kind of
+# object to the code reading it, so every stream is built the same way and none by its name. Each family's
+# constructor call; the extra setting a family takes (its refresh syncs, the helpdesk probe)
+# is passed here, so the stream classes keep their own signatures.
+BUILDERS: Mapping[Family, Build] = MappingProxyType(
+    {
+        Family.GENERIC: lambda obj, run: CrispStream(obj, run.reader, run.config.incremental, run.discovery),
+        Family.CONVERSATION_LIST: lambda obj, run: ConversationsStream(
+            obj, run.reader, run.config.incremental, run.discovery
+        ),
+        Family.PER_CONVERSATION: lambda obj, run: ConversationChildStream(
+            obj, run.reader, run.config.incremental, run.discovery, run.config.conversation_refresh_syncs
+        ),
+        Family.PROFILE_LIST: lambda obj, run: PeopleProfilesStream(
+            obj, run.reader, run.config.incremental, run.discovery
+        ),
+        Family.PER_PROFILE: lambda obj, run: PeopleChildStream(
+            obj, run.reader, run.config.incremental, run.discovery, run.config.people_refresh_syncs
+        ),
+        Family.HELPDESK: lambda obj, run: HelpdeskStream(
+            obj, run.reader, run.config.incremental, run.discovery, run.helpdesk
+        ),
+    }
+)
+
+# A family added to objects.Family without a builder fails here, at import, not mid-sync.
+if missing := [family.name for family in Family if family not in BUILDERS]:
+    raise ImportError(f"source.py: no stream class for the families {', '.join(missing)}")
+
 _ORDER = {obj.name: index for index, obj in enumerate(OBJECTS)}  # discover lists streams in table order
 
 
@@ -178,25 +217,6 @@ class SourceCrisp(AbstractSource):
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         parsed = CrispConfig.from_mapping(config)
         reader = self._reader(parsed)
-        discovery = Discovery(reader)
-        helpdesk = Helpdesk(reader)
-        streams: list[Stream] = []
-        for obj in OBJECTS:
-            if obj.name in HELPDESK_STREAMS:
-                streams.append(HelpdeskStream(obj, reader, parsed.incremental, discovery, helpdesk))
-            elif obj.parent == PROFILES.name:  # every per-profile stream: changed profiles plus a slice
-                streams.append(
-                    PeopleChildStream(obj, reader, parsed.incremental, discovery, parsed.people_refresh_syncs)
-                )
-            elif obj.parent == "conversations":
-                # Every per-conversation stream (messages, events, pages, files, participants, routing)
-                # reads the conversations that changed; the undated ones add a rotating slice of the others.
-                streams.append(
-                    ConversationChildStream(
-                        obj, reader, parsed.incremental, discovery, parsed.conversation_refresh_syncs
-                    )
-                )
-            else:
-                stream_class = STREAM_CLASSES.get(obj.name, CrispStream)
-                streams.append(stream_class(obj, reader, parsed.incremental, discovery))
-        return streams
+        run = StreamContext(reader, parsed, Discovery(reader), Helpdesk(reader))
+        # Each row's family picks its stream class (BUILDERS).
+        return [BUILDERS[obj.family](obj, run) for obj in OBJECTS]

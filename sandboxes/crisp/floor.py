@@ -191,6 +191,7 @@ STREAMS: Mapping[str, Floor] = MappingProxyType({
     "conversation_files": Floor(("conversations",), _per_conversation_list("file")),
     "conversation_participants": Floor(("conversations",), _per_conversation),
     "conversation_routing": Floor(("conversations",), _per_conversation),
+    "conversation_metas": Floor(("conversations",), _per_conversation),
     "website": ONE,
     "website_settings": ONE,
     "website_availability": ONE,

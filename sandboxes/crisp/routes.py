@@ -220,6 +220,13 @@ def conversation_routing(call: Call) -> Reply:
     return resolved(call.sandbox.workspace.routing_answer(_conversation_index(call)))
 
 
+# npm crisp-api 11 getConversationMetas: the conversation's `meta` object alone; its scope is not in Crisp's
+# list, so the sandbox asks the conversation's own (sessions).
+@route("conversation_metas", W + "/conversation/{session_id}/meta", CONVERSATIONS)
+def conversation_metas(call: Call) -> Reply:
+    return resolved(call.sandbox.workspace.conversation_object(_conversation_index(call))["meta"])
+
+
 @route("people_profiles", W + "/people/profiles[/{page}]", PROFILES)
 def people_profiles(call: Call) -> Reply:
     default_field, default_order = assumptions.PEOPLE_DEFAULT_ORDER
