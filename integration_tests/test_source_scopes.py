@@ -30,6 +30,7 @@ READABLE = {
     "conversations",
     "conversation_messages",
     "conversation_files",
+    "conversation_metas",  # the sandbox checks the conversations' scope on its route
     "spam_conversations",
     "conversation_segments",
     "conversation_data_keys",
@@ -55,7 +56,7 @@ LEFT_OUT_NEEDS = {
     "inboxes": "GET /website/{website_id}/inboxes/list/{page}",
     "campaigns": "GET /website/{website_id}/campaigns/list/{page}",
 }
-STREAM_COUNT = 40  # the streams source-crisp has
+STREAM_COUNT = 41  # the streams source-crisp has
 
 
 @pytest.fixture
