@@ -8,6 +8,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import pytest
 from airbyte_cdk.models import (
     Type,
 )
@@ -97,7 +98,11 @@ def test_sigkill_midway_then_a_rerun_imports_every_object_exactly_once(tmp_path:
             assert ordinals == list(range(THREAD))
 
 
-def test_sigterm_finishes_in_flight_writes_echoes_the_last_safe_state_and_exits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_signal_finishes_in_flight_writes_echoes_the_last_safe_state_and_exits(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """SIGTERM is how the platform stops a sync; SIGINT is Ctrl-C in a terminal (issue 18, J.23)."""
     workspace = B.big_workspace(CONVERSATIONS, THREAD)
     with ConvotSandbox(db_path=tmp_path / "convot.sqlite", faults=ConvotFaults(latency_ms=5)) as sandbox:
         paths = files(tmp_path, destination_config(sandbox, tmp_path))
@@ -105,25 +110,32 @@ def test_sigterm_finishes_in_flight_writes_echoes_the_last_safe_state_and_exits(
             command("write", paths),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
         )
         lines: list[str] = []
+        errors: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
         reader.start()
+        threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True).start()
         half = len(workspace) // 2
         for message in workspace[:half]:  # stdin stays open: the source is still "running"
             process.stdin.write(as_line(message))
         process.stdin.flush()
         wait_for(lambda: sandbox.request_counts().get("POST /v1/conversations/{uuid}/messages", 0) >= 10)
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         assert process.wait(timeout=30) == 0
         reader.join(timeout=5)
-        echoed = states(parse("".join(lines)))
+        out = parse("".join(lines))
+        echoed = states(out)
         sent = [B.state_values([m])[0][1] for m in workspace[:half] if m.type == Type.STATE]
         assert echoed
         assert echoed == sent[: len(echoed)]  # in order, and never one that was not safe
-        assert any("Stopped on request" in line for line in lines)
+        logs = [m["log"]["message"] for m in out if m["type"] == "LOG"]
+        assert any(f"Received {stop.name}" in log for log in logs)
+        assert any("Stopped on request" in log for log in logs)
+        assert "Traceback" not in "".join(errors)
+        assert "KeyboardInterrupt" not in "".join(errors)
         process.stdin.close()
 
         paths["input"].write_text("".join(as_line(message) for message in workspace))
