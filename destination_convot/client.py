@@ -8,7 +8,6 @@ watermark (hits, time paused, resume time). Tests inject `Pacing` so nothing rea
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import random
@@ -21,6 +20,7 @@ from typing import Any
 
 import requests
 
+from connector_shared.retry_after import retry_after_seconds as shared_retry_after
 from connector_shared.sessions import NoRedirectSession, redirect_target_host
 from destination_convot.assumptions import (
     MAX_RETRY_AFTER_SECONDS,
@@ -117,18 +117,9 @@ class RateLimitWatermark:
 
 
 def retry_after_seconds(header: str | None) -> float | None:
-    """Retry-After as seconds (integer or decimal) or as an HTTP date."""
-    if not header:
-        return None
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    """Retry-After as seconds (integer or decimal) or as an HTTP date, measured on this machine's clock
+    (connector_shared/retry_after.py, the same reading as the source's); None: no usable wait in it."""
+    return shared_retry_after(header, datetime.now(UTC))
 
 
 class ConvotClient:

@@ -12,7 +12,6 @@ The token key is only ever handed to requests' auth; it is never formatted into 
 from __future__ import annotations
 
 import logging
-import math
 import random
 import threading
 import time
@@ -29,6 +28,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_shared.retry_after import retry_after_seconds
 from connector_shared.sessions import NoRedirectSession, redirect_target_host
 from source_crisp import body_text, errors
 from source_crisp.config import CrispConfig
@@ -375,7 +375,7 @@ class CrispClient:
                 self._note_text(parsed, facts["route"])
             return ErrorResolution(ResponseAction.SUCCESS), Reply(status, body["data"]), facts
         # An HTTP-date is on Crisp's clock: measured against it (its Date header), not against ours.
-        retry_after = _retry_after_seconds(headers.get("Retry-After"), self.server_now())
+        retry_after = retry_after_seconds(headers.get("Retry-After"), self.server_now())
         if retry_after is not None:
             facts["retry_after"] = retry_after
         if flagged and 200 <= status < 300:
@@ -473,24 +473,6 @@ class CrispClient:
         return AirbyteTracedException(
             message=message, internal_message=message, failure_type=resolution.failure_type
         )
-
-
-def _retry_after_seconds(header: str | None, now: datetime) -> float | None:
-    """Seconds to wait, or None when the header is absent or not a usable number or date (`nan`, `-1e999`,
-    gibberish): the exponential backoff applies instead."""
-    if not header:
-        return None
-    try:
-        seconds = float(header)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(header)
-            # RFC 7231 §7.1.1.1: HTTP dates are GMT; the asctime form carries no zone at all.
-            moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-            seconds = (moment - now).total_seconds()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 def _cut_read_timeout(response: requests.Response, seconds: float) -> None:

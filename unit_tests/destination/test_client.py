@@ -162,6 +162,17 @@ def test_retry_after_as_http_date_in_the_past_means_now() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
 
 
+@pytest.mark.parametrize("header", ["nan", "inf", "-1e999"])
+def test_a_retry_after_naming_no_usable_wait_leaves_the_backoff_to_decide(header: str) -> None:
+    # Before, nan and -1e999 meant "retry at once" and inf a wait capped only later.
+    assert retry_after_seconds(header) is None
+
+
+def test_a_retry_after_in_asctime_form_is_read_as_gmt() -> None:
+    # RFC 7231's third date form carries no zone: it crashed the 429 handling with a TypeError before.
+    assert retry_after_seconds("Sun Nov  6 08:49:37 1994") == 0.0
+
+
 def test_a_very_long_retry_after_is_capped_so_the_sync_keeps_talking(requests_mock: rm.Mocker) -> None:
     fake = FakeTime()
     requests_mock.get(
